@@ -1,0 +1,138 @@
+/**
+ * The whole environment of socialsync, parsed once with zod (DESIGN.md → "Public contract" → Environment).
+ * `loadConfig()` is called by entry points only; everything else receives the parsed `Config` as a dependency.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../shared/duration';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (fallback: string) => z.string().trim().url().default(fallback);
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** `kid1:base64key,kid2:base64key` — 32-byte AES-256 keys; the first encrypts, all decrypt. */
+const keyring = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    const keys: { kid: string; key: Buffer }[] = [];
+    for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const sep = part.indexOf(':');
+      const kid = sep > 0 ? part.slice(0, sep) : '';
+      const key = Buffer.from(sep > 0 ? part.slice(sep + 1) : '', 'base64');
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid) || key.length !== 32) {
+        // Never echo the key material itself.
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${keys.length + 1} must be "kid:base64" with a 1-32 character [A-Za-z0-9_-] kid and a 32-byte key`,
+        });
+        return z.NEVER;
+      }
+      if (keys.some((k) => k.kid === kid)) {
+        ctx.addIssue({ code: 'custom', message: `key id "${kid}" appears twice` });
+        return z.NEVER;
+      }
+      keys.push({ kid, key });
+    }
+    if (keys.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'needs at least one kid:base64key entry' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+
+  FIRESTORE_EMULATOR_HOST: optionalString,
+  GCLOUD_PROJECT: z.string().trim().min(1).default('socialsync-local'),
+  GOOGLE_APPLICATION_CREDENTIALS: optionalString,
+
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  ADMIN_API_KEY: optionalString,
+  TOKEN_ENCRYPTION_KEYS: keyring.optional(),
+
+  SYNC_INTERVAL: duration('6h'),
+  INSTAGRAM_CALLS_PER_HOUR: positiveInt(200),
+  TWITTER_CALLS_PER_15MIN: positiveInt(900),
+  TIKTOK_CALLS_PER_MINUTE: positiveInt(600),
+
+  INSTAGRAM_CLIENT_ID: optionalString,
+  INSTAGRAM_CLIENT_SECRET: optionalString,
+  INSTAGRAM_WEBHOOK_VERIFY_TOKEN: optionalString,
+  INSTAGRAM_AUTHORIZE_URL: url('https://www.instagram.com/oauth/authorize'),
+  INSTAGRAM_TOKEN_URL: url('https://api.instagram.com/oauth/access_token'),
+  INSTAGRAM_GRAPH_URL: url('https://graph.instagram.com'),
+  INSTAGRAM_GRAPH_VERSION: optionalString.pipe(
+    z
+      .string()
+      .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v23.0')
+      .optional(),
+  ),
+
+  TWITTER_CLIENT_ID: optionalString,
+  TWITTER_CLIENT_SECRET: optionalString,
+  TWITTER_AUTHORIZE_URL: url('https://x.com/i/oauth2/authorize'),
+  TWITTER_API_URL: url('https://api.x.com'),
+
+  TIKTOK_CLIENT_KEY: optionalString,
+  TIKTOK_CLIENT_SECRET: optionalString,
+  TIKTOK_AUTHORIZE_URL: url('https://www.tiktok.com/v2/auth/authorize/'),
+  TIKTOK_API_URL: url('https://open.tiktokapis.com'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Names of variables whose values must never be printed, not even in an error message. */
+export const SECRET_VARIABLES = new Set([
+  'ADMIN_API_KEY',
+  'TOKEN_ENCRYPTION_KEYS',
+  'INSTAGRAM_CLIENT_SECRET',
+  'INSTAGRAM_WEBHOOK_VERIFY_TOKEN',
+  'TWITTER_CLIENT_SECRET',
+  'TIKTOK_CLIENT_SECRET',
+]);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse an environment (default: `process.env`). Throws `ConfigError` naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = EnvSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const expected = issue.message;
+    const shown = SECRET_VARIABLES.has(name) || source[name] === undefined ? '' : ` (got "${source[name]}")`;
+    return `${name}: ${expected}${shown}`;
+  });
+  throw new ConfigError(problems);
+}

@@ -1,0 +1,61 @@
+/**
+ * Every platform failure is classified where it is thrown into one of these kinds; activities turn them into
+ * Temporal failures (src/activities) and workflows act on the kind:
+ * - token_expired    → refresh the token, then retry
+ * - reauth_required  → consent revoked / token dead: status `needs_reauth`, schedule paused, no retry
+ * - rate_limited     → retry at `retryAt` (from the platform's reset header or error body)
+ * - transient        → 5xx, timeouts, connection resets: retry with backoff
+ * - permanent        → bad request, changed API shape: no retry, clear message
+ * - unsupported      → the platform has no such endpoint (e.g. TikTok trending sounds): never invent data
+ */
+import type { PlatformId } from './types';
+
+export type PlatformErrorKind =
+  | 'token_expired'
+  | 'reauth_required'
+  | 'rate_limited'
+  | 'transient'
+  | 'permanent'
+  | 'unsupported';
+
+export interface PlatformErrorDetails {
+  platform: PlatformId;
+  /** Endpoint in its documented form, e.g. `GET /2/users/:id/tweets`. */
+  endpoint: string;
+  status?: number;
+  /** The platform's own error code (Meta `code`, TikTok `error.code`, OAuth `error`). */
+  platformCode?: string | number;
+  /** Epoch ms when a rate-limited call may be retried. */
+  retryAt?: number;
+  cause?: unknown;
+}
+
+export class PlatformError extends Error {
+  readonly platform: PlatformId;
+  readonly endpoint: string;
+  readonly status?: number;
+  readonly platformCode?: string | number;
+  readonly retryAt?: number;
+
+  constructor(
+    readonly kind: PlatformErrorKind,
+    message: string,
+    details: PlatformErrorDetails,
+  ) {
+    super(`${details.platform} ${details.endpoint}: ${message}`, { cause: details.cause });
+    this.name = 'PlatformError';
+    this.platform = details.platform;
+    this.endpoint = details.endpoint;
+    this.status = details.status;
+    this.platformCode = details.platformCode;
+    this.retryAt = details.retryAt;
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'token_expired' || this.kind === 'rate_limited' || this.kind === 'transient';
+  }
+}
+
+export function isPlatformError(err: unknown, kind?: PlatformErrorKind): err is PlatformError {
+  return err instanceof PlatformError && (kind === undefined || err.kind === kind);
+}

@@ -1,0 +1,70 @@
+/**
+ * Outgoing webhooks of a sandbox platform: subscribers, signed deliveries, and a record of every attempt
+ * (the platforms deliver at least once and retry failures, so the record keeps undelivered bodies for redelivery).
+ */
+export interface WebhookDelivery {
+  id: number;
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  status?: number;
+  error?: string;
+  attempts: number;
+}
+
+export class WebhookOutbox {
+  private readonly subscribers = new Set<string>();
+  private readonly deliveries: WebhookDelivery[] = [];
+  private nextId = 1;
+
+  subscribe(url: string): void {
+    this.subscribers.add(url);
+  }
+
+  unsubscribe(url: string): void {
+    this.subscribers.delete(url);
+  }
+
+  subscriptions(): string[] {
+    return [...this.subscribers];
+  }
+
+  /** Sends one signed body to every subscriber; resolves when each answered (or failed). */
+  async send(body: string, headers: Record<string, string>): Promise<WebhookDelivery[]> {
+    const sent = [...this.subscribers].map((url) => {
+      const delivery: WebhookDelivery = { id: this.nextId++, url, body, headers, attempts: 0 };
+      this.deliveries.push(delivery);
+      return this.attempt(delivery);
+    });
+    return Promise.all(sent);
+  }
+
+  /** Retries every delivery that did not get a 2xx (the platforms' retry schedule, on demand). */
+  async redeliverFailed(): Promise<WebhookDelivery[]> {
+    const failed = this.deliveries.filter((d) => d.status === undefined || d.status < 200 || d.status >= 300);
+    return Promise.all(failed.map((d) => this.attempt(d)));
+  }
+
+  log(): WebhookDelivery[] {
+    return [...this.deliveries];
+  }
+
+  private async attempt(delivery: WebhookDelivery): Promise<WebhookDelivery> {
+    delivery.attempts += 1;
+    try {
+      const res = await fetch(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...delivery.headers },
+        body: delivery.body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      delivery.status = res.status;
+      delivery.error = undefined;
+      await res.arrayBuffer();
+    } catch (err) {
+      delivery.status = undefined;
+      delivery.error = (err as Error).message;
+    }
+    return delivery;
+  }
+}
