@@ -27,3 +27,56 @@ export interface AccountIndex {
   find(platform: PlatformId, accountId: string): Promise<ConnectionKey[]>;
   remove(platform: PlatformId, accountId: string, key: ConnectionKey): Promise<void>;
 }
+
+/** The platform document `users/{userId}/platforms/{platform}` (DESIGN.md → Firestore), as the engine sees it. */
+export interface ConnectionDoc {
+  accountId: string;
+  status: import('../sync/service').ConnectionStatusName;
+  lastSync: Date | null;
+  lastSyncMode: import('../sync/service').SyncMode | null;
+  profile?: import('../platforms/types').Profile;
+  insights?: Record<string, number>;
+  audience?: import('../platforms/types').Audience;
+  /** Why the connection is in `error` / `needs_reauth`; null once healthy again. */
+  error?: string | null;
+  counts?: Partial<Record<import('../platforms/types').ItemKind, number>>;
+  /** Incremental-sync checkpoints per item kind, saved only after the data they cover is written. */
+  cursors?: Partial<Record<import('../platforms/types').ItemKind, ItemCursor>>;
+  /** Item ids whose metrics the rate budget has not covered yet, newest first. */
+  pending?: Partial<Record<import('../platforms/types').ItemKind, string[]>>;
+}
+
+export interface ItemCursor {
+  newestId?: string;
+  newestCreatedAt?: string;
+}
+
+/**
+ * Firestore sink: idempotent, batched (≤ 500 writes per batch), merge writes with document id = platform id.
+ */
+export interface SyncSink {
+  /** Upserts items and stamps each with `lastSeenSync = syncId`; returns how many were written. */
+  writeItems(
+    key: ConnectionKey,
+    kind: import('../platforms/types').ItemKind,
+    items: import('../platforms/types').Item[],
+    opts: { syncId: string },
+  ): Promise<number>;
+  /**
+   * Marks `deleted: true` on stored items created in `[from, to]` that the sync `syncId` did not see; returns their ids.
+   */
+  markUnseenDeleted(
+    key: ConnectionKey,
+    kind: import('../platforms/types').ItemKind,
+    opts: { syncId: string; from: Date; to: Date },
+  ): Promise<string[]>;
+  markDeleted(key: ConnectionKey, kind: import('../platforms/types').ItemKind, ids: string[]): Promise<void>;
+  /** Profile, latest insights and audience on the platform document; daily insights in `insights/{YYYY-MM-DD}`. */
+  writeAccount(
+    key: ConnectionKey,
+    snapshot: Omit<import('../platforms/types').AccountSnapshot, 'usage'>,
+  ): Promise<void>;
+  updateConnection(key: ConnectionKey, patch: Partial<ConnectionDoc>): Promise<void>;
+  readConnection(key: ConnectionKey): Promise<ConnectionDoc | undefined>;
+  countItems(key: ConnectionKey, kind: import('../platforms/types').ItemKind): Promise<number>;
+}
