@@ -2,7 +2,16 @@
  * Interfaces of the persistence layer, shared by the sync engine (activities) and the HTTP service.
  * Implementations: src/store/*.ts over firebase-admin.
  */
-import type { PlatformId, TokenSet } from '../platforms/types';
+import type {
+  AccountSnapshot,
+  Audience,
+  Item,
+  ItemKind,
+  PlatformId,
+  Profile,
+  TokenSet,
+} from '../platforms/types';
+import type { ConnectionStatusName, SyncMode } from '../sync/service';
 
 export interface ConnectionKey {
   userId: string;
@@ -31,19 +40,19 @@ export interface AccountIndex {
 /** The platform document `users/{userId}/platforms/{platform}` (DESIGN.md → Firestore), as the engine sees it. */
 export interface ConnectionDoc {
   accountId: string;
-  status: import('../sync/service').ConnectionStatusName;
+  status: ConnectionStatusName;
   lastSync: Date | null;
-  lastSyncMode: import('../sync/service').SyncMode | null;
-  profile?: import('../platforms/types').Profile;
+  lastSyncMode: SyncMode | null;
+  profile?: Profile;
   insights?: Record<string, number>;
-  audience?: import('../platforms/types').Audience;
+  audience?: Audience;
   /** Why the connection is in `error` / `needs_reauth`; null once healthy again. */
   error?: string | null;
-  counts?: Partial<Record<import('../platforms/types').ItemKind, number>>;
+  counts?: Partial<Record<ItemKind, number>>;
   /** Incremental-sync checkpoints per item kind, saved only after the data they cover is written. */
-  cursors?: Partial<Record<import('../platforms/types').ItemKind, ItemCursor>>;
+  cursors?: Partial<Record<ItemKind, ItemCursor>>;
   /** Item ids whose metrics the rate budget has not covered yet, newest first. */
-  pending?: Partial<Record<import('../platforms/types').ItemKind, string[]>>;
+  pending?: Partial<Record<ItemKind, string[]>>;
 }
 
 export interface ItemCursor {
@@ -56,27 +65,19 @@ export interface ItemCursor {
  */
 export interface SyncSink {
   /** Upserts items and stamps each with `lastSeenSync = syncId`; returns how many were written. */
-  writeItems(
-    key: ConnectionKey,
-    kind: import('../platforms/types').ItemKind,
-    items: import('../platforms/types').Item[],
-    opts: { syncId: string },
-  ): Promise<number>;
+  writeItems(key: ConnectionKey, kind: ItemKind, items: Item[], opts: { syncId: string }): Promise<number>;
   /**
    * Marks `deleted: true` on stored items created in `[from, to]` that the sync `syncId` did not see; returns their ids.
    */
   markUnseenDeleted(
     key: ConnectionKey,
-    kind: import('../platforms/types').ItemKind,
+    kind: ItemKind,
     opts: { syncId: string; from: Date; to: Date },
   ): Promise<string[]>;
-  markDeleted(key: ConnectionKey, kind: import('../platforms/types').ItemKind, ids: string[]): Promise<void>;
+  markDeleted(key: ConnectionKey, kind: ItemKind, ids: string[]): Promise<void>;
   /** Profile, latest insights and audience on the platform document; daily insights in `insights/{YYYY-MM-DD}`. */
-  writeAccount(
-    key: ConnectionKey,
-    snapshot: Omit<import('../platforms/types').AccountSnapshot, 'usage'>,
-  ): Promise<void>;
+  writeAccount(key: ConnectionKey, snapshot: Omit<AccountSnapshot, 'usage'>): Promise<void>;
   updateConnection(key: ConnectionKey, patch: Partial<ConnectionDoc>): Promise<void>;
   readConnection(key: ConnectionKey): Promise<ConnectionDoc | undefined>;
-  countItems(key: ConnectionKey, kind: import('../platforms/types').ItemKind): Promise<number>;
+  countItems(key: ConnectionKey, kind: ItemKind): Promise<number>;
 }
