@@ -1,0 +1,2 @@
+/** Every workflow the workers run; bundled once by `bundleWorkflowCode`. */
+export { selfCheckWorkflow } from './self-check';
