@@ -1,0 +1,32 @@
+import { assertDocId, paths } from './paths';
+
+const key = { userId: 'u1', platform: 'instagram' } as const;
+
+describe('paths', () => {
+  it('follows the public Firestore layout', () => {
+    expect(paths.platformDoc(key)).toBe('users/u1/platforms/instagram');
+    expect(paths.itemDoc(key, 'posts', '178')).toBe('users/u1/platforms/instagram/posts/178');
+    expect(paths.itemDoc(key, 'stories', '9')).toBe('users/u1/platforms/instagram/stories/9');
+    expect(paths.itemDoc({ userId: 'u1', platform: 'twitter' }, 'tweets', '1')).toBe('users/u1/platforms/twitter/tweets/1');
+    expect(paths.itemDoc({ userId: 'u1', platform: 'tiktok' }, 'videos', '7')).toBe('users/u1/platforms/tiktok/videos/7');
+    expect(paths.insightDoc(key, '2025-01-31')).toBe('users/u1/platforms/instagram/insights/2025-01-31');
+  });
+
+  it('keeps server-only data in underscore collections', () => {
+    expect(paths.tokenDoc(key)).toBe('_tokens/instagram:u1');
+    expect(paths.accountIndexDoc('tiktok', 'a/b')).toBe('_accountIndex/tiktok:a%2Fb');
+    expect(paths.webhookEventDoc('twitter', 'evt-1')).toMatch(/^_webhookEvents\/twitter:[0-9a-f]{64}$/);
+  });
+
+  it('refuses ids that would address another document', () => {
+    expect(() => paths.platformDoc({ userId: 'u1/platforms', platform: 'instagram' })).toThrow(/document id/);
+    expect(() => paths.itemDoc(key, 'posts', '..')).toThrow(/document id/);
+    expect(() => assertDocId('__name__', 'x')).toThrow();
+    expect(() => assertDocId('', 'x')).toThrow();
+    expect(() => paths.insightDoc(key, '2025-1-1')).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('refuses an item kind the platform does not have', () => {
+    expect(() => paths.itemCollection(key, 'tweets')).toThrow(/instagram has no "tweets"/);
+  });
+});
