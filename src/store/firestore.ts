@@ -4,7 +4,7 @@
  * (GOOGLE_APPLICATION_CREDENTIALS or the metadata server).
  */
 import { deleteApp, getApps, initializeApp, type App } from 'firebase-admin/app';
-import { getFirestore, initializeFirestore, type Firestore } from 'firebase-admin/firestore';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 
 export type { Firestore };
 
@@ -31,7 +31,9 @@ export function createFirestore({ projectId, appName = `socialsync:${projectId}`
   const app = initializeApp({ projectId }, appName);
   // ignoreUndefinedProperties: optional fields of our records (e.g. `refreshToken`) are simply left out instead of
   // making the whole write throw.
-  const db = initializeFirestore(app, { ignoreUndefinedProperties: true });
+  // (firebase-admin's initializeFirestore only takes `preferRest`, so the client is configured before first use.)
+  const db = getFirestore(app);
+  db.settings({ ignoreUndefinedProperties: true });
   apps.set(db, app);
   return db;
 }
