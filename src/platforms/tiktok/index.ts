@@ -1,0 +1,194 @@
+/**
+ * The TikTok connector: Login Kit OAuth + Display API v2 behind the PlatformConnector interface.
+ *
+ * Left out on purpose (see docs/tiktok.md): audience insights need the Business API and a separate TikTok for
+ * Business authorization that Login Kit tokens do not grant, so `audience` stays absent; "trending sounds" has
+ * no public endpoint, so `fetchTrendingSounds` throws `unsupported` rather than inventing data.
+ */
+import type { Env } from '../../config';
+import { silentLogger, type Logger } from '../../shared/logger';
+import { PlatformError } from '../errors';
+import type {
+  AccountSnapshot,
+  CallUsage,
+  Item,
+  ItemKind,
+  ItemPage,
+  ListItemsRequest,
+  PlatformConnector,
+  RateWindow,
+  TokenSet,
+} from '../types';
+import { ENDPOINTS, TikTokClient } from './client';
+import { createHttp } from './http';
+import { mapAccountInsights, mapProfile, mapVideo } from './mapper';
+import { TikTokOAuth } from './oauth';
+import {
+  CONNECTOR_USER_FIELDS,
+  CONNECTOR_VIDEO_FIELDS,
+  MAX_QUERY_IDS,
+  MAX_VIDEO_PAGE,
+  USER_FIELD_SCOPES,
+  type TikTokVideo,
+  type UserField,
+} from './schemas';
+import { createTikTokWebhookHandler } from './webhook';
+
+export interface TikTokSettings {
+  clientKey: string;
+  clientSecret: string;
+  /** `TIKTOK_AUTHORIZE_URL`. */
+  authorizeUrl: string;
+  /** `TIKTOK_API_URL`: token, revoke and data endpoints. */
+  apiUrl: string;
+  /** Per-user budget of each Display API endpoint per minute (`TIKTOK_CALLS_PER_MINUTE`). */
+  callsPerMinute: number;
+  /** How the PKCE challenge is encoded; default `S256-hex` (see oauth.ts). */
+  pkce?: 'S256' | 'S256-hex';
+}
+
+export interface TikTokConnectorDeps {
+  logger?: Logger;
+  timeoutMs?: number;
+  /** Clock for token expiry and rate-limit retry times (tests pin it). */
+  now?: () => number;
+}
+
+/** Rate-limit buckets, one per Display API endpoint (TikTok limits each endpoint separately). */
+export const TIKTOK_BUCKETS = { userInfo: 'user/info', videoList: 'video/list', videoQuery: 'video/query' } as const;
+
+export interface TikTokConnector extends PlatformConnector {
+  /** Always throws `unsupported`: TikTok has no public trending-sounds endpoint. */
+  fetchTrendingSounds(token: TokenSet): Promise<never>;
+}
+
+export function tiktokSettingsFromEnv(env: Env): TikTokSettings {
+  if (!env.TIKTOK_CLIENT_KEY || !env.TIKTOK_CLIENT_SECRET) {
+    throw new Error('TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET must both be set to use TikTok');
+  }
+  return {
+    clientKey: env.TIKTOK_CLIENT_KEY,
+    clientSecret: env.TIKTOK_CLIENT_SECRET,
+    authorizeUrl: env.TIKTOK_AUTHORIZE_URL,
+    apiUrl: env.TIKTOK_API_URL,
+    callsPerMinute: env.TIKTOK_CALLS_PER_MINUTE,
+  };
+}
+
+export async function fetchTrendingSounds(_token?: TokenSet): Promise<never> {
+  throw new PlatformError('unsupported', 'TikTok has no public endpoint for trending sounds', {
+    platform: 'tiktok',
+    endpoint: 'trending sounds',
+  });
+}
+
+/** Only the fields the token's scopes allow: asking for more makes TikTok refuse the whole call. */
+function userFieldsFor(token: TokenSet): UserField[] {
+  if (token.scopes.length === 0) return [...CONNECTOR_USER_FIELDS];
+  return CONNECTOR_USER_FIELDS.filter((f) => token.scopes.includes(USER_FIELD_SCOPES[f]));
+}
+
+function mapVideos(endpoint: string, videos: TikTokVideo[]): Item[] {
+  return videos.map((video, i) => {
+    if (video.create_time === undefined) {
+      throw new PlatformError('permanent', `unexpected response shape at "data.videos.${i}.create_time": missing`, {
+        platform: 'tiktok',
+        endpoint,
+      });
+    }
+    return mapVideo(video);
+  });
+}
+
+function unsupportedKind(kind: ItemKind, endpoint: string): PlatformError {
+  return new PlatformError('unsupported', `TikTok has no "${kind}" items, only videos`, { platform: 'tiktok', endpoint });
+}
+
+export function createTikTokConnector(settings: TikTokSettings, deps: TikTokConnectorDeps = {}): TikTokConnector {
+  const logger = (deps.logger ?? silentLogger).child({ module: 'tiktok' });
+  const now = deps.now ?? Date.now;
+  const http = createHttp(deps.timeoutMs);
+  const client = new TikTokClient({ apiUrl: settings.apiUrl, http, logger, now });
+  const oauth = new TikTokOAuth({
+    clientKey: settings.clientKey,
+    clientSecret: settings.clientSecret,
+    authorizeUrl: settings.authorizeUrl,
+    apiUrl: settings.apiUrl,
+    pkce: settings.pkce ?? 'S256-hex',
+    http,
+    logger,
+    now,
+  });
+  const rateLimits: RateWindow[] = Object.values(TIKTOK_BUCKETS).map((bucket) => ({
+    bucket,
+    limit: settings.callsPerMinute,
+    windowMs: 60_000,
+  }));
+
+  return {
+    id: 'tiktok',
+    oauth,
+    webhooks: createTikTokWebhookHandler({ clientKey: settings.clientKey, clientSecret: settings.clientSecret }),
+    rateLimits,
+
+    async fetchAccount(token: TokenSet): Promise<AccountSnapshot> {
+      // The Display API has no per-day history and no audience data: profile and today's totals only.
+      const user = await client.userInfo(token.accessToken, userFieldsFor(token));
+      const snapshot: AccountSnapshot = {
+        accountId: user.open_id ?? token.accountId,
+        profile: mapProfile(user),
+        usage: { [TIKTOK_BUCKETS.userInfo]: 1 },
+      };
+      const insights = mapAccountInsights(user);
+      if (insights) snapshot.insights = insights;
+      return snapshot;
+    },
+
+    async listItems(token: TokenSet, req: ListItemsRequest): Promise<ItemPage> {
+      if (req.kind !== 'videos') throw unsupportedKind(req.kind, ENDPOINTS.videoList);
+      let cursor: number | undefined;
+      if (req.cursor !== undefined) {
+        cursor = Number(req.cursor);
+        if (!Number.isSafeInteger(cursor)) {
+          throw new PlatformError('permanent', `cursor "${req.cursor}" is not an epoch-ms number`, {
+            platform: 'tiktok',
+            endpoint: ENDPOINTS.videoList,
+          });
+        }
+      }
+      const page = await client.listVideos(token.accessToken, {
+        cursor,
+        maxCount: req.pageSize ?? MAX_VIDEO_PAGE,
+        fields: CONNECTOR_VIDEO_FIELDS,
+      });
+      // A short (even empty) page with has_more still has a next page: only has_more ends the walk.
+      return {
+        items: mapVideos(ENDPOINTS.videoList, page.videos),
+        ...(page.hasMore ? { nextCursor: String(page.cursor) } : {}),
+        usage: { [TIKTOK_BUCKETS.videoList]: 1 },
+      };
+    },
+
+    async refreshItems(token: TokenSet, { kind, ids }: { kind: ItemKind; ids: string[] }) {
+      if (kind !== 'videos') return { items: [] as Item[], missing: [] as string[], unsupported: [...ids], usage: {} };
+      const unique = [...new Set(ids)];
+      const items: Item[] = [];
+      let calls = 0;
+      for (let i = 0; i < unique.length; i += MAX_QUERY_IDS) {
+        const batch = unique.slice(i, i + MAX_QUERY_IDS);
+        const videos = await client.queryVideos(token.accessToken, batch, CONNECTOR_VIDEO_FIELDS);
+        calls += 1;
+        items.push(...mapVideos(ENDPOINTS.videoQuery, videos));
+      }
+      const found = new Set(items.map((item) => item.id));
+      const usage: CallUsage = calls > 0 ? { [TIKTOK_BUCKETS.videoQuery]: calls } : {};
+      return { items, missing: unique.filter((id) => !found.has(id)), usage };
+    },
+
+    fetchTrendingSounds,
+  };
+}
+
+export { TikTokClient } from './client';
+export { TikTokOAuth } from './oauth';
+export { createTikTokWebhookHandler } from './webhook';
