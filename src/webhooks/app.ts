@@ -1,0 +1,85 @@
+/**
+ * `createApp(deps)`: the Express app of socialsync — OAuth connect flow, management API, webhooks, ops endpoints.
+ * It only wires; each concern lives in its own module.
+ */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { requireUserAccess } from './auth';
+import { ConnectFlow } from './connect-flow';
+import { DEFAULT_LIMITS, type AppDeps } from './deps';
+import { errorHandler, notFound } from './http-error';
+import { managementRoutes } from './management-routes';
+import { socialsyncMetrics } from './metrics';
+import { oauthRoutes } from './oauth-routes';
+import { opsRoutes } from './ops-routes';
+import { accessLog, requestMetrics } from './request-logging';
+import { webhookRoutes } from './webhook-routes';
+
+export function createApp(deps: AppDeps): Express {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const metrics = socialsyncMetrics(deps.registry);
+  const logger = deps.logger;
+  const publicBaseUrl = deps.config.PUBLIC_BASE_URL ?? `http://localhost:${deps.config.PORT}`;
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a proxy `req.ip` and protocol come from X-Forwarded-*; nothing here depends on them.
+  app.use(helmet());
+  app.use(accessLog(logger));
+  app.use(requestMetrics(metrics));
+
+  // Bodies are parsed per route: webhooks need the raw bytes, the API small JSON only.
+  const jsonBody = express.json({ limit: limits.apiBodyBytes, strict: true, type: () => true });
+  const userAccess = requireUserAccess({
+    adminApiKey: deps.config.ADMIN_API_KEY,
+    idTokens: deps.idTokens,
+    logger: logger.child({ module: 'auth' }),
+  });
+
+  app.use(
+    opsRoutes({
+      readiness: deps.readiness,
+      readinessTimeoutMs: limits.readinessTimeoutMs,
+      registry: deps.registry,
+      drain: deps.drain ?? { draining: false },
+    }),
+  );
+  app.use(
+    webhookRoutes({
+      connectors: deps.connectors,
+      accountIndex: deps.accountIndex,
+      dedupe: deps.dedupe,
+      syncService: deps.syncService,
+      logger,
+      metrics,
+      now: deps.now ?? Date.now,
+      bodyLimitBytes: limits.webhookBodyBytes,
+      deliveryTimeoutMs: limits.webhookDeliveryTimeoutMs,
+    }),
+  );
+  const flow = new ConnectFlow({
+    publicBaseUrl,
+    stateTtlMs: limits.oauthStateTtlMs,
+    oauthStates: deps.oauthStates,
+    tokenStore: deps.tokenStore,
+    accountIndex: deps.accountIndex,
+    syncService: deps.syncService,
+    logger,
+  });
+  app.use(oauthRoutes({ connectors: deps.connectors, flow, userAccess, jsonBody }));
+  app.use(
+    managementRoutes({
+      connectors: deps.connectors,
+      tokenStore: deps.tokenStore,
+      accountIndex: deps.accountIndex,
+      syncService: deps.syncService,
+      userAccess,
+      jsonBody,
+      logger,
+    }),
+  );
+
+  app.use(notFound);
+  app.use(errorHandler(logger.child({ module: 'http' })));
+  return app;
+}

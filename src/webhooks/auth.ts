@@ -1,0 +1,66 @@
+/**
+ * Who may touch `/api/users/{userId}/...`: a service holding `ADMIN_API_KEY`, or the user themself with a Firebase
+ * ID token whose uid equals `{userId}`. Missing or invalid credentials → 401; a valid user token for another user → 403.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Auth } from 'firebase-admin/auth';
+import type { Logger } from '../shared/logger';
+import type { IdTokenVerifier } from './deps';
+import { HttpError } from './http-error';
+
+export type Principal = { kind: 'service' } | { kind: 'user'; uid: string };
+
+/**
+ * Compares secrets in constant time. Both sides are hashed first so neither the content nor the length of the
+ * expected key leaks through timing.
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** firebase-admin's verifier; with FIREBASE_AUTH_EMULATOR_HOST set it accepts the emulator's unsigned tokens. */
+export function firebaseIdTokenVerifier(auth: Auth): IdTokenVerifier {
+  return {
+    async verifyIdToken(idToken) {
+      const decoded = await auth.verifyIdToken(idToken);
+      return { uid: decoded.uid };
+    },
+  };
+}
+
+export interface AccessDeps {
+  adminApiKey: string | undefined;
+  idTokens: IdTokenVerifier;
+  logger: Logger;
+}
+
+/** Middleware for routes with a `:userId` parameter; sets `res.locals.principal`. */
+export function requireUserAccess(deps: AccessDeps): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) throw new HttpError(401, 'missing bearer token');
+    if (deps.adminApiKey && secretsEqual(token, deps.adminApiKey)) {
+      res.locals.principal = { kind: 'service' } satisfies Principal;
+      return next();
+    }
+    let uid: string;
+    try {
+      ({ uid } = await deps.idTokens.verifyIdToken(token));
+    } catch (err) {
+      // The reason (expired, revoked, malformed…) helps ops; the token itself is never logged.
+      deps.logger.info({ reason: (err as { code?: string }).code ?? (err as Error).message }, 'rejected ID token');
+      throw new HttpError(401, 'invalid or expired token');
+    }
+    if (uid !== req.params.userId) throw new HttpError(403, 'token does not belong to this user');
+    res.locals.principal = { kind: 'user', uid } satisfies Principal;
+    next();
+  };
+}

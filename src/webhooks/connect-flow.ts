@@ -1,0 +1,166 @@
+/**
+ * The OAuth connect flow without HTTP: `start` keeps state + PKCE verifier server-side and builds the authorize URL;
+ * `complete` consumes the state (single use), exchanges the code, stores the tokens, indexes the account and asks
+ * the sync engine to create the schedule and run the initial sync. Any failure before the tokens are saved changes
+ * nothing; a failure of the sync engine after that rolls the stored tokens and index entry back.
+ */
+import { codeChallenge, createCodeVerifier } from '../platforms/oauth/pkce';
+import { isPlatformError } from '../platforms/errors';
+import type { PlatformConnector, PlatformId, TokenSet } from '../platforms/types';
+import type { Logger } from '../shared/logger';
+import type { AccountIndex, ConnectionKey, TokenStore } from '../store/types';
+import type { SyncService } from '../sync/service';
+import { HttpError, isTemporalUnavailable } from './http-error';
+import type { OAuthStateStore } from './store-ports';
+
+export interface ConnectFlowDeps {
+  publicBaseUrl: string;
+  stateTtlMs: number;
+  oauthStates: OAuthStateStore;
+  tokenStore: TokenStore;
+  accountIndex: AccountIndex;
+  syncService: SyncService;
+  logger: Logger;
+}
+
+export interface StartRequest {
+  userId: string;
+  connector: PlatformConnector;
+}
+
+export interface CompleteRequest {
+  connector: PlatformConnector;
+  state?: string;
+  code?: string;
+  /** The platform's `error` parameter, e.g. `access_denied` when the user clicked "Cancel". */
+  error?: string;
+  errorDescription?: string;
+}
+
+export interface Connected {
+  userId: string;
+  platform: PlatformId;
+  accountId: string;
+  workflowId: string;
+  runId: string;
+}
+
+export function redirectUriFor(publicBaseUrl: string, platform: PlatformId): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/oauth/${platform}/callback`;
+}
+
+/** Instagram may append `#_` to the code in the redirect; it is not part of the code. */
+export function cleanCode(code: string): string {
+  return code.endsWith('#_') ? code.slice(0, -2) : code;
+}
+
+export class ConnectFlow {
+  private readonly log: Logger;
+
+  constructor(private readonly deps: ConnectFlowDeps) {
+    this.log = deps.logger.child({ module: 'oauth' });
+  }
+
+  async start({ userId, connector }: StartRequest): Promise<{ authorizeUrl: string }> {
+    const { oauth, id: platform } = connector;
+    const redirectUri = redirectUriFor(this.deps.publicBaseUrl, platform);
+    const codeVerifier = oauth.pkce === 'none' ? undefined : createCodeVerifier();
+    const state = await this.deps.oauthStates.create(
+      { userId, platform, redirectUri, codeVerifier },
+      { ttlMs: this.deps.stateTtlMs },
+    );
+    const authorizeUrl = oauth.authorizeUrl({
+      state,
+      redirectUri,
+      codeChallenge: codeVerifier && oauth.pkce !== 'none' ? codeChallenge(codeVerifier, oauth.pkce) : undefined,
+    });
+    this.log.info({ userId, platform }, 'authorization started');
+    return { authorizeUrl };
+  }
+
+  async complete(req: CompleteRequest): Promise<Connected> {
+    const platform = req.connector.id;
+    if (!req.state) throw new HttpError(400, 'missing state parameter');
+    // Consumed first, whatever comes next: a state is good for exactly one redirect, even a denied one.
+    const pending = await this.deps.oauthStates.consume(req.state);
+    if (req.error) {
+      this.log.info({ platform, error: req.error }, 'authorization denied at the platform');
+      const detail = req.errorDescription ? `: ${req.errorDescription}` : '';
+      throw new HttpError(400, `authorization was not granted (${req.error}${detail})`);
+    }
+    if (!pending) throw new HttpError(400, 'unknown, expired or already used state; start the connection again');
+    if (pending.platform !== platform) {
+      this.log.warn({ platform, expected: pending.platform }, 'state used on the wrong callback');
+      throw new HttpError(400, 'state does not belong to this platform; start the connection again');
+    }
+    if (!req.code) throw new HttpError(400, 'missing code parameter');
+
+    const tokens = await this.exchange(req.connector, {
+      code: cleanCode(req.code),
+      redirectUri: pending.redirectUri,
+      codeVerifier: pending.codeVerifier,
+    });
+    const key: ConnectionKey = { userId: pending.userId, platform };
+    const run = await this.persistAndConnect(key, tokens);
+    this.log.info({ userId: key.userId, platform, accountId: tokens.accountId }, 'connected');
+    return { ...key, accountId: tokens.accountId, ...run };
+  }
+
+  private async exchange(
+    connector: PlatformConnector,
+    req: { code: string; redirectUri: string; codeVerifier?: string },
+  ): Promise<TokenSet> {
+    try {
+      return await connector.oauth.exchangeCode(req);
+    } catch (err) {
+      this.log.warn({ platform: connector.id, err: summarize(err) }, 'code exchange failed');
+      // The platform's verdict on the code (invalid, expired, reused) is final; its outages are not.
+      if (isPlatformError(err) && !err.retryable) {
+        throw new HttpError(400, 'the platform refused the authorization code; start the connection again', { cause: err });
+      }
+      throw new HttpError(502, 'the platform did not complete the token exchange; start the connection again', {
+        cause: err,
+      });
+    }
+  }
+
+  private async persistAndConnect(key: ConnectionKey, tokens: TokenSet): Promise<{ workflowId: string; runId: string }> {
+    const { tokenStore, accountIndex, syncService } = this.deps;
+    const previous = await tokenStore.load(key);
+    await tokenStore.save(key, tokens);
+    await accountIndex.put(key.platform, tokens.accountId, key);
+    let run: { workflowId: string; runId: string };
+    try {
+      run = await syncService.connect({ ...key, accountId: tokens.accountId });
+    } catch (err) {
+      await this.rollback(key, tokens, previous);
+      if (isTemporalUnavailable(err)) throw new HttpError(503, 'sync engine unavailable; start the connection again', { cause: err });
+      throw err;
+    }
+    // Reconnected with a different account: webhooks of the old one no longer concern this user.
+    if (previous && previous.accountId !== tokens.accountId) {
+      await accountIndex.remove(key.platform, previous.accountId, key);
+    }
+    return run;
+  }
+
+  /** Puts tokens and index back as they were before this callback; failures are logged, the original error wins. */
+  private async rollback(key: ConnectionKey, tokens: TokenSet, previous: TokenSet | undefined): Promise<void> {
+    const { tokenStore, accountIndex } = this.deps;
+    try {
+      if (previous) await tokenStore.save(key, previous);
+      else await tokenStore.delete(key);
+      if (previous?.accountId !== tokens.accountId) await accountIndex.remove(key.platform, tokens.accountId, key);
+    } catch (err) {
+      this.log.error({ ...key, err: summarize(err) }, 'rollback after failed connect did not complete');
+    }
+  }
+}
+
+/** Error facts worth logging; never the request that carried the code or tokens. */
+export function summarize(err: unknown): Record<string, unknown> {
+  if (isPlatformError(err)) {
+    return { kind: err.kind, status: err.status, platformCode: err.platformCode, message: err.message };
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}

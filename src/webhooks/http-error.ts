@@ -1,0 +1,58 @@
+/**
+ * Errors the routes throw on purpose, and the one place that turns any error into a JSON answer.
+ * Every error answer has the shape `{"error": "<reason>"}`.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ServiceError } from '@temporalio/client';
+import type { Logger } from '../shared/logger';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HttpError';
+  }
+}
+
+/** Temporal could not be reached (or did not answer in time): callers may retry, nothing was done. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  if (err instanceof ServiceError) return true;
+  // gRPC status 14 (UNAVAILABLE) and 4 (DEADLINE_EXCEEDED) surface as plain errors with `code` from some paths.
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 14 || code === 4;
+}
+
+/** Errors of body-parser carry `status` and `type` (entity.too.large, entity.parse.failed…). */
+function bodyParserStatus(err: unknown): number | undefined {
+  const e = err as { status?: unknown; type?: unknown } | null;
+  return typeof e?.status === 'number' && typeof e.type === 'string' && e.status >= 400 && e.status < 500
+    ? e.status
+    : undefined;
+}
+
+export const notFound: RequestHandler = (_req, res) => {
+  res.status(404).json({ error: 'not found' });
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let status = 500;
+    let message = 'internal error';
+    if (err instanceof HttpError) {
+      status = err.status;
+      message = err.message;
+    } else if (bodyParserStatus(err) !== undefined) {
+      status = bodyParserStatus(err)!;
+      message = status === 413 ? 'request body too large' : 'malformed request body';
+    } else if (isTemporalUnavailable(err)) {
+      status = 503;
+      message = 'sync engine unavailable, try again later';
+    }
+    if (status >= 500) logger.error({ err, method: req.method, route: req.route?.path }, 'request failed');
+    if (res.headersSent) return;
+    res.status(status).json({ error: message });
+  };
+}

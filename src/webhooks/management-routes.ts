@@ -1,0 +1,87 @@
+/**
+ * The management API of one connection: status, "sync now" (optionally waiting for the summary) and disconnect.
+ */
+import { Router, type RequestHandler } from 'express';
+import type { Logger } from '../shared/logger';
+import type { AccountIndex, ConnectionKey, TokenStore } from '../store/types';
+import type { SyncService } from '../sync/service';
+import { summarize } from './connect-flow';
+import type { ConnectorMap } from './deps';
+import { HttpError } from './http-error';
+import { bodyOf, connectorFor, parseOr400, SyncBody, SyncQuery, UserId } from './params';
+import type { PlatformConnector } from '../platforms/types';
+import type { Request } from 'express';
+
+export interface ManagementRoutesDeps {
+  connectors: ConnectorMap;
+  tokenStore: TokenStore;
+  accountIndex: AccountIndex;
+  syncService: SyncService;
+  userAccess: RequestHandler;
+  jsonBody: RequestHandler;
+  logger: Logger;
+}
+
+const CONNECTION = '/api/users/:userId/connections/:platform';
+
+export function managementRoutes(deps: ManagementRoutesDeps): Router {
+  const router = Router();
+  const log = deps.logger.child({ module: 'management' });
+
+  const target = (req: Request): { key: ConnectionKey; connector: PlatformConnector } => {
+    const userId = parseOr400(UserId, req.params.userId, 'userId');
+    const connector = connectorFor(deps.connectors, req.params.platform);
+    return { key: { userId, platform: connector.id }, connector };
+  };
+
+  /** 404 unless the connection exists and is not disconnected (a sync of nothing would only fail later). */
+  const requireConnected = async (key: ConnectionKey): Promise<void> => {
+    const status = await deps.syncService.status(key);
+    if (!status || status.status === 'disconnected') throw new HttpError(404, 'no such connection');
+  };
+
+  router.get(CONNECTION, deps.userAccess, async (req, res) => {
+    const { key } = target(req);
+    const status = await deps.syncService.status(key);
+    if (!status) throw new HttpError(404, 'no such connection');
+    res.json(status);
+  });
+
+  router.post(`${CONNECTION}/sync`, deps.userAccess, deps.jsonBody, async (req, res) => {
+    const { key } = target(req);
+    const { wait } = parseOr400(SyncQuery, req.query, 'query');
+    const { mode } = parseOr400(SyncBody, bodyOf(req.body), 'body');
+    await requireConnected(key);
+    const options = { mode: mode ?? 'manual' } as const;
+    if (wait === 'true') {
+      res.json(await deps.syncService.syncNowAndWait(key, options));
+      return;
+    }
+    res.status(202).json(await deps.syncService.syncNow(key, options));
+  });
+
+  router.delete(CONNECTION, deps.userAccess, async (req, res) => {
+    const { key, connector } = target(req);
+    const tokens = await deps.tokenStore.load(key);
+    const status = await deps.syncService.status(key);
+    if (!tokens && (!status || status.status === 'disconnected')) throw new HttpError(404, 'no such connection');
+    // Engine first: once the schedule and workflow are gone nothing can use the tokens we are about to revoke.
+    // Every step is idempotent, so a DELETE that failed half-way is simply repeated.
+    await deps.syncService.disconnect(key);
+    let revoked = false;
+    if (tokens) {
+      try {
+        revoked = await connector.oauth.revoke(tokens);
+      } catch (err) {
+        // A token the platform already considers dead needs no revocation; the disconnect still goes ahead.
+        log.warn({ ...key, err: summarize(err) }, 'revocation at the platform failed');
+      }
+      await deps.tokenStore.delete(key);
+      await deps.accountIndex.remove(key.platform, tokens.accountId, key);
+    }
+    log.info({ ...key, revoked }, 'disconnected');
+    res.json({ status: 'disconnected', revoked });
+  });
+
+  return router;
+}

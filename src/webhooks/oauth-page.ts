@@ -1,0 +1,35 @@
+/**
+ * The small page a user sees after the platform redirects back. Plain HTML, no script (helmet's CSP forbids it
+ * anyway); every dynamic value is escaped.
+ */
+import type { PlatformId } from '../platforms/types';
+
+const PLATFORM_NAMES: Record<PlatformId, string> = { instagram: 'Instagram', twitter: 'X', tiktok: 'TikTok' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function platformName(platform: string): string {
+  return (PLATFORM_NAMES as Record<string, string>)[platform] ?? platform;
+}
+
+export function renderCallbackPage(opts: { ok: boolean; platform: string; message: string }): string {
+  const title = opts.ok ? `${platformName(opts.platform)} connected` : `Could not connect ${platformName(opts.platform)}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · socialsync</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}.ok{color:#1a7f37}.err{color:#b42318}</style>
+</head>
+<body>
+<h1 class="${opts.ok ? 'ok' : 'err'}">${escapeHtml(title)}</h1>
+<p>${escapeHtml(opts.message)}</p>
+<p>You can close this window.</p>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,42 @@
+/**
+ * Access logs (pino-http) and request metrics. Logged requests carry method, route-masked URL and status only:
+ * no headers (Authorization, signatures, cookies) and no secret query values (OAuth codes, states, verify tokens).
+ */
+import type { RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import { redactUrl, type Logger } from '../shared/logger';
+import type { SocialsyncMetrics } from './metrics';
+
+/** Query parameters that are secrets or single-use credentials in our routes, on top of the logger's own list. */
+const SECRET_QUERY = /([?&](?:state|hub\.verify_token|crc_token|error_description)=)[^&#\s]*/g;
+
+export function safeUrl(url: string): string {
+  return redactUrl(url).replace(SECRET_QUERY, '$1[Redacted]');
+}
+
+export function accessLog(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger: logger.child({ module: 'http' }),
+    // Probes every few seconds would drown everything else.
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: safeUrl(req.url) }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+/** Counts and times every request by its route template (`/api/users/:userId/...`), never the raw path. */
+export function requestMetrics(metrics: SocialsyncMetrics): RequestHandler {
+  return (req, res, next) => {
+    const stop = metrics.httpRequestDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      stop(labels);
+    });
+    next();
+  };
+}
