@@ -1,0 +1,86 @@
+import type { PlatformId, WebhookEvent } from '../platforms/types';
+import { silentLogger } from '../shared/logger';
+import type { AccountIndex, ConnectionKey } from '../store/types';
+import type { SyncService } from '../sync/service';
+import type { WebhookDedupe } from './store-ports';
+import { deliverWebhookEvents, groupByAccount } from './webhook-intake';
+
+const event = (eventId: string, accountId: string): WebhookEvent => ({
+  platform: 'instagram',
+  eventId,
+  accountId,
+  type: 'item_changed',
+  name: 'comments',
+  itemKind: 'posts',
+  itemId: `m-${eventId}`,
+  occurredAt: '2026-11-30T10:00:00.000Z',
+});
+
+/** In-memory stand-ins: this test is about the intake rules, not about Firestore or Temporal. */
+function world(index: Record<string, ConnectionKey[]>, opts: { failFor?: string } = {}) {
+  const remembered = new Map<string, Set<string>>();
+  const delivered: { key: ConnectionKey; ids: string[] }[] = [];
+  const id = (k: ConnectionKey) => `${k.userId}/${k.platform}`;
+  const accountIndex: AccountIndex = {
+    put: async () => undefined,
+    remove: async () => undefined,
+    find: async (_p: PlatformId, accountId: string) => index[accountId] ?? [],
+  };
+  const dedupe: WebhookDedupe = {
+    seen: async (key, ids) => new Set(ids.filter((i) => remembered.get(id(key))?.has(i))),
+    remember: async (key, ids) => {
+      const set = remembered.get(id(key)) ?? new Set<string>();
+      ids.forEach((i) => set.add(i));
+      remembered.set(id(key), set);
+    },
+  };
+  const syncService = {
+    deliverWebhookEvents: async (key: ConnectionKey, events: WebhookEvent[]) => {
+      if (key.userId === opts.failFor) throw new Error('Temporal unavailable');
+      delivered.push({ key, ids: events.map((e) => e.eventId) });
+    },
+  } as unknown as SyncService;
+  return { deps: { accountIndex, dedupe, syncService, logger: silentLogger }, delivered, remembered };
+}
+
+describe('groupByAccount', () => {
+  it('groups by account and drops repeated event ids inside one batch', () => {
+    const groups = groupByAccount([event('1', 'a'), event('2', 'b'), event('1', 'a'), event('3', 'a')]);
+    expect([...groups.keys()]).toEqual(['a', 'b']);
+    expect(groups.get('a')!.map((e) => e.eventId)).toEqual(['1', '3']);
+  });
+});
+
+describe('deliverWebhookEvents', () => {
+  const alice: ConnectionKey = { userId: 'alice', platform: 'instagram' };
+  const bob: ConnectionKey = { userId: 'bob', platform: 'instagram' };
+
+  it('delivers to every connection of the account, once, and skips redeliveries', async () => {
+    const w = world({ acct1: [alice, bob] });
+    const first = await deliverWebhookEvents(w.deps, 'instagram', [event('e1', 'acct1'), event('e2', 'acct1')]);
+    expect(first).toMatchObject({ delivered: 4, duplicates: 0, unknownAccount: 0 });
+    expect(w.delivered).toEqual([
+      { key: alice, ids: ['e1', 'e2'] },
+      { key: bob, ids: ['e1', 'e2'] },
+    ]);
+    const again = await deliverWebhookEvents(w.deps, 'instagram', [event('e2', 'acct1'), event('e3', 'acct1')]);
+    expect(again).toMatchObject({ delivered: 2, duplicates: 2 });
+    expect(w.delivered.slice(2).map((d) => d.ids)).toEqual([['e3'], ['e3']]);
+  });
+
+  it('reports unknown accounts without delivering anything', async () => {
+    const w = world({});
+    const outcome = await deliverWebhookEvents(w.deps, 'instagram', [event('e1', 'ghost')]);
+    expect(outcome).toMatchObject({ delivered: 0, unknownAccount: 1, unknownAccounts: ['ghost'] });
+    expect(w.delivered).toEqual([]);
+  });
+
+  it('fails when a delivery fails, remembering only what was handed over so the retry delivers the rest', async () => {
+    const w = world({ acct1: [alice], acct2: [bob] }, { failFor: 'bob' });
+    await expect(
+      deliverWebhookEvents(w.deps, 'instagram', [event('e1', 'acct1'), event('e2', 'acct2')]),
+    ).rejects.toThrow('Temporal unavailable');
+    expect(w.remembered.get('alice/instagram')).toEqual(new Set(['e1']));
+    expect(w.remembered.get('bob/instagram')).toBeUndefined();
+  });
+});
