@@ -1,0 +1,269 @@
+/**
+ * Activities: every network call and every Firestore write of a sync, each small enough to retry on its own.
+ * `createActivities(deps)` is the only place they get their dependencies. Tokens are loaded here by
+ * (userId, platform) and never leave: inputs and results carry only ids, counts, cursors and instants.
+ */
+import { Context } from '@temporalio/activity';
+import type { Logger } from '../shared/logger';
+import { isPlatformError } from '../platforms/errors';
+import { ITEM_KINDS, type Item, type ItemKind, type PlatformConnector, type PlatformId, type TokenSet } from '../platforms/types';
+import type { ConnectionKey, ItemCursor, SyncSink, TokenStore } from '../store/types';
+import type { ScheduleControl } from '../sync/schedules';
+import { missingTokenFailure, toActivityFailure } from './failures';
+import type {
+  FinishSyncInput,
+  FinishSyncResult,
+  MarkDeletedInput,
+  MarkUnseenDeletedInput,
+  PlatformLimits,
+  RefreshTokenInput,
+  RefreshTokenResult,
+  ScheduleControlInput,
+  SetStatusInput,
+  SyncAccountInput,
+  SyncAccountResult,
+  SyncItemsPageInput,
+  SyncItemsPageResult,
+  SyncStartedInput,
+  TokenExpiry,
+} from './types';
+
+export type ConnectorRegistry = Partial<Record<PlatformId, PlatformConnector>>;
+
+export interface Clock {
+  now(): number;
+}
+
+export interface ActivityDeps {
+  connectors: ConnectorRegistry;
+  sink: SyncSink;
+  tokenStore: TokenStore;
+  schedules: ScheduleControl;
+  logger: Logger;
+  /** Time used to turn a platform's reset instant into a retry delay (tests pass the sandbox clock). */
+  clock?: Clock;
+}
+
+/** How often long activities report liveness (the workflows set a heartbeat timeout of a few times this). */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/** Heartbeats while `work` runs, so a worker that dies mid-call is noticed within the heartbeat timeout. */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    ctx = undefined; // called outside an activity (unit tests of the closures)
+  }
+  if (!ctx) return work();
+  const activity = ctx;
+  activity.heartbeat();
+  const timer = setInterval(() => activity.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function newestAndOldest(items: Item[]): Pick<SyncItemsPageResult, 'newestId' | 'newestCreatedAt' | 'oldestCreatedAt'> {
+  let newest: Item | undefined;
+  let oldest: Item | undefined;
+  for (const item of items) {
+    const t = Date.parse(item.createdAt);
+    if (!newest || t > Date.parse(newest.createdAt)) newest = item;
+    if (!oldest || t < Date.parse(oldest.createdAt)) oldest = item;
+  }
+  return {
+    newestId: newest?.id ?? null,
+    newestCreatedAt: newest ? new Date(newest.createdAt).toISOString() : null,
+    oldestCreatedAt: oldest ? new Date(oldest.createdAt).toISOString() : null,
+  };
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const clock: Clock = deps.clock ?? { now: () => Date.now() };
+  const log = deps.logger.child({ module: 'activities' });
+
+  function connectorFor(platform: PlatformId): PlatformConnector {
+    const connector = deps.connectors[platform];
+    if (!connector) throw toActivityFailure(new Error(`no connector configured for ${platform}`), clock.now());
+    return connector;
+  }
+
+  async function loadToken(key: ConnectionKey): Promise<TokenSet> {
+    const tokens = await deps.tokenStore.load(key);
+    if (!tokens) throw missingTokenFailure(key.platform);
+    return tokens;
+  }
+
+  async function refresh(key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> {
+    const fresh = await connectorFor(key.platform).oauth.refresh(tokens);
+    // Rotated refresh tokens replace the old one; keep the account id even if the platform omits it.
+    const merged: TokenSet = {
+      ...fresh,
+      accountId: fresh.accountId || tokens.accountId,
+      refreshToken: fresh.refreshToken ?? tokens.refreshToken,
+    };
+    await deps.tokenStore.save(key, merged);
+    log.info({ userId: key.userId, platform: key.platform, expiresAt: merged.expiresAt }, 'token refreshed');
+    return merged;
+  }
+
+  /**
+   * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
+   * leaves here classified for Temporal (see failures.ts).
+   */
+  async function withToken<T>(key: ConnectionKey, call: (tokens: TokenSet) => Promise<T>): Promise<{ value: T; refreshed: boolean }> {
+    try {
+      let tokens = await loadToken(key);
+      let refreshed = false;
+      if (tokens.expiresAt !== undefined && tokens.expiresAt <= clock.now()) {
+        tokens = await refresh(key, tokens);
+        refreshed = true;
+      }
+      try {
+        return { value: await call(tokens), refreshed };
+      } catch (err) {
+        if (!isPlatformError(err, 'token_expired') || refreshed) throw err;
+        tokens = await refresh(key, tokens);
+        return { value: await call(tokens), refreshed: true };
+      }
+    } catch (err) {
+      throw toActivityFailure(err, clock.now());
+    }
+  }
+
+  return {
+    /** Per-user rate windows and refresh margin of a platform, as configured for this deployment. */
+    async platformLimits({ platform }: { platform: PlatformId }): Promise<PlatformLimits> {
+      const connector = connectorFor(platform);
+      return { rateLimits: connector.rateLimits.map((w) => ({ ...w })), refreshMarginMs: connector.oauth.refreshMarginMs };
+    },
+
+    async tokenExpiry({ key }: { key: ConnectionKey }): Promise<TokenExpiry> {
+      const tokens = await deps.tokenStore.load(key);
+      return { expiresAt: tokens?.expiresAt ?? null, hasToken: tokens !== undefined };
+    },
+
+    /**
+     * Refreshes the stored token when it is due (or `force`). Only the new expiry instant is returned; a token
+     * someone else already refreshed is left alone.
+     */
+    async refreshToken({ key, force }: RefreshTokenInput): Promise<RefreshTokenResult> {
+      try {
+        const connector = connectorFor(key.platform);
+        const tokens = await loadToken(key);
+        const due =
+          tokens.expiresAt !== undefined && tokens.expiresAt - connector.oauth.refreshMarginMs <= clock.now();
+        if (!due && !force) return { expiresAt: tokens.expiresAt ?? null, hasToken: true, refreshed: false };
+        const fresh = await refresh(key, tokens);
+        return { expiresAt: fresh.expiresAt ?? null, hasToken: true, refreshed: true };
+      } catch (err) {
+        throw toActivityFailure(err, clock.now());
+      }
+    },
+
+    /** Profile, latest insights, daily insights and audience: fetched and written in one retryable step. */
+    async syncAccount({ key, since, until }: SyncAccountInput): Promise<SyncAccountResult> {
+      const connector = connectorFor(key.platform);
+      const { value: snapshot, refreshed } = await heartbeating(() =>
+        withToken(key, (tokens) => connector.fetchAccount(tokens, { since: new Date(since), until: new Date(until) })),
+      );
+      const { usage, ...account } = snapshot;
+      await deps.sink.writeAccount(key, account);
+      return {
+        accountId: snapshot.accountId,
+        postCount: snapshot.profile.postCount ?? null,
+        usage,
+        tokenRefreshed: refreshed,
+      };
+    },
+
+    /**
+     * One page of items: fetched through the connector and written through the sink (idempotent merge by
+     * platform id), so a retry after a crash rewrites the same documents and duplicates nothing.
+     */
+    async syncItemsPage(input: SyncItemsPageInput): Promise<SyncItemsPageResult> {
+      const { key, kind, syncId } = input;
+      const connector = connectorFor(key.platform);
+      const { value: page, refreshed } = await heartbeating(() =>
+        withToken(key, (tokens) =>
+          connector.listItems(tokens, {
+            kind,
+            cursor: input.cursor,
+            pageSize: input.pageSize,
+            sinceId: input.sinceId,
+          }),
+        ),
+      );
+      const written = page.items.length > 0 ? await heartbeating(() => deps.sink.writeItems(key, kind, page.items, { syncId })) : 0;
+      return {
+        written,
+        nextCursor: page.nextCursor ?? null,
+        ...newestAndOldest(page.items),
+        usage: page.usage,
+        tokenRefreshed: refreshed,
+      };
+    },
+
+    /** Incremental checkpoints saved by earlier syncs (the platform document is their source of truth). */
+    async readCheckpoints({ key }: { key: ConnectionKey }): Promise<Partial<Record<ItemKind, ItemCursor>>> {
+      const current = await deps.sink.readConnection(key);
+      return current?.cursors ?? {};
+    },
+
+    async syncStarted({ key, mode }: SyncStartedInput): Promise<void> {
+      const current = await deps.sink.readConnection(key);
+      // A connection that never completed its first sync stays `connecting` → `syncing`; others show syncing too.
+      if (current?.status === 'disconnected') return;
+      await deps.sink.updateConnection(key, { status: 'syncing' });
+      log.debug({ userId: key.userId, platform: key.platform, mode }, 'sync started');
+    },
+
+    async markUnseenDeleted({ key, kind, syncId, from, to }: MarkUnseenDeletedInput): Promise<number> {
+      const ids = await deps.sink.markUnseenDeleted(key, kind, { syncId, from: new Date(from), to: new Date(to) });
+      return ids.length;
+    },
+
+    async markItemsDeleted({ key, kind, ids }: MarkDeletedInput): Promise<number> {
+      if (ids.length === 0) return 0;
+      await deps.sink.markDeleted(key, kind, ids);
+      return ids.length;
+    },
+
+    /** Saves checkpoints, lastSync and status — called only after every write of the sync has landed. */
+    async finishSync(input: FinishSyncInput): Promise<FinishSyncResult> {
+      const { key } = input;
+      const current = await deps.sink.readConnection(key);
+      const counts: FinishSyncResult['counts'] = {};
+      for (const kind of ITEM_KINDS[key.platform]) counts[kind] = await deps.sink.countItems(key, kind);
+      await deps.sink.updateConnection(key, {
+        status: current?.status === 'disconnected' ? 'disconnected' : 'active',
+        lastSync: new Date(input.finishedAt),
+        lastSyncMode: input.mode,
+        error: null,
+        counts,
+        cursors: { ...(current?.cursors ?? {}), ...input.cursors },
+      });
+      return { counts };
+    },
+
+    async setConnectionStatus({ key, status, error, accountId }: SetStatusInput): Promise<void> {
+      const current = await deps.sink.readConnection(key);
+      // Once disconnected, only a new connect (which writes its own status) brings the connection back.
+      if (current?.status === 'disconnected' && status !== 'disconnected') return;
+      await deps.sink.updateConnection(key, { status, error, ...(accountId ? { accountId } : {}) });
+    },
+
+    async pauseSchedule({ key, note }: ScheduleControlInput): Promise<void> {
+      await deps.schedules.pause(key, note);
+    },
+
+    async unpauseSchedule({ key, note }: ScheduleControlInput): Promise<void> {
+      await deps.schedules.unpause(key, note);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,106 @@
+/** Inputs and results of the activities. Small and token-free: everything here is recorded in history. */
+import type { CallUsage, ItemKind, RateWindow } from '../platforms/types';
+import type { ConnectionStatusName, SyncMode } from '../sync/service';
+import type { ConnectionKey, ItemCursor } from '../store/types';
+
+export interface PlatformLimits {
+  rateLimits: RateWindow[];
+  /** How long before expiry the connection workflow refreshes the token (ms). */
+  refreshMarginMs: number;
+}
+
+export interface TokenExpiry {
+  /** Epoch ms; null when the token does not expire or no token is stored. */
+  expiresAt: number | null;
+  hasToken: boolean;
+}
+
+export interface RefreshTokenInput {
+  key: ConnectionKey;
+  /** Refresh even if the stored token is not due yet. */
+  force?: boolean;
+}
+
+export interface RefreshTokenResult extends TokenExpiry {
+  refreshed: boolean;
+}
+
+export interface SyncAccountInput {
+  key: ConnectionKey;
+  /** Daily insights range, epoch ms `[since, until)`. */
+  since: number;
+  until: number;
+}
+
+export interface SyncAccountResult {
+  accountId: string;
+  postCount: number | null;
+  usage: CallUsage;
+  tokenRefreshed: boolean;
+}
+
+export interface SyncItemsPageInput {
+  key: ConnectionKey;
+  kind: ItemKind;
+  /** Stamped on every written item (`lastSeenSync`) so deletions can be detected afterwards. */
+  syncId: string;
+  cursor?: string;
+  sinceId?: string;
+  pageSize?: number;
+}
+
+export interface SyncItemsPageResult {
+  written: number;
+  nextCursor: string | null;
+  newestId: string | null;
+  /** ISO instants of the newest and oldest item of the page. */
+  newestCreatedAt: string | null;
+  oldestCreatedAt: string | null;
+  usage: CallUsage;
+  tokenRefreshed: boolean;
+}
+
+export interface MarkUnseenDeletedInput {
+  key: ConnectionKey;
+  kind: ItemKind;
+  syncId: string;
+  /** ISO instants, inclusive. */
+  from: string;
+  to: string;
+}
+
+export interface MarkDeletedInput {
+  key: ConnectionKey;
+  kind: ItemKind;
+  ids: string[];
+}
+
+export interface SyncStartedInput {
+  key: ConnectionKey;
+  mode: SyncMode;
+}
+
+export interface FinishSyncInput {
+  key: ConnectionKey;
+  mode: SyncMode;
+  /** ISO instant the sync finished (workflow time). */
+  finishedAt: string;
+  /** Only kinds whose checkpoint advanced. */
+  cursors: Partial<Record<ItemKind, ItemCursor>>;
+}
+
+export interface FinishSyncResult {
+  counts: Partial<Record<ItemKind, number>>;
+}
+
+export interface SetStatusInput {
+  key: ConnectionKey;
+  status: ConnectionStatusName;
+  error: string | null;
+  accountId?: string;
+}
+
+export interface ScheduleControlInput {
+  key: ConnectionKey;
+  note: string;
+}

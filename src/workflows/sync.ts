@@ -1,0 +1,313 @@
+/**
+ * One sync run, started as a child of the connection workflow (so every sync is a workflow in the UI, with
+ * SyncMode). Item data never passes through history: each page is ONE activity that fetches and writes; the
+ * workflow only sees counts, cursors and instants. Checkpoints and lastSync are saved last, after every write.
+ */
+import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SyncItemsPageResult } from '../activities/types';
+import type { CallUsage, ItemKind, PlatformId } from '../platforms/types';
+import type { ItemCursor } from '../store/types';
+import type { SyncMode, SyncSummary } from '../sync/service';
+import { charge, waitMsFor, type BudgetState } from './budget';
+import { engineActivities, platformActivities } from './profiles';
+
+const ITEM_KINDS_OF: Record<PlatformId, readonly ItemKind[]> = {
+  instagram: ['posts', 'stories'],
+  twitter: ['tweets'],
+  tiktok: ['videos'],
+};
+
+/** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
+const LISTING_AGE_LIMIT_MS: Partial<Record<ItemKind, number>> = { stories: 24 * 3_600_000 };
+/** Lists capped at the newest N items (X 3,200 posts, Instagram 10k media): older stored items are kept. */
+const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, posts: 10_000 };
+
+/** Budget reserved before an activity whose real usage is known only afterwards. */
+const PAGE_CALL_ESTIMATE = 1;
+const ACCOUNT_CALL_ESTIMATE = 4;
+
+export interface SyncOptions {
+  /** Incremental syncs refresh metrics of items created within this window (default 30 days). */
+  recentWindowMs: number;
+  /** Longest durable wait for the budget before the sync stops and leaves the rest pending. */
+  maxBudgetWaitMs: number;
+  /** Days of daily account insights read by full syncs (incremental ones read 3, covering the 48 h lag). */
+  insightsDays: number;
+  pageSize?: number;
+}
+
+/** Where a walk that ran out of budget stopped, so a later sync continues instead of starting over. */
+export interface ResumePoint {
+  /** Next page to read; absent when the walk has to start from the newest item. */
+  cursor?: string;
+  /** Oldest createdAt already covered (ISO); the continuation covers strictly older items. */
+  coveredFrom?: string;
+}
+
+export interface SyncWorkflowInput {
+  userId: string;
+  platform: PlatformId;
+  mode: SyncMode;
+  budget: BudgetState;
+  options: SyncOptions;
+  resume?: Partial<Record<ItemKind, ResumePoint>>;
+  /** Deletions reported by webhooks, applied by this sync. */
+  deletions?: { kind: ItemKind; id: string }[];
+}
+
+export interface SyncWorkflowResult {
+  summary: SyncSummary;
+  budget: BudgetState;
+  /** Walks the budget cut short; empty when the sync covered everything it meant to. */
+  resume: Partial<Record<ItemKind, ResumePoint>>;
+  tokenRefreshed: boolean;
+}
+
+/** Carried in the details of a `SyncFailed` failure so the connection workflow keeps an honest budget. */
+export interface SyncFailureDetails {
+  reason: 'needs_reauth' | 'error';
+  error: string;
+  budget: BudgetState;
+  calls: number;
+}
+
+const FULL_MODES: readonly SyncMode[] = ['initial', 'manual', 'backfill'];
+
+interface WalkResult {
+  written: number;
+  deleted: number;
+  seen: number;
+  cursor?: ItemCursor;
+  resume?: ResumePoint;
+}
+
+export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkflowResult> {
+  const { userId, platform, mode, options } = input;
+  const key = { userId, platform };
+  const info = workflowInfo();
+  const syncId = info.runId;
+  const started = Date.now();
+  const engine = engineActivities;
+  const remote = platformActivities[platform];
+  const full = FULL_MODES.includes(mode);
+
+  let budget = input.budget;
+  let calls = 0;
+  let tokenRefreshed = false;
+
+  /** Waits (durably) for room in the budget; false when the wait would be longer than allowed. */
+  async function budgetAllows(estimate: number): Promise<boolean> {
+    const wait = waitMsFor(budget, Date.now(), estimate);
+    if (wait === 0) return true;
+    if (wait > options.maxBudgetWaitMs) return false;
+    await sleep(wait);
+    return true;
+  }
+
+  /** Runs a platform activity, charging what it used (or the estimate, when it failed after calling out). */
+  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean }>(estimate: number, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
+      budget = charge(budget, Date.now(), result.usage);
+      calls += used;
+      tokenRefreshed ||= result.tokenRefreshed;
+      return result;
+    } catch (err) {
+      if (!isCancellation(err)) {
+        budget = charge(budget, Date.now(), estimate);
+        calls += estimate;
+      }
+      throw err;
+    }
+  }
+
+  async function walk(kind: ItemKind, checkpoint: ItemCursor | undefined): Promise<WalkResult> {
+    const resumeFrom = mode === 'backfill' ? input.resume?.[kind] : undefined;
+    const incremental = !full && checkpoint?.newestCreatedAt !== undefined;
+    // Incremental walks go newest-first until past both the checkpoint and the metric-refresh window.
+    const horizon = incremental
+      ? Math.min(Date.parse(checkpoint!.newestCreatedAt!), Date.now() - options.recentWindowMs)
+      : undefined;
+    // Without a refresh window only new items matter: let X filter server-side with since_id.
+    const sinceId = incremental && options.recentWindowMs === 0 ? checkpoint?.newestId : undefined;
+
+    let cursor = resumeFrom?.cursor;
+    let pages = 0;
+    let written = 0;
+    let seen = 0;
+    let newest: { id: string; at: string } | undefined;
+    let oldest: string | undefined;
+    let complete = false;
+    let resume: ResumePoint | undefined;
+    const walkStarted = new Date(Date.now()).toISOString();
+
+    for (;;) {
+      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) {
+        // Most recent items were covered first; the older rest stays pending for a later sync.
+        resume = pages === 0 ? (resumeFrom ?? {}) : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom };
+        break;
+      }
+      const page: SyncItemsPageResult = await spend(PAGE_CALL_ESTIMATE, () =>
+        remote.syncItemsPage({ key, kind, syncId, cursor, sinceId, pageSize: options.pageSize }),
+      );
+      pages += 1;
+      written += page.written;
+      seen += page.written;
+      if (page.newestId && page.newestCreatedAt && (!newest || page.newestCreatedAt > newest.at)) {
+        newest = { id: page.newestId, at: page.newestCreatedAt };
+      }
+      if (page.oldestCreatedAt && (!oldest || page.oldestCreatedAt < oldest)) oldest = page.oldestCreatedAt;
+      if (!page.nextCursor) {
+        complete = true;
+        break;
+      }
+      cursor = page.nextCursor;
+      if (horizon !== undefined && page.oldestCreatedAt && Date.parse(page.oldestCreatedAt) < horizon) break;
+    }
+    // Nothing fetched: nothing covered, nothing to compare against.
+    if (pages === 0) return { written, deleted: 0, seen, resume };
+
+    const deleted = await detectDeletions({ kind, complete, seen, oldest, newest: newest?.at, walkStarted, resumeFrom, sinceCheckpoint: sinceId ? checkpoint : undefined });
+    // A continuation never moves the checkpoint: the newest items were covered by the sync it continues.
+    const advanced = !resumeFrom && newest && (!checkpoint?.newestCreatedAt || newest.at >= checkpoint.newestCreatedAt);
+    return {
+      written,
+      deleted,
+      seen,
+      resume,
+      cursor: advanced ? { newestId: newest!.id, newestCreatedAt: newest!.at } : undefined,
+    };
+  }
+
+  /** Marks stored items of the covered createdAt range that this sync did not see. */
+  async function detectDeletions(w: {
+    kind: ItemKind;
+    complete: boolean;
+    seen: number;
+    oldest?: string;
+    newest?: string;
+    walkStarted: string;
+    resumeFrom?: ResumePoint;
+    sinceCheckpoint?: ItemCursor;
+  }): Promise<number> {
+    const cap = LISTING_COUNT_CAP[w.kind];
+    const reachedEnd = w.complete && (cap === undefined || w.seen < cap);
+    let from: number;
+    if (w.sinceCheckpoint?.newestCreatedAt) from = Date.parse(w.sinceCheckpoint.newestCreatedAt) + 1;
+    else if (reachedEnd) from = 0;
+    else if (w.oldest) from = Date.parse(w.oldest);
+    else return 0;
+    const ageLimit = LISTING_AGE_LIMIT_MS[w.kind];
+    if (ageLimit !== undefined) from = Math.max(from, Date.parse(w.walkStarted) - ageLimit);
+    // A continuation covers only what is older than the part already done.
+    const to = w.resumeFrom?.coveredFrom
+      ? Date.parse(w.resumeFrom.coveredFrom) - 1
+      : Date.parse(w.newest ?? w.walkStarted);
+    if (to < from) return 0;
+    return engine.markUnseenDeleted({
+      key,
+      kind: w.kind,
+      syncId,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+    });
+  }
+
+  try {
+    await engine.syncStarted({ key, mode });
+    const checkpoints = full ? {} : await engine.readCheckpoints({ key });
+
+    let postCount: number | null = null;
+    if (await budgetAllows(ACCOUNT_CALL_ESTIMATE)) {
+      const insightsDays = full ? options.insightsDays : 3;
+      const account = await spend(ACCOUNT_CALL_ESTIMATE, () =>
+        remote.syncAccount({ key, since: Date.now() - insightsDays * 86_400_000, until: Date.now() }),
+      );
+      postCount = account.postCount;
+    }
+
+    let itemsWritten = 0;
+    let itemsDeleted = 0;
+    let pending = 0;
+    const cursors: Partial<Record<ItemKind, ItemCursor>> = {};
+    const resume: Partial<Record<ItemKind, ResumePoint>> = {};
+    // A backfill that continues earlier work walks only the kinds left pending.
+    const continuing = mode === 'backfill' && input.resume && Object.keys(input.resume).length > 0;
+    const kinds = ITEM_KINDS_OF[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
+    for (const kind of kinds) {
+      const result = await walk(kind, checkpoints[kind]);
+      itemsWritten += result.written;
+      itemsDeleted += result.deleted;
+      if (result.cursor) cursors[kind] = result.cursor;
+      if (result.resume !== undefined) {
+        resume[kind] = result.resume;
+        // An estimate: what the profile says exists minus what this walk covered (at least one).
+        const primary = kind === ITEM_KINDS_OF[platform][0];
+        pending += primary && postCount !== null ? Math.max(1, postCount - result.seen) : 1;
+      }
+    }
+
+    if (input.deletions && input.deletions.length > 0) {
+      for (const kind of new Set(input.deletions.map((d) => d.kind))) {
+        const ids = input.deletions.filter((d) => d.kind === kind).map((d) => d.id);
+        itemsDeleted += await engine.markItemsDeleted({ key, kind, ids });
+      }
+    }
+
+    await engine.finishSync({ key, mode, finishedAt: new Date(Date.now()).toISOString(), cursors });
+
+    return {
+      summary: {
+        workflowId: info.workflowId,
+        runId: info.runId,
+        userId,
+        platform,
+        mode,
+        itemsWritten,
+        itemsDeleted,
+        calls,
+        durationMs: Date.now() - started,
+        pending,
+      },
+      budget,
+      resume,
+      tokenRefreshed,
+    };
+  } catch (err) {
+    if (isCancellation(err) || err instanceof CancelledFailure) throw err;
+    const details: SyncFailureDetails = {
+      reason: isReauthFailure(err) ? 'needs_reauth' : 'error',
+      error: describeFailure(err),
+      budget,
+      calls,
+    };
+    throw ApplicationFailure.create({
+      type: 'SyncFailed',
+      message: details.error,
+      nonRetryable: true,
+      details: [details],
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+}
+
+function rootCause(err: unknown): unknown {
+  return err instanceof ActivityFailure && err.cause ? err.cause : err;
+}
+
+export function isReauthFailure(err: unknown): boolean {
+  const cause = rootCause(err);
+  return cause instanceof ApplicationFailure && cause.type === 'ReauthRequired';
+}
+
+/** A message for the connection document: what failed, without any secret (activity messages carry none). */
+export function describeFailure(err: unknown): string {
+  const cause = rootCause(err);
+  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}
+
+export type { Activities };
