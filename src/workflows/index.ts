@@ -1,2 +1,4 @@
-/** Every workflow the workers run; bundled once by `bundleWorkflowCode`. */
-export { selfCheckWorkflow } from './self-check';
+/** Every workflow of socialsync: the worker bundle is built from this file. */
+export { connectionWorkflow } from './connection';
+export { syncWorkflow } from './sync';
+export { scheduledSyncWorkflow } from './scheduled';
