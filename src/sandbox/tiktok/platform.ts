@@ -1,0 +1,134 @@
+/**
+ * The platform half of the sandbox: routes TikTok's real paths, asks the fault injector first, and writes every
+ * request (query, headers, raw body, status, user, whether the caller was rate limited) into the request log.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ActiveFault } from '../core/faults';
+import * as api from './api';
+import type { Call, TikTokContext } from './context';
+import * as oauth from './oauth-routes';
+import { sendApiError, sendHtml, sendOAuthError, sendJson } from './responses';
+
+type Style = 'api' | 'oauth' | 'page';
+
+interface Route {
+  endpoint: string;
+  /** How this host answers failures: Display API envelope, OAuth error JSON, or an HTML page. */
+  style: Style;
+  handle(ctx: TikTokContext, call: Call): void;
+}
+
+const ROUTES: Record<string, Route> = {
+  'GET /v2/auth/authorize/': { endpoint: 'GET /v2/auth/authorize/', style: 'page', handle: oauth.authorizePage },
+  'POST /v2/auth/authorize/': { endpoint: 'POST /v2/auth/authorize/', style: 'page', handle: oauth.authorizeDecision },
+  'POST /v2/oauth/token/': { endpoint: 'POST /v2/oauth/token/', style: 'oauth', handle: oauth.token },
+  'POST /v2/oauth/revoke/': { endpoint: 'POST /v2/oauth/revoke/', style: 'oauth', handle: oauth.revoke },
+  'GET /v2/user/info/': { endpoint: 'GET /v2/user/info/', style: 'api', handle: api.userInfo },
+  'POST /v2/video/list/': { endpoint: 'POST /v2/video/list/', style: 'api', handle: api.videoList },
+  'POST /v2/video/query/': { endpoint: 'POST /v2/video/query/', style: 'api', handle: api.videoQuery },
+};
+
+export const TIKTOK_ENDPOINTS = Object.keys(ROUTES);
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function queryObject(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of params) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/** Renders an injected fault the way this host fails; returns true when the request is answered (or held). */
+async function applyFault(fault: ActiveFault, call: Call, style: Style): Promise<boolean> {
+  if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+  if (fault.timeout) return true; // hold the socket: the client's timeout has to fire
+  if (fault.reset) {
+    call.req.socket.destroy();
+    return true;
+  }
+  if (fault.rateLimit) {
+    // TikTok sends no Retry-After / reset headers: the body is all a client gets.
+    if (style === 'api') sendApiError(call.res, call.logId, 'rate_limit_exceeded');
+    else sendOAuthError(call.res, call.logId, 429, 'rate_limit_exceeded', 'Too many requests, please retry later.');
+    return true;
+  }
+  if (fault.status !== undefined) {
+    const status = fault.status;
+    if (style === 'api') {
+      const code = status === 401 ? 'access_token_invalid' : status === 429 ? 'rate_limit_exceeded' : status < 500 ? 'invalid_params' : 'internal_error';
+      sendApiError(call.res, call.logId, code, undefined, status);
+    } else if (style === 'oauth') {
+      sendOAuthError(call.res, call.logId, status, status >= 500 ? 'server_error' : 'invalid_request', 'Injected failure.');
+    } else {
+      sendHtml(call.res, status, 'TikTok', '<h1>Something went wrong</h1>');
+    }
+    return true;
+  }
+  return false;
+}
+
+export function createPlatformHandler(ctx: TikTokContext) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const key = `${req.method} ${url.pathname}`;
+    const route = ROUTES[key];
+    const at = ctx.clock.now();
+    const rawBody = await readBody(req);
+    const call: Call = {
+      req,
+      res,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      rawBody,
+      endpoint: route?.endpoint ?? key,
+      logId: ctx.logIds.next(),
+      whileRateLimited: false,
+    };
+
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
+      ctx.log.record({
+        at,
+        method: call.method,
+        url: req.url ?? '/',
+        path: call.path,
+        endpoint: call.endpoint,
+        query: queryObject(call.query),
+        headers: { ...req.headers },
+        body: rawBody.toString('utf8'),
+        // 0 = no answer (held for a timeout fault, or reset).
+        status: res.writableFinished ? res.statusCode : 0,
+        whileRateLimited: call.whileRateLimited,
+        user: call.user,
+      });
+    };
+    res.on('finish', record);
+    res.on('close', record);
+
+    if (!route) {
+      sendJson(res, 404, { data: {}, error: { code: 'not_found', message: `No route for ${key}`, log_id: call.logId } });
+      return;
+    }
+    const fault = ctx.faults.take(route.endpoint);
+    if (fault && (await applyFault(fault, call, route.style))) return;
+    try {
+      route.handle(ctx, call);
+    } catch (err) {
+      // A sandbox bug must still look like a platform failure, not hang the client.
+      if (!res.headersSent) sendApiError(res, call.logId, 'internal_error', (err as Error).message);
+    }
+  };
+}
