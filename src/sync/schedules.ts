@@ -17,7 +17,7 @@ import {
   scheduleId,
   SyncModeAttribute,
   UserIdAttribute,
-  WORKFLOW_TASK_QUEUE,
+  workflowTaskQueue,
 } from '../workflows/definitions';
 
 export interface ScheduleControl {
@@ -35,18 +35,20 @@ export interface ScheduleSettings {
   intervalMs: number;
   /** Random delay added to each tick so thousands of connections do not fire at once. Default: 10% of interval, ≤ 5 min. */
   jitterMs?: number;
+  /** Task queue prefix of the deployment (src/workflows/definitions.ts). */
+  taskQueuePrefix?: string;
 }
 
 export function defaultJitterMs(intervalMs: number): number {
   return Math.min(Math.floor(intervalMs / 10), 5 * 60_000);
 }
 
-function action(key: ConnectionKey): ScheduleOptionsAction {
+function action(key: ConnectionKey, taskQueuePrefix?: string): ScheduleOptionsAction {
   return {
     type: 'startWorkflow',
     workflowType: 'scheduledSyncWorkflow',
     workflowId: scheduledTriggerWorkflowIdPrefix(key),
-    taskQueue: WORKFLOW_TASK_QUEUE,
+    taskQueue: workflowTaskQueue(taskQueuePrefix),
     args: [{ userId: key.userId, platform: key.platform }],
     typedSearchAttributes: [
       { key: UserIdAttribute, value: key.userId },
@@ -87,14 +89,14 @@ export function createTemporalSchedules({
         await client.schedule.create({
           scheduleId: scheduleId(key),
           spec,
-          action: action(key),
+          action: action(key, settings.taskQueuePrefix),
           policies,
           state: { note: 'created at connect' },
         });
       } catch (err) {
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
         const handle = client.schedule.getHandle(scheduleId(key));
-        await handle.update((prev) => ({ ...prev, spec, action: action(key), policies }));
+        await handle.update((prev) => ({ ...prev, spec, action: action(key, settings.taskQueuePrefix), policies }));
         await handle.unpause('connected again');
       }
     },

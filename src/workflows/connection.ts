@@ -33,7 +33,7 @@ import {
   type RequestedSyncMode,
   type SyncHandle,
 } from './definitions';
-import { engineActivities, platformActivities } from './profiles';
+import { bookkeeping, platformCalls } from './profiles';
 import { syncWorkflow, type ResumePoint, type SyncFailureDetails, type SyncOptions, type SyncWorkflowResult } from './sync';
 
 export interface ConnectionOptions extends SyncOptions {
@@ -43,6 +43,8 @@ export interface ConnectionOptions extends SyncOptions {
   webhookMaxDelayMs: number;
   /** Continue-as-new once history has this many events (or when the server suggests it). */
   maxHistoryLength: number;
+  /** Task queue prefix of the deployment (definitions.ts). */
+  taskQueuePrefix?: string;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
@@ -123,6 +125,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   const key = { userId, platform };
   const options: ConnectionOptions = { ...DEFAULT_CONNECTION_OPTIONS, ...input.options };
   const state: ConnectionState = input.state ?? initialState();
+  const engineActivities = bookkeeping(options.taskQueuePrefix);
+  const remote = platformCalls(platform, options.taskQueuePrefix);
   let accountId = input.accountId;
   let disconnected = false;
   let running: SyncHandle | null = null;
@@ -131,6 +135,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let nextRefreshAt: number | null = null;
   let revoked: string | null = null;
   let reconnected = false;
+  let reactivate = false;
   /** Update callers waiting for their sync to start, by queue entry id. */
   const started = new Map<number, SyncHandle>();
   const refused = new Map<number, string>();
@@ -209,6 +214,12 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(reconnectedSignal, ({ accountId: id }) => {
     accountId = id;
     reconnected = true;
+    // Leave needs_reauth at once, so the sync request that follows the reconnect passes the update validator.
+    if (state.status === 'needs_reauth' || state.status === 'error') {
+      reactivate = true;
+      state.status = state.initialDone ? 'active' : 'connecting';
+      state.error = null;
+    }
   });
 
   setHandler(disconnectSignal, () => {
@@ -255,7 +266,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   async function refreshToken(): Promise<void> {
     try {
-      const result = await platformActivities[platform].refreshToken({ key });
+      const result = await remote.refreshToken({ key });
       state.tokenExpiresAt = result.expiresAt;
       const due = result.expiresAt === null ? null : result.expiresAt - refreshMarginMs;
       nextRefreshAt = due === null ? null : Math.max(due, Date.now() + MIN_REFRESH_RETRY_MS);
@@ -289,6 +300,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
               options: { recentWindowMs: options.recentWindowMs, maxBudgetWaitMs: options.maxBudgetWaitMs, insightsDays: options.insightsDays, pageSize: options.pageSize },
               resume: mode === 'backfill' ? state.resume : undefined,
               deletions,
+              taskQueuePrefix: options.taskQueuePrefix,
             },
           ],
           typedSearchAttributes: [
@@ -367,9 +379,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (reconnected) {
       reconnected = false;
       revoked = null;
-      if (state.status === 'needs_reauth' || state.status === 'error') {
-        state.status = state.initialDone ? 'active' : 'connecting';
-        state.error = null;
+      if (reactivate) {
+        reactivate = false;
         await engineActivities.setConnectionStatus({ key, status: 'syncing', error: null, accountId });
         await engineActivities.unpauseSchedule({ key, note: 'reconnected' });
       }

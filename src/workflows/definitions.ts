@@ -9,15 +9,23 @@ import type { PlatformId, WebhookEvent } from '../platforms/types';
 import type { ConnectionStatusName, SyncMode, SyncSummary } from '../sync/service';
 
 // ── Task queues ────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * Task queue names share a prefix, so that separate deployments (or test files) on one Temporal namespace
+ * never pick up each other's tasks. Workflows carry the prefix in their input.
+ */
+export const DEFAULT_TASK_QUEUE_PREFIX = 'socialsync';
+
 /** Workflow tasks and the platform-agnostic bookkeeping activities (Firestore status, schedule pause). */
-export const WORKFLOW_TASK_QUEUE = 'socialsync-workflows';
+export function workflowTaskQueue(prefix: string = DEFAULT_TASK_QUEUE_PREFIX): string {
+  return `${prefix}-workflows`;
+}
 
 /**
  * One activity queue per platform, so each platform's per-app limit is enforced by the server across every
  * worker through `maxTaskQueueActivitiesPerSecond`.
  */
-export function platformTaskQueue(platform: PlatformId): string {
-  return `socialsync-${platform}`;
+export function platformTaskQueue(platform: PlatformId, prefix: string = DEFAULT_TASK_QUEUE_PREFIX): string {
+  return `${prefix}-${platform}`;
 }
 
 // ── Search attributes (registered on the cluster: UserId, Platform, SyncMode, all Keyword) ────────────────

@@ -2,3 +2,4 @@
 export { connectionWorkflow } from './connection';
 export { syncWorkflow } from './sync';
 export { scheduledSyncWorkflow } from './scheduled';
+export { selfCheckWorkflow } from './self-check';

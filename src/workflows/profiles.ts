@@ -1,25 +1,27 @@
 /**
  * Activity proxies, one per named timeout/retry profile. Platform activities run on the platform's own task
  * queue (per-app rate limit enforced by the server); bookkeeping activities on the workflow task queue.
+ * Built per workflow run because queue names carry the deployment's prefix (see definitions.ts).
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PlatformId } from '../platforms/types';
-import { platformTaskQueue, WORKFLOW_TASK_QUEUE } from './definitions';
+import { platformTaskQueue, workflowTaskQueue } from './definitions';
 
-/** Non-retryable ApplicationFailure types (see src/activities/failures.ts; string literals keep the bundle small). */
+/** Non-retryable ApplicationFailure types (see src/activities/failures.ts; literals keep the bundle small). */
 const NON_RETRYABLE = ['ReauthRequired', 'PlatformPermanent', 'PlatformUnsupported'];
 
-type PlatformCalls = Pick<Activities, 'syncItemsPage' | 'syncAccount' | 'refreshToken'>;
-type Bookkeeping = Omit<Activities, keyof PlatformCalls>;
+export type PlatformCalls = Pick<Activities, 'syncItemsPage' | 'syncAccount' | 'refreshToken'>;
+export type Bookkeeping = Omit<Activities, keyof PlatformCalls>;
 
 /**
- * One page or one account snapshot: seconds of work, heartbeating, retried with backoff for about ten minutes
- * of outage (a 429 waits exactly until the platform's reset through `nextRetryDelay`).
+ * Profile "platform call": one page or one account snapshot — seconds of work, heartbeating, retried with
+ * backoff through about ten minutes of outage; a 429 waits exactly until the platform's reset instead
+ * (`nextRetryDelay`, see failures.ts).
  */
-function platformProfile(platform: PlatformId) {
+export function platformCalls(platform: PlatformId, prefix?: string): PlatformCalls {
   return proxyActivities<PlatformCalls>({
-    taskQueue: platformTaskQueue(platform),
+    taskQueue: platformTaskQueue(platform, prefix),
     startToCloseTimeout: '45 seconds',
     heartbeatTimeout: '10 seconds',
     retry: {
@@ -32,21 +34,17 @@ function platformProfile(platform: PlatformId) {
   });
 }
 
-export const platformActivities: Record<PlatformId, PlatformCalls> = {
-  instagram: platformProfile('instagram'),
-  twitter: platformProfile('twitter'),
-  tiktok: platformProfile('tiktok'),
-};
-
-/** Firestore bookkeeping and schedule control: quick, idempotent, retried through short outages. */
-export const engineActivities: Bookkeeping = proxyActivities<Bookkeeping>({
-  taskQueue: WORKFLOW_TASK_QUEUE,
-  startToCloseTimeout: '20 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+/** Profile "bookkeeping": Firestore status writes and schedule control — quick, idempotent, retried briefly. */
+export function bookkeeping(prefix?: string): Bookkeeping {
+  return proxyActivities<Bookkeeping>({
+    taskQueue: workflowTaskQueue(prefix),
+    startToCloseTimeout: '20 seconds',
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 20,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+}

@@ -10,7 +10,7 @@ import type { CallUsage, ItemKind, PlatformId } from '../platforms/types';
 import type { ItemCursor } from '../store/types';
 import type { SyncMode, SyncSummary } from '../sync/service';
 import { charge, waitMsFor, type BudgetState } from './budget';
-import { engineActivities, platformActivities } from './profiles';
+import { bookkeeping, platformCalls } from './profiles';
 
 const ITEM_KINDS_OF: Record<PlatformId, readonly ItemKind[]> = {
   instagram: ['posts', 'stories'],
@@ -54,6 +54,8 @@ export interface SyncWorkflowInput {
   resume?: Partial<Record<ItemKind, ResumePoint>>;
   /** Deletions reported by webhooks, applied by this sync. */
   deletions?: { kind: ItemKind; id: string }[];
+  /** Task queue prefix of the deployment (definitions.ts). */
+  taskQueuePrefix?: string;
 }
 
 export interface SyncWorkflowResult {
@@ -88,8 +90,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   const info = workflowInfo();
   const syncId = info.runId;
   const started = Date.now();
-  const engine = engineActivities;
-  const remote = platformActivities[platform];
+  const engine = bookkeeping(input.taskQueuePrefix);
+  const remote = platformCalls(platform, input.taskQueuePrefix);
   const full = FULL_MODES.includes(mode);
 
   let budget = input.budget;
