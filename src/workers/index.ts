@@ -1,0 +1,143 @@
+/**
+ * Composition root of the sync engine's workers: one worker for workflows (plus the bookkeeping activities),
+ * and one activity worker per platform task queue, whose `maxTaskQueueActivitiesPerSecond` is the per-app
+ * limit enforced by the Temporal server across every worker process. Add processes to scale; nothing is
+ * kept in memory between activities.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Env } from '../config';
+import { createActivities, type Clock, type ConnectorRegistry } from '../activities';
+import type { PlatformId } from '../platforms/types';
+import type { Logger } from '../shared/logger';
+import type { SyncSink, TokenStore } from '../store/types';
+import { createTemporalSchedules, type ScheduleControl } from '../sync/schedules';
+import { DEFAULT_TASK_QUEUE_PREFIX, platformTaskQueue, workflowTaskQueue } from '../workflows/definitions';
+
+/**
+ * Per-app activity rate per platform queue (activities per second across all workers). One sync page is one
+ * activity and usually one call: X allows 10,000 timeline calls per 15 min per app (≈ 11/s), TikTok 600/min
+ * per endpoint (10/s); Instagram's app limit scales with users, 20/s is a conservative start.
+ */
+export const DEFAULT_APP_ACTIVITIES_PER_SECOND: Record<PlatformId, number> = {
+  instagram: 20,
+  twitter: 10,
+  tiktok: 10,
+};
+
+export interface RunWorkersOptions {
+  config: Pick<Env, 'SYNC_INTERVAL' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_ADDRESS'>;
+  /** Worker connection to Temporal. */
+  connection: NativeConnection;
+  connectors: ConnectorRegistry;
+  sink: SyncSink;
+  tokenStore: TokenStore;
+  logger: Logger;
+  /** Pre-bundled workflow code (tests bundle once); default: bundle `src/workflows` at start. */
+  workflowBundle?: { code: string } | { codePath: string };
+  /** Client used by activities to pause/unpause schedules; default: a client on `config.TEMPORAL_ADDRESS`. */
+  client?: Client;
+  schedules?: ScheduleControl;
+  taskQueuePrefix?: string;
+  /** Overrides of DEFAULT_APP_ACTIVITIES_PER_SECOND. */
+  appActivitiesPerSecond?: Partial<Record<PlatformId, number>>;
+  /** Time for turning platform reset instants into retry delays (tests pass the sandbox clock). */
+  clock?: Clock;
+  /** Which platform queues to serve (default: every platform with a connector). */
+  platforms?: PlatformId[];
+  /** Also run the workflow worker (default true); false gives an activity-only process. */
+  withWorkflows?: boolean;
+  /** How long in-flight activities may finish at shutdown before they are cancelled (default 10 s). */
+  shutdownGraceMs?: number;
+  /** Passed to every Worker.create (e.g. `identity`, `maxCachedWorkflows`). */
+  workerOptions?: Partial<Pick<WorkerOptions, 'identity' | 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions'>>;
+}
+
+export interface WorkersHandle {
+  /** Task queues being polled. */
+  readonly taskQueues: string[];
+  /** Resolves when every worker has stopped (after `shutdown()` or a fatal error). */
+  readonly done: Promise<void>;
+  /** Graceful: stops polling, lets in-flight activities finish within the grace time, then resolves. */
+  shutdown(): Promise<void>;
+}
+
+export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHandle> {
+  const log = options.logger.child({ module: 'workers' });
+  const prefix = options.taskQueuePrefix ?? DEFAULT_TASK_QUEUE_PREFIX;
+  const namespace = options.config.TEMPORAL_NAMESPACE;
+
+  let ownClientConnection: Connection | undefined;
+  let schedules = options.schedules;
+  if (!schedules) {
+    let client = options.client;
+    if (!client) {
+      ownClientConnection = await Connection.connect({ address: options.config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+      client = new Client({ connection: ownClientConnection, namespace });
+    }
+    schedules = createTemporalSchedules({
+      client,
+      settings: { intervalMs: options.config.SYNC_INTERVAL, taskQueuePrefix: prefix },
+    });
+  }
+
+  const activities = createActivities({
+    connectors: options.connectors,
+    sink: options.sink,
+    tokenStore: options.tokenStore,
+    schedules,
+    logger: options.logger,
+    clock: options.clock,
+  });
+  const common = {
+    connection: options.connection,
+    namespace,
+    activities,
+    shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
+    ...options.workerOptions,
+  };
+
+  const workers: Worker[] = [];
+  if (options.withWorkflows !== false) {
+    const workflowSource = options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') };
+    workers.push(await Worker.create({ ...common, ...workflowSource, taskQueue: workflowTaskQueue(prefix) }));
+  }
+  const rates = { ...DEFAULT_APP_ACTIVITIES_PER_SECOND, ...options.appActivitiesPerSecond };
+  const platforms = options.platforms ?? (Object.keys(options.connectors) as PlatformId[]);
+  for (const platform of platforms) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: platformTaskQueue(platform, prefix),
+        maxTaskQueueActivitiesPerSecond: rates[platform],
+      }),
+    );
+  }
+
+  const taskQueues = workers.map((w) => w.options.taskQueue);
+  log.info({ taskQueues }, 'workers running');
+  const done = Promise.all(workers.map((w) => w.run())).then(
+    async () => {
+      await ownClientConnection?.close();
+    },
+    async (err: unknown) => {
+      // One worker failing fatally takes the others down, so the process can exit and be restarted.
+      log.error({ err }, 'worker failed');
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await ownClientConnection?.close();
+      throw err;
+    },
+  );
+
+  return {
+    taskQueues,
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+      log.info('workers stopped');
+    },
+  };
+}
