@@ -22,12 +22,14 @@ export const TWEET_FIELDS = [
   'conversation_id',
   'created_at',
   'edit_history_tweet_ids',
+  'id',
   'in_reply_to_user_id',
   'lang',
   'non_public_metrics',
   'organic_metrics',
   'public_metrics',
   'referenced_tweets',
+  'text',
 ] as const;
 export type TweetField = (typeof TWEET_FIELDS)[number];
 
@@ -35,11 +37,14 @@ export type TweetField = (typeof TWEET_FIELDS)[number];
 export const USER_FIELDS = [
   'created_at',
   'description',
+  'id',
   'location',
+  'name',
   'profile_image_url',
   'protected',
   'public_metrics',
   'url',
+  'username',
   'verified',
 ] as const;
 export type UserField = (typeof USER_FIELDS)[number];
