@@ -1,0 +1,85 @@
+/**
+ * Classification of every Instagram failure into a PlatformError kind, where it is thrown (pure: unit-tested).
+ * Meta reports most failures as HTTP 400 with a code in the JSON body, so the code decides, not the status:
+ * - 190 OAuthException: subcode 463 (expired) → token_expired; 458/460/467/none (removed, password, invalid) →
+ *   reauth_required.
+ * - 4 (app), 17 (user), 32 (page), 613 (custom), 80002 (Instagram BUC) or HTTP 429 → rate_limited, retryAt from
+ *   `X-Business-Use-Case-Usage.estimated_time_to_regain_access` (minutes), else `Retry-After`, else 5 minutes.
+ * - 1, 2 or `is_transient`, any 5xx, timeouts and connection errors → transient.
+ * - everything else (bad parameter, unsupported metric, unknown object…) → permanent.
+ */
+import { PlatformError } from '../errors';
+import { MetaErrorBody, OAuthCodeErrorBody } from './schemas';
+
+export const THROTTLE_CODES = new Set([4, 17, 32, 613, 80001, 80002]);
+export const DEFAULT_THROTTLE_MS = 5 * 60_000;
+
+export interface HttpFailure {
+  endpoint: string;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, unknown>;
+  /** Node/axios error code for failures without a response (ECONNRESET, ECONNABORTED, ETIMEDOUT…). */
+  networkCode?: string;
+  networkMessage?: string;
+  now: number;
+}
+
+function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key];
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+}
+
+/** When a throttled caller may retry: the longest BUC estimate, else Retry-After, else a default. */
+export function retryAtFrom(headers: Record<string, unknown> | undefined, now: number): number {
+  const buc = header(headers, 'x-business-use-case-usage');
+  if (buc) {
+    try {
+      const parsed = JSON.parse(buc) as Record<string, { estimated_time_to_regain_access?: number }[]>;
+      const minutes = Math.max(
+        0,
+        ...Object.values(parsed).flatMap((list) => list.map((u) => Number(u.estimated_time_to_regain_access) || 0)),
+      );
+      if (minutes > 0) return now + minutes * 60_000;
+    } catch {
+      // A malformed usage header must not hide the throttle itself: fall through to the defaults.
+    }
+  }
+  const retryAfter = Number(header(headers, 'retry-after'));
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return now + retryAfter * 1000;
+  return now + DEFAULT_THROTTLE_MS;
+}
+
+export function classifyFailure(f: HttpFailure): PlatformError {
+  const base = { platform: 'instagram' as const, endpoint: f.endpoint, status: f.status };
+  if (f.status === undefined) {
+    return new PlatformError('transient', `network error ${f.networkCode ?? ''} ${f.networkMessage ?? ''}`.trim(), base);
+  }
+  const meta = MetaErrorBody.safeParse(f.body);
+  if (meta.success) {
+    const { code, error_subcode: subcode, message, is_transient: isTransient } = meta.data.error;
+    const details = { ...base, platformCode: subcode === undefined ? code : `${code}/${subcode}` };
+    if (code === 190) {
+      return subcode === 463
+        ? new PlatformError('token_expired', message, details)
+        : new PlatformError('reauth_required', message, details);
+    }
+    if (THROTTLE_CODES.has(code) || f.status === 429) {
+      return new PlatformError('rate_limited', message, { ...details, retryAt: retryAtFrom(f.headers, f.now) });
+    }
+    if (isTransient || code === 1 || code === 2 || f.status >= 500) return new PlatformError('transient', message, details);
+    return new PlatformError('permanent', message, details);
+  }
+  const oauth = OAuthCodeErrorBody.safeParse(f.body);
+  if (oauth.success) {
+    const message = oauth.data.error_message;
+    // Wrong app credentials are configuration; a bad, used or expired code means the user has to consent again.
+    const kind = /platform app|client secret|client_id/i.test(message) ? 'permanent' : 'reauth_required';
+    return new PlatformError(kind, message, { ...base, platformCode: oauth.data.code });
+  }
+  if (f.status === 429) return new PlatformError('rate_limited', 'HTTP 429', { ...base, retryAt: retryAtFrom(f.headers, f.now) });
+  if (f.status >= 500) return new PlatformError('transient', `HTTP ${f.status}`, base);
+  return new PlatformError('permanent', `HTTP ${f.status} with an unrecognised body`, base);
+}

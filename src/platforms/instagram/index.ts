@@ -1,0 +1,267 @@
+/**
+ * Instagram connector (Instagram API with Instagram Login): `createInstagramConnector(settings, deps)` implements
+ * PlatformConnector on top of the Graph client, the OAuth provider, the pure mapper and the webhook handler.
+ *
+ * Call plan per sync (charged to the per-user hourly budget, bucket `*`):
+ * - fetchAccount: 1 (`/me`) + 1 per UTC day of the range (last 30 days at most) + 4 demographics (≥ 100 followers).
+ * - listItems: 1 per page with insights expanded inline; if the page's insights fail (legacy media, a story under
+ *   5 viewers) 1 more for the page without them + 1 per media; stories add 1 per story for navigation.
+ * - refreshItems: the Graph API has no batch lookup for IG media, so 1 per id (`GET /{media-id}` with inline
+ *   insights), plus the same fallbacks. Prefer re-listing pages for bulk refreshes.
+ */
+import { isPlatformError, PlatformError } from '../errors';
+import type {
+  AccountSnapshot,
+  CallUsage,
+  DailyInsight,
+  Item,
+  ItemKind,
+  ItemPage,
+  ListItemsRequest,
+  PlatformConnector,
+  TokenSet,
+} from '../types';
+import { silentLogger, type Logger } from '../../shared/logger';
+import { InstagramGraphClient, POST_FIELDS, STORY_FIELDS, type CallContext } from './client';
+import { InstagramHttp } from './http';
+import { mapAudience, mapDailyInsight, mapMedia, mapProfile, MappingError } from './mapper';
+import {
+  ACCOUNT_DAY_METRICS,
+  DEMOGRAPHIC_BREAKDOWNS,
+  DEMOGRAPHICS_MIN_FOLLOWERS,
+  POST_EXPANSION_METRICS,
+  STORY_EXPANSION_METRICS,
+  STORY_NAVIGATION_BREAKDOWN,
+  type DemographicBreakdown,
+} from './metrics';
+import { createInstagramOAuth } from './oauth';
+import type { InsightEntry, MediaNode } from './schemas';
+import type { InstagramSettings } from './settings';
+import { createInstagramWebhookHandler } from './webhook';
+
+export { instagramSettingsFromEnv, type InstagramSettings } from './settings';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** The Graph API answers account insights for at most 30 days per request; the connector reads the last 30. */
+export const MAX_INSIGHT_DAYS = 30;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 100;
+
+export interface InstagramConnectorDeps {
+  logger?: Logger;
+  timeoutMs?: number;
+  /** Clock for token expiry and retry times (tests pass the sandbox clock). */
+  now?: () => number;
+}
+
+type MediaKind = 'posts' | 'stories';
+
+/** Meta's `code` of a classified error (`platformCode` is `code` or `code/subcode`). */
+function metaCode(err: PlatformError): { code?: number; subcode?: number } {
+  const [code, subcode] = String(err.platformCode ?? '').split('/');
+  return { code: code ? Number(code) : undefined, subcode: subcode ? Number(subcode) : undefined };
+}
+
+/** An insights request the platform refused for this media (metric invalid, legacy media, < 5 viewers). */
+function isInsightsRefusal(err: unknown): err is PlatformError {
+  if (!isPlatformError(err, 'permanent')) return false;
+  const { code, subcode } = metaCode(err);
+  return code === 10 || (code === 100 && subcode !== 33);
+}
+
+function isGone(err: unknown): boolean {
+  if (!isPlatformError(err, 'permanent')) return false;
+  const { code, subcode } = metaCode(err);
+  return code === 100 && subcode === 33;
+}
+
+function fieldsWithInsights(kind: MediaKind): string {
+  const metrics = kind === 'posts' ? POST_EXPANSION_METRICS : STORY_EXPANSION_METRICS;
+  return `${kind === 'posts' ? POST_FIELDS : STORY_FIELDS},insights.metric(${metrics.join(',')})`;
+}
+
+function metricsFor(node: MediaNode): readonly string[] {
+  return node.media_product_type === 'STORY' ? STORY_EXPANSION_METRICS : POST_EXPANSION_METRICS;
+}
+
+export function createInstagramConnector(settings: InstagramSettings, deps: InstagramConnectorDeps = {}): PlatformConnector {
+  const logger = (deps.logger ?? silentLogger).child({ module: 'instagram' });
+  const now = deps.now ?? Date.now;
+  const http = new InstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now });
+  const client = new InstagramGraphClient(settings, http);
+  const oauth = createInstagramOAuth({ settings, http, logger, now });
+  const webhooks = createInstagramWebhookHandler({
+    appSecret: settings.clientSecret,
+    verifyToken: settings.webhookVerifyToken,
+  });
+
+  function mapped<T>(endpoint: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof MappingError) {
+        throw new PlatformError('permanent', `unexpected response: ${err.message}`, { platform: 'instagram', endpoint });
+      }
+      throw err;
+    }
+  }
+
+  /** Per-media insights; one refused metric must not lose the others, so a refused set is asked metric by metric. */
+  async function insightsOf(ctx: CallContext, mediaId: string, metrics: readonly string[]): Promise<InsightEntry[]> {
+    try {
+      return (await client.mediaInsights({ ...ctx, mediaId, metrics })).data;
+    } catch (err) {
+      if (!isInsightsRefusal(err) && !isGone(err)) throw err;
+      const { code } = metaCode(err as PlatformError);
+      if (code === 100 && metrics.length > 1 && !isGone(err)) {
+        const parts = await Promise.all(metrics.map((m) => insightsOf(ctx, mediaId, [m])));
+        return parts.flat();
+      }
+      // (#10): legacy media or a story under 5 viewers: the platform has no insights; the metrics stay absent.
+      logger.debug({ mediaId, reason: (err as Error).message }, 'instagram media has no insights');
+      return [];
+    }
+  }
+
+  async function navigationOf(ctx: CallContext, storyId: string): Promise<InsightEntry[]> {
+    try {
+      return (await client.mediaInsights({ ...ctx, mediaId: storyId, metrics: ['navigation'], breakdown: STORY_NAVIGATION_BREAKDOWN })).data;
+    } catch (err) {
+      if (isInsightsRefusal(err) || isGone(err)) return [];
+      throw err;
+    }
+  }
+
+  /** Extra insights of nodes fetched without inline insights (fallback), and story navigation. */
+  async function completeNodes(ctx: CallContext, kind: MediaKind, nodes: MediaNode[], inline: boolean): Promise<Item[]> {
+    const items: Item[] = [];
+    // Sequential on purpose: per-media fallbacks can be many calls, and bursts only burn the hourly budget faster.
+    for (const node of nodes) {
+      const extra = inline ? [] : await insightsOf(ctx, node.id, metricsFor(node));
+      const hasInsights = (node.insights?.data.length ?? 0) > 0 || extra.length > 0;
+      if (kind === 'stories' && hasInsights) extra.push(...(await navigationOf(ctx, node.id)));
+      items.push(mapped(`GET /{ig-user-id}/${kind === 'posts' ? 'media' : 'stories'}`, () => mapMedia(kind, node, extra)));
+    }
+    return items;
+  }
+
+  async function fetchDay(ctx: CallContext, userId: string, dayStart: number): Promise<DailyInsight | undefined> {
+    const answer = await client.accountInsights({
+      ...ctx,
+      userId,
+      metrics: ACCOUNT_DAY_METRICS,
+      since: dayStart / 1000,
+      until: (dayStart + DAY_MS) / 1000,
+    });
+    return mapDailyInsight(new Date(dayStart).toISOString().slice(0, 10), answer.data);
+  }
+
+  async function fetchAccount(token: TokenSet, range: { since: Date; until: Date }): Promise<AccountSnapshot> {
+    const usage: CallUsage = {};
+    const ctx = { token: token.accessToken, usage };
+    const me = await client.me(ctx);
+    const profile = mapped('GET /me', () => mapProfile(me));
+    const userId = me.user_id ?? me.id ?? token.accountId;
+
+    const daily: DailyInsight[] = [];
+    const until = range.until.getTime();
+    const days: number[] = [];
+    for (let d = Math.floor(range.since.getTime() / DAY_MS) * DAY_MS; d < until; d += DAY_MS) days.push(d);
+    for (const day of days.slice(-MAX_INSIGHT_DAYS)) {
+      const insight = await fetchDay(ctx, userId, day);
+      if (insight) daily.push(insight);
+    }
+
+    const byBreakdown: Partial<Record<DemographicBreakdown, InsightEntry[]>> = {};
+    if ((profile.followers ?? 0) >= DEMOGRAPHICS_MIN_FOLLOWERS) {
+      for (const breakdown of DEMOGRAPHIC_BREAKDOWNS) {
+        try {
+          byBreakdown[breakdown] = (await client.demographics({ ...ctx, userId, breakdown })).data;
+        } catch (err) {
+          if (!isPlatformError(err, 'permanent')) throw err;
+          logger.info({ breakdown, reason: err.message }, 'instagram demographics unavailable');
+        }
+      }
+    }
+    const audience = mapAudience(byBreakdown);
+    const latest = daily.at(-1);
+    return {
+      accountId: userId,
+      profile,
+      ...(latest ? { insights: latest.metrics } : {}),
+      daily,
+      ...(audience ? { audience } : {}),
+      usage,
+    };
+  }
+
+  function assertKind(kind: ItemKind, endpoint: string): asserts kind is MediaKind {
+    if (kind !== 'posts' && kind !== 'stories') {
+      throw new PlatformError('unsupported', `Instagram has no ${kind}`, { platform: 'instagram', endpoint });
+    }
+  }
+
+  async function listItems(token: TokenSet, req: ListItemsRequest): Promise<ItemPage> {
+    const edge = req.kind === 'stories' ? 'stories' : 'media';
+    assertKind(req.kind, `GET /{ig-user-id}/${edge}`);
+    const kind = req.kind;
+    const usage: CallUsage = {};
+    const ctx = { token: token.accessToken, usage };
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(req.pageSize ?? DEFAULT_PAGE_SIZE)));
+    const page = { ...ctx, userId: token.accountId, edge, limit, after: req.cursor } as const;
+    let answer;
+    let inline = true;
+    try {
+      answer = await client.edge({ ...page, fields: fieldsWithInsights(kind) });
+    } catch (err) {
+      // One media on the page refused the inline metrics: the whole call fails, so read the page plain and ask
+      // each media's insights separately.
+      if (!isInsightsRefusal(err)) throw err;
+      logger.info({ kind, reason: err.message }, 'instagram inline insights refused; per-media fallback');
+      answer = await client.edge({ ...page, fields: kind === 'posts' ? POST_FIELDS : STORY_FIELDS });
+      inline = false;
+    }
+    const items = await completeNodes(ctx, kind, answer.data, inline);
+    const after = answer.paging?.cursors?.after;
+    return { items, ...(answer.paging?.next && after ? { nextCursor: after } : {}), usage };
+  }
+
+  async function refreshItems(token: TokenSet, req: { kind: ItemKind; ids: string[] }) {
+    const usage: CallUsage = {};
+    if (req.kind !== 'posts' && req.kind !== 'stories') return { items: [], missing: [], unsupported: [...req.ids], usage };
+    const kind = req.kind;
+    const ctx = { token: token.accessToken, usage };
+    const items: Item[] = [];
+    const missing: string[] = [];
+    for (const mediaId of req.ids) {
+      try {
+        let node: MediaNode;
+        let inline = true;
+        try {
+          node = await client.media({ ...ctx, mediaId, fields: fieldsWithInsights(kind) });
+        } catch (err) {
+          if (!isInsightsRefusal(err)) throw err;
+          node = await client.media({ ...ctx, mediaId, fields: kind === 'posts' ? POST_FIELDS : STORY_FIELDS });
+          inline = false;
+        }
+        items.push(...(await completeNodes(ctx, kind, [node], inline)));
+      } catch (err) {
+        // Deleted posts and stories older than 24 h answer "object does not exist" (100/33).
+        if (isGone(err)) missing.push(mediaId);
+        else throw err;
+      }
+    }
+    return { items, missing, usage };
+  }
+
+  return {
+    id: 'instagram',
+    oauth,
+    webhooks,
+    rateLimits: [{ bucket: '*', limit: settings.callsPerHour, windowMs: HOUR_MS }],
+    fetchAccount,
+    listItems,
+    refreshItems,
+  };
+}
