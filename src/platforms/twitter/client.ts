@@ -50,12 +50,12 @@ export interface TwitterClientOptions {
 
 type Params = Record<string, string | undefined>;
 
-/** Query string as X's docs write it: commas in field lists stay literal, everything else is encoded. */
+/** Query string as X's docs write it: commas (field lists) and colons (times) stay literal, as RFC 3986 allows. */
 export function queryString(params: Params): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;
-    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',')}`);
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',').replace(/%3A/g, ':')}`);
   }
   return parts.join('&');
 }
