@@ -329,9 +329,8 @@ describe('failure classification', () => {
 
 describe('webhooks through the connector', () => {
   it('answers the CRC the sandbox expects and parses its signed deliveries', async () => {
-    const { listen: listenHttp } = await import('../../src/sandbox/core/http');
     const events: unknown[] = [];
-    const receiver = await listenHttp((req, res) => {
+    const receiver = await listen((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
