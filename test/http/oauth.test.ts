@@ -1,0 +1,164 @@
+/**
+ * The OAuth connect flow end to end, per platform: the user's browser asks for the authorize URL, the sandbox
+ * consent (auto-approved) redirects to our callback, which exchanges the code, stores encrypted tokens, indexes the
+ * account, creates the schedule and runs the initial sync on real Temporal workers. Every way the callback can go
+ * wrong answers a clear error and changes nothing.
+ */
+import type { PlatformId } from '../../src/platforms/types';
+import {
+  ADMIN_KEY,
+  connectThroughOAuth,
+  consentRedirect,
+  eventually,
+  HARNESS_PLATFORMS,
+  startHttpHarness,
+  type HttpHarness,
+} from './support/harness';
+
+let h: HttpHarness;
+
+beforeAll(async () => {
+  h = await startHttpHarness();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+
+async function statusOf(userId: string, platform: PlatformId) {
+  const res = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, { headers: admin });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** No tokens, no index entry, no connection document, no schedule: the failed callback left no trace. */
+async function expectNothingStored(userId: string, platform: PlatformId, accountIds: string[]) {
+  expect(await h.tokenStore.load({ userId, platform })).toBeUndefined();
+  expect(await h.syncService.status({ userId, platform })).toBeUndefined();
+  for (const accountId of accountIds) {
+    expect(await h.accountIndex.find(platform, accountId)).not.toContainEqual({ userId, platform });
+  }
+  await expect(h.temporal.client.schedule.getHandle(`sync:${userId}:${platform}`).describe()).rejects.toThrow();
+}
+
+async function startAuthorization(userId: string, platform: PlatformId): Promise<string> {
+  const res = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.userToken(userId)}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { authorizeUrl: string }).authorizeUrl;
+}
+
+describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
+  it('connects through the whole OAuth dance and completes the initial sync', async () => {
+    const userId = `oauth-ok-${platform}`;
+    const authorizeUrl = await startAuthorization(userId, platform);
+    const authorize = new URL(authorizeUrl);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${h.url}/oauth/${platform}/callback`);
+    expect(authorize.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+
+    const callbackUrl = await consentRedirect(authorizeUrl);
+    expect(callbackUrl.startsWith(`${h.url}/oauth/${platform}/callback?`)).toBe(true);
+    const callback = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+    const body = (await callback.json()) as Record<string, unknown>;
+    expect(callback.status).toBe(200);
+    expect(body).toMatchObject({ status: 'connected', userId, platform });
+    const accountId = body.accountId as string;
+    expect(h.sandboxes[platform as keyof typeof h.sandboxes].accountIds()).toContain(accountId);
+
+    const tokens = await h.tokenStore.load({ userId, platform });
+    expect(tokens?.accountId).toBe(accountId);
+    const raw = JSON.stringify((await h.firestore.db.doc(`_tokens/${platform}:${userId}`).get()).data());
+    expect(raw).not.toContain(tokens!.accessToken);
+    expect(await h.accountIndex.find(platform, accountId)).toContainEqual({ userId, platform });
+    const schedule = await h.temporal.client.schedule.getHandle(`sync:${userId}:${platform}`).describe();
+    expect(schedule.scheduleId).toBe(`sync:${userId}:${platform}`);
+
+    const active = await eventually('the initial sync to complete', async () => {
+      const s = await statusOf(userId, platform);
+      return s.body.status === 'active' ? s.body : undefined;
+    });
+    expect(active.lastSync).toEqual(expect.any(String));
+    expect(active.lastSyncMode).toEqual(expect.any(String));
+
+    // Replaying the very same redirect: the state was single use, nothing is exchanged or changed.
+    const replay = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+    expect(replay.status).toBe(400);
+    expect(((await replay.json()) as { error: string }).error).toMatch(/state/);
+    expect((await h.tokenStore.load({ userId, platform }))?.accessToken).toBe(tokens!.accessToken);
+  });
+
+  it('answers a user denial with a clear page and stores nothing', async () => {
+    const userId = `oauth-denied-${platform}`;
+    const state = new URL(await startAuthorization(userId, platform)).searchParams.get('state')!;
+    const res = await fetch(
+      `${h.url}/oauth/${platform}/callback?error=access_denied&error_description=The+user+denied&state=${state}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await res.text();
+    expect(page).toContain('Could not connect');
+    expect(page).toContain('access_denied');
+    await expectNothingStored(userId, platform, h.sandboxes[platform as keyof typeof h.sandboxes].accountIds());
+  });
+
+  it('refuses a code the platform rejects, and changes nothing', async () => {
+    const userId = `oauth-badcode-${platform}`;
+    const callbackUrl = new URL(await consentRedirect(await startAuthorization(userId, platform)));
+    callbackUrl.searchParams.set('code', `${callbackUrl.searchParams.get('code')}tampered`);
+    const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/refused the authorization code/);
+    await expectNothingStored(userId, platform, h.sandboxes[platform as keyof typeof h.sandboxes].accountIds());
+  });
+});
+
+it('refuses a state issued for another platform (and burns it)', async () => {
+  const userId = 'oauth-crossed';
+  const callbackUrl = new URL(await consentRedirect(await startAuthorization(userId, 'twitter')));
+  const crossed = new URL(callbackUrl.toString().replace('/oauth/twitter/', '/oauth/tiktok/'));
+  const res = await fetch(crossed, { headers: { accept: 'application/json' } });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { error: string }).error).toMatch(/does not belong to this platform/);
+  // The genuine callback cannot use it any more either.
+  const genuine = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  expect(genuine.status).toBe(400);
+  await expectNothingStored(userId, 'twitter', h.sandboxes.twitter.accountIds());
+});
+
+it('refuses an expired state', async () => {
+  const userId = 'oauth-expired';
+  const callbackUrl = await consentRedirect(await startAuthorization(userId, 'tiktok'));
+  h.clock.advance(11 * 60_000);
+  const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { error: string }).error).toMatch(/expired/);
+  await expectNothingStored(userId, 'tiktok', h.sandboxes.tiktok.accountIds());
+});
+
+it('answers malformed callbacks and unknown platforms with errors', async () => {
+  const noState = await fetch(`${h.url}/oauth/twitter/callback?code=abc`, { headers: { accept: 'application/json' } });
+  expect(noState.status).toBe(400);
+  expect(await noState.json()).toEqual({ error: 'missing state parameter' });
+  const unknown = await fetch(`${h.url}/oauth/myspace/callback?code=abc&state=x`, { headers: { accept: 'application/json' } });
+  expect(unknown.status).toBe(404);
+  const doubled = await fetch(`${h.url}/oauth/tiktok/callback?code=a&code=b&state=x`, { headers: { accept: 'application/json' } });
+  expect(doubled.status).toBe(400);
+});
+
+it('connects the same account again for a second user (both indexed)', async () => {
+  const first = await connectThroughOAuth(h, 'tiktok', 'oauth-shared-1');
+  const second = await connectThroughOAuth(h, 'tiktok', 'oauth-shared-2');
+  expect(first.status).toBe(200);
+  expect(second.status).toBe(200);
+  expect(second.body.accountId).toBe(first.body.accountId);
+  const keys = await h.accountIndex.find('tiktok', first.body.accountId as string);
+  expect(keys).toEqual(
+    expect.arrayContaining([
+      { userId: 'oauth-shared-1', platform: 'tiktok' },
+      { userId: 'oauth-shared-2', platform: 'tiktok' },
+    ]),
+  );
+});

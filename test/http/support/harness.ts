@@ -1,0 +1,244 @@
+/**
+ * The HTTP service wired exactly as in production, for the tests in test/http: the real app (`createApp`) on a real
+ * port, real connectors against in-process sandboxes (consent auto-approved), the run's Temporal dev server with
+ * real workers (`runWorkers`) and the real TemporalSyncService, the run's Firestore emulator (a project of this
+ * file), and firebase-admin verifying emulator ID tokens.
+ */
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { getAuth } from 'firebase-admin/auth';
+import { Registry } from 'prom-client';
+import type { Express } from 'express';
+import { loadConfig, type Env } from '../../../src/config';
+import { createConnectors } from '../../../src/platforms/registry';
+import type { PlatformConnector, PlatformId } from '../../../src/platforms/types';
+import { SandboxClock } from '../../../src/sandbox/core/clock';
+import { listen, type RunningServer } from '../../../src/sandbox/core/http';
+import type { PlatformSandbox } from '../../../src/sandbox/core/types';
+import { createTikTokSandbox, type TikTokSandbox } from '../../../src/sandbox/tiktok';
+import { createTwitterSandbox, type TwitterSandbox } from '../../../src/sandbox/twitter';
+import { silentLogger, type Logger } from '../../../src/shared/logger';
+import { createFirestoreSink } from '../../../src/store/sink';
+import type { AccountIndex, SyncSink, TokenStore } from '../../../src/store/types';
+import type { SyncService } from '../../../src/sync/service';
+import { createTemporalSyncService } from '../../../src/sync/temporal-sync-service';
+import { createApp, firebaseIdTokenVerifier, firestoreReadiness, temporalReadiness, type AppDeps } from '../../../src/webhooks';
+import type { OAuthStateStore, WebhookDedupe } from '../../../src/webhooks';
+import { runWorkers, type WorkersHandle } from '../../../src/workers';
+import { testFirestore, testServers, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../../helpers/servers';
+import { startAuthEmulator, type AuthEmulator } from './auth-emulator';
+import { interimAccountIndex, interimDedupe, interimOAuthStates, interimTokenStore } from './interim-stores';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface Sandboxes {
+  twitter: TwitterSandbox;
+  tiktok: TikTokSandbox;
+}
+
+export interface HttpHarness {
+  url: string;
+  app: Express;
+  deps: AppDeps;
+  config: Env;
+  clock: SandboxClock;
+  sandboxes: Sandboxes;
+  connectors: Partial<Record<PlatformId, PlatformConnector>>;
+  firestore: TestFirestore;
+  temporal: TestTemporal;
+  auth: AuthEmulator;
+  sink: SyncSink;
+  tokenStore: TokenStore;
+  accountIndex: AccountIndex;
+  oauthStates: OAuthStateStore;
+  dedupe: WebhookDedupe;
+  syncService: SyncService;
+  registry: Registry;
+  /** A Firebase ID token of `uid` (the user is created in the Auth emulator). */
+  userToken(uid: string): string;
+  /** Builds another app on the same stores with some deps replaced (e.g. a sync service on a dead Temporal). */
+  appWith(overrides: Partial<AppDeps>): Express;
+  close(): Promise<void>;
+}
+
+export const HARNESS_PLATFORMS = ['twitter', 'tiktok'] as const satisfies readonly PlatformId[];
+
+/** Worker runtime logs only warnings (the default floods test output with INFO lines). */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  } catch {
+    // Already installed in this jest worker.
+  }
+}
+
+export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<HttpHarness> {
+  quietRuntime();
+  const clock = new SandboxClock();
+  const sandboxes: Sandboxes = {
+    twitter: createTwitterSandbox({ clock, seed: 11, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
+    tiktok: createTikTokSandbox({ clock, seed: 12, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
+  };
+  const sandboxServers: RunningServer[] = [];
+  const sandboxEnv: Record<string, string> = {};
+  for (const sandbox of Object.values(sandboxes) as PlatformSandbox[]) {
+    const server = await listen(sandbox.handler);
+    sandboxServers.push(server);
+    Object.assign(sandboxEnv, sandbox.env(server.url));
+  }
+
+  // The app's own server first: PUBLIC_BASE_URL (the OAuth redirect URI) must name its real port.
+  let app: Express | undefined;
+  const server = await listen((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
+  const { temporalAddress, temporalNamespace, workflowBundlePath } = testServers();
+  const config = loadConfig({
+    ...sandboxEnv,
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: temporalNamespace,
+    PUBLIC_BASE_URL: server.url,
+    ADMIN_API_KEY: ADMIN_KEY,
+    SYNC_INTERVAL: '1h',
+    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
+  });
+  const logger = opts.logger ?? silentLogger;
+  const now = () => clock.now();
+  const connectors = createConnectors(config, { logger, now }, HARNESS_PLATFORMS);
+
+  const firestore = await testFirestore();
+  const auth = await startAuthEmulator(firestore.projectId);
+  // firebase-admin reads the variable when the Auth service is created and on every verification.
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = auth.host;
+  const temporal = await testTemporal();
+  const sink = createFirestoreSink(firestore.db);
+  const tokenStore = interimTokenStore(firestore.db, config.TOKEN_ENCRYPTION_KEYS!);
+  const accountIndex = interimAccountIndex(firestore.db);
+  const oauthStates = interimOAuthStates(firestore.db, now);
+  const dedupe = interimDedupe(firestore.db);
+
+  const taskQueuePrefix = uniqueTaskQueue('http');
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  const workers: WorkersHandle = await runWorkers({
+    config,
+    connection: workerConnection,
+    connectors,
+    sink,
+    tokenStore,
+    logger,
+    workflowBundle: { codePath: workflowBundlePath },
+    client: temporal.client,
+    taskQueuePrefix,
+    clock,
+    shutdownGraceMs: 2_000,
+  });
+  const syncService = createTemporalSyncService({
+    client: temporal.client,
+    sink,
+    config,
+    taskQueuePrefix,
+    logger,
+    engine: { webhookDebounceMs: 500, webhookMaxDelayMs: 5_000 },
+  });
+
+  const registry = new Registry();
+  const deps: AppDeps = {
+    config,
+    connectors,
+    tokenStore,
+    accountIndex,
+    oauthStates,
+    dedupe,
+    syncService,
+    idTokens: firebaseIdTokenVerifier(getAuth(firestore.app)),
+    readiness: [temporalReadiness(temporal.connection), firestoreReadiness(firestore.db)],
+    registry,
+    logger,
+    now,
+  };
+  app = createApp(deps);
+
+  return {
+    url: server.url,
+    app,
+    deps,
+    config,
+    clock,
+    sandboxes,
+    connectors,
+    firestore,
+    temporal,
+    auth,
+    sink,
+    tokenStore,
+    accountIndex,
+    oauthStates,
+    dedupe,
+    syncService,
+    registry,
+    userToken(uid) {
+      auth.addUser(uid);
+      return auth.idToken(uid);
+    },
+    appWith(overrides) {
+      return createApp({ ...deps, registry: new Registry(), ...overrides });
+    },
+    async close() {
+      await workers.shutdown().catch(() => undefined);
+      await workerConnection.close().catch(() => undefined);
+      await server.close();
+      await Promise.all(sandboxServers.map((s) => s.close()));
+      await auth.close();
+      await temporal.close();
+      await firestore.close();
+      delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined/false); fails naming `what`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 30_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+export interface ConnectResult {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The whole OAuth dance as a browser does it: ask the service for the authorize URL (as the user), open it at the
+ * sandbox (consent auto-approved → 302 to our callback), follow the redirect to the callback.
+ */
+export async function connectThroughOAuth(h: HttpHarness, platform: PlatformId, userId: string): Promise<ConnectResult> {
+  const start = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.userToken(userId)}` },
+  });
+  if (start.status !== 200) throw new Error(`connect start answered ${start.status}: ${await start.text()}`);
+  const { authorizeUrl } = (await start.json()) as { authorizeUrl: string };
+  const callbackUrl = await consentRedirect(authorizeUrl);
+  const callback = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  return { status: callback.status, body: (await callback.json()) as Record<string, unknown> };
+}
+
+/** Opens the authorize URL at the sandbox and returns where its consent screen redirects to. */
+export async function consentRedirect(authorizeUrl: string): Promise<string> {
+  const consent = await fetch(authorizeUrl, { redirect: 'manual' });
+  const location = consent.headers.get('location');
+  if (!location) throw new Error(`consent did not redirect (${consent.status}): ${(await consent.text()).slice(0, 200)}`);
+  return location;
+}
