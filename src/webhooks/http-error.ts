@@ -47,6 +47,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (bodyParserStatus(err) !== undefined) {
       status = bodyParserStatus(err)!;
       message = status === 413 ? 'request body too large' : 'malformed request body';
+    } else if ((err as Error | null)?.name === 'ConnectionNotFoundError') {
+      // The sync engine has no workflow for this connection (never connected, or disconnected meanwhile).
+      status = 404;
+      message = 'no such connection';
     } else if (isTemporalUnavailable(err)) {
       status = 503;
       message = 'sync engine unavailable, try again later';

@@ -1,0 +1,161 @@
+/**
+ * The management API against the real engine: who may call it (admin key, the user's own Firebase ID token,
+ * nobody else), input validation, status, "sync now" (async and waiting for the summary) and disconnect.
+ */
+import type { PlatformId } from '../../src/platforms/types';
+import { ADMIN_KEY, connectThroughOAuth, eventually, startHttpHarness, type HttpHarness } from './support/harness';
+
+let h: HttpHarness;
+const ALICE = 'mgmt-alice';
+const BOB = 'mgmt-bob';
+
+beforeAll(async () => {
+  h = await startHttpHarness();
+  for (const [userId, platform] of [
+    [ALICE, 'twitter'],
+    [BOB, 'twitter'],
+    [ALICE, 'tiktok'],
+  ] as [string, PlatformId][]) {
+    const res = await connectThroughOAuth(h, platform, userId);
+    if (res.status !== 200) throw new Error(`setup connect failed: ${JSON.stringify(res.body)}`);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function call(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+}
+
+const activeStatus = (userId: string, platform: PlatformId) =>
+  eventually(`${userId}/${platform} to be active`, async () => {
+    const s = await call('GET', `/api/users/${userId}/connections/${platform}`, admin);
+    return s.body.status === 'active' ? s.body : undefined;
+  });
+
+describe('authentication', () => {
+  it('lets a user read their own connection with their Firebase ID token', async () => {
+    await activeStatus(ALICE, 'twitter');
+    const res = await call('GET', `/api/users/${ALICE}/connections/twitter`, bearer(h.userToken(ALICE)));
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('active');
+  });
+
+  it("refuses a user's token on another user's connection (403) for every route", async () => {
+    const aliceToken = bearer(h.userToken(ALICE));
+    const routes: [string, string][] = [
+      ['GET', `/api/users/${BOB}/connections/twitter`],
+      ['POST', `/api/users/${BOB}/connections/twitter/sync`],
+      ['DELETE', `/api/users/${BOB}/connections/twitter`],
+      ['POST', `/api/users/${BOB}/connections/twitter`],
+    ];
+    for (const [method, path] of routes) {
+      const res = await call(method, path, aliceToken);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+    }
+    // Bob's connection is untouched.
+    expect(await h.tokenStore.load({ userId: BOB, platform: 'twitter' })).toBeDefined();
+  });
+
+  it('answers 401 without credentials or with an invalid, expired, foreign-project or revoked token', async () => {
+    const path = `/api/users/${ALICE}/connections/twitter`;
+    h.auth.addUser('mgmt-revoked');
+    const revokedToken = h.auth.idToken('mgmt-revoked', { authTimeSeconds: Math.floor(Date.now() / 1000) - 60 });
+    h.auth.revokeTokens('mgmt-revoked');
+    const cases: Record<string, Record<string, string>> = {
+      none: {},
+      basic: { authorization: 'Basic YWRtaW46YWRtaW4=' },
+      garbage: bearer('not-a-jwt'),
+      wrongAdminKey: bearer(`${ADMIN_KEY}x`),
+      expired: bearer(h.auth.idToken(ALICE, { expiresInSeconds: -60 })),
+      otherProject: bearer(h.auth.idToken(ALICE, { audience: 'someone-elses-project' })),
+      unknownUser: bearer(h.auth.idToken('nobody-signed-up')),
+    };
+    for (const [name, headers] of Object.entries(cases)) {
+      const res = await call('GET', path, headers);
+      expect({ name, status: res.status }).toEqual({ name, status: 401 });
+    }
+    const revoked = await call('GET', `/api/users/mgmt-revoked/connections/twitter`, bearer(revokedToken));
+    expect(revoked.status).toBe(401);
+  });
+});
+
+describe('validation', () => {
+  it('answers 404 for unknown platforms and connections, 400 with the reason for bad input', async () => {
+    expect((await call('GET', `/api/users/${ALICE}/connections/myspace`, admin)).status).toBe(404);
+    expect((await call('GET', `/api/users/${ALICE}/connections/instagram`, admin)).status).toBe(404);
+    expect((await call('GET', `/api/users/nobody/connections/tiktok`, admin)).status).toBe(404);
+    expect((await call('POST', `/api/users/nobody/connections/tiktok/sync`, admin)).status).toBe(404);
+
+    const badUser = await call('GET', `/api/users/__reserved__/connections/tiktok`, admin);
+    expect(badUser.status).toBe(400);
+    expect(badUser.body.error).toMatch(/userId/);
+    const badWait = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync?wait=soon`, admin);
+    expect(badWait).toMatchObject({ status: 400, body: { error: expect.stringMatching(/wait/) } });
+    const badMode = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, admin, '{"mode":"turbo"}');
+    expect(badMode).toMatchObject({ status: 400, body: { error: expect.stringMatching(/mode/) } });
+    const extra = await call('POST', `/api/users/${ALICE}/connections/tiktok`, admin, '{"redirect":"https://evil"}');
+    expect(extra).toMatchObject({ status: 400, body: { error: expect.stringMatching(/redirect/) } });
+    const broken = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, admin, '{"mode":');
+    expect(broken).toMatchObject({ status: 400, body: { error: 'malformed request body' } });
+    const huge = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, admin, JSON.stringify({ mode: 'x'.repeat(20_000) }));
+    expect(huge.status).toBe(413);
+  });
+});
+
+describe('status and sync', () => {
+  it('reports the status shape of the public contract', async () => {
+    const status = await activeStatus(ALICE, 'tiktok');
+    expect(Object.keys(status).sort()).toEqual(['counts', 'lastSync', 'lastSyncMode', 'nextSyncAt', 'status']);
+    expect(new Date(status.lastSync as string).toString()).not.toBe('Invalid Date');
+    expect(new Date(status.nextSyncAt as string).getTime()).toBeGreaterThan(Date.now());
+    expect((status.counts as Record<string, number>).videos).toBe(8);
+  });
+
+  it('starts a manual sync (202) and, with wait=true, answers its summary', async () => {
+    await activeStatus(ALICE, 'tiktok');
+    const started = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, bearer(h.userToken(ALICE)));
+    expect(started.status).toBe(202);
+    expect(started.body).toEqual({ workflowId: expect.any(String), runId: expect.any(String) });
+
+    const waited = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync?wait=true`, admin, '{"mode":"manual"}');
+    expect(waited.status).toBe(200);
+    expect(waited.body).toMatchObject({ userId: ALICE, platform: 'tiktok', mode: 'manual' });
+    expect(waited.body).toEqual(
+      expect.objectContaining({ itemsWritten: expect.any(Number), calls: expect.any(Number), durationMs: expect.any(Number) }),
+    );
+    expect(waited.body.workflowId).not.toBe(started.body.workflowId);
+  });
+});
+
+describe('disconnect', () => {
+  it('revokes, deletes tokens, index entry and schedule, and marks the connection disconnected', async () => {
+    await activeStatus(BOB, 'twitter');
+    const tokens = (await h.tokenStore.load({ userId: BOB, platform: 'twitter' }))!;
+    const res = await call('DELETE', `/api/users/${BOB}/connections/twitter`, bearer(h.userToken(BOB)));
+    expect(res).toEqual({ status: 200, body: { status: 'disconnected', revoked: true } });
+
+    expect(await h.tokenStore.load({ userId: BOB, platform: 'twitter' })).toBeUndefined();
+    expect(await h.accountIndex.find('twitter', tokens.accountId)).not.toContainEqual({ userId: BOB, platform: 'twitter' });
+    await expect(h.temporal.client.schedule.getHandle(`sync:${BOB}:twitter`).describe()).rejects.toThrow();
+    // The token no longer works at the platform.
+    const me = await fetch(`${h.config.TWITTER_API_URL}/2/users/me`, { headers: bearer(tokens.accessToken) });
+    expect(me.status).toBe(401);
+
+    const after = await call('GET', `/api/users/${BOB}/connections/twitter`, admin);
+    expect(after.body.status).toBe('disconnected');
+    expect((await call('DELETE', `/api/users/${BOB}/connections/twitter`, admin)).status).toBe(404);
+    expect((await call('POST', `/api/users/${BOB}/connections/twitter/sync`, admin)).status).toBe(404);
+  });
+});
