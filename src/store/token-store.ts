@@ -1,0 +1,157 @@
+/**
+ * Encrypted OAuth tokens in the server-only collection `_tokens/{platform}:{userId}`.
+ *
+ * The whole TokenSet is one AES-256-GCM ciphertext (see crypto.ts) with AAD `${userId}:${platform}`: a ciphertext
+ * copied into another user's document cannot be decrypted there. Nothing of the token is stored in plaintext; the
+ * document holds only who it belongs to, the key id and the envelope.
+ */
+import { FieldValue, type DocumentData, type DocumentReference, type Firestore, type Transaction } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { PlatformId, type TokenSet } from '../platforms/types';
+import { silentLogger, type Logger } from '../shared/logger';
+import { CryptoError, decrypt, encrypt, isEnvelope, needsRotation, type Envelope, type Keyring } from './crypto';
+import { COLLECTIONS, paths } from './paths';
+import type { ConnectionKey, TokenStore } from './types';
+
+/** What a decrypted token must look like; anything else is corruption, not a token. */
+const StoredTokenSet = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1).optional(),
+  expiresAt: z.number().optional(),
+  refreshExpiresAt: z.number().optional(),
+  scopes: z.array(z.string()),
+  accountId: z.string(),
+  issuedAt: z.number(),
+});
+
+interface TokenDocument extends Envelope {
+  userId: string;
+  platform: PlatformId;
+}
+
+/**
+ * TokenStore plus `update`, the transactional read-modify-write that keeps two refreshes of one token from
+ * interleaving (firebase-admin transactions lock the document they read, so a second `update` of the same
+ * connection waits for the first and then sees its result).
+ */
+export interface FirestoreTokenStore extends TokenStore {
+  /**
+   * Reads the current tokens, lets `change` compute the next ones and writes them, all in one transaction.
+   * `change` returning `undefined` writes nothing. It may run more than once if the transaction is retried, so it
+   * must look at `current` first (e.g. "already refreshed by someone else? then keep it").
+   */
+  update(
+    key: ConnectionKey,
+    change: (current: TokenSet | undefined) => Promise<TokenSet | undefined> | TokenSet | undefined,
+  ): Promise<TokenSet | undefined>;
+}
+
+export interface CreateTokenStoreOptions {
+  db: Firestore;
+  /** Parsed TOKEN_ENCRYPTION_KEYS (or `devKeyring(dataDir)` for local runs). */
+  keyring: Keyring;
+  logger?: Logger;
+}
+
+export const tokenAad = ({ userId, platform }: ConnectionKey): string => `${userId}:${platform}`;
+
+export function createTokenStore({ db, keyring, logger = silentLogger }: CreateTokenStoreOptions): FirestoreTokenStore {
+  const log = logger.child({ module: 'token-store' });
+  const ref = (key: ConnectionKey) => db.doc(paths.tokenDoc(key));
+
+  const seal = (key: ConnectionKey, tokens: TokenSet): TokenDocument => {
+    const valid = StoredTokenSet.safeParse(tokens);
+    if (!valid.success) {
+      // Name the bad fields only; their values may be secrets.
+      const fields = [...new Set(valid.error.issues.map((i) => i.path.join('.')))].join(', ');
+      throw new Error(`refusing to store an invalid TokenSet for ${key.platform}:${key.userId} (fields: ${fields})`);
+    }
+    return {
+      userId: key.userId,
+      platform: key.platform,
+      ...encrypt({ keyring, plaintext: JSON.stringify(valid.data), aad: tokenAad(key) }),
+    };
+  };
+
+  const open = (key: ConnectionKey, data: DocumentData): TokenSet => {
+    const where = `token of ${key.platform}:${key.userId}`;
+    if (!isEnvelope(data)) throw new CryptoError('malformed', `${where} is not an encrypted envelope`);
+    let plaintext: string;
+    try {
+      plaintext = decrypt({ keyring, envelope: data, aad: tokenAad(key) });
+    } catch (err) {
+      if (err instanceof CryptoError) throw new CryptoError(err.code, `${where}: ${err.message}`);
+      throw err;
+    }
+    const parsed = StoredTokenSet.safeParse(JSON.parse(plaintext));
+    // Do not include zod's issue list: it could quote token material.
+    if (!parsed.success) throw new CryptoError('malformed', `${where} decrypted to something that is not a TokenSet`);
+    return parsed.data;
+  };
+
+  const write = (tx: Transaction | undefined, target: DocumentReference, doc: TokenDocument) => {
+    const data = { ...doc, updatedAt: FieldValue.serverTimestamp() };
+    // set() without merge: the previous envelope is replaced as a whole, never mixed with the new one.
+    return tx ? tx.set(target, data) : target.set(data);
+  };
+
+  /** The connection a token document belongs to, checked against its id so a moved document is refused. */
+  const keyOf = (docRef: DocumentReference, data: DocumentData): ConnectionKey => {
+    const platform = PlatformId.safeParse(data.platform);
+    const key = platform.success && typeof data.userId === 'string' ? { userId: data.userId, platform: platform.data } : undefined;
+    if (!key || paths.tokenDoc(key) !== docRef.path) {
+      throw new CryptoError('malformed', `${docRef.path} does not name the connection it is stored under`);
+    }
+    return key;
+  };
+
+  return {
+    async save(key, tokens) {
+      await write(undefined, ref(key), seal(key, tokens));
+    },
+
+    async load(key) {
+      const snap = await ref(key).get();
+      const data = snap.data();
+      return data === undefined ? undefined : open(key, data);
+    },
+
+    async delete(key) {
+      await ref(key).delete();
+    },
+
+    async update(key, change) {
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref(key));
+        const data = snap.data();
+        const current = data === undefined ? undefined : open(key, data);
+        const next = await change(current);
+        if (next === undefined) return current;
+        write(tx, ref(key), seal(key, next));
+        return next;
+      });
+    },
+
+    async rotateKeys() {
+      const current = keyring[0]?.kid;
+      if (!current) throw new CryptoError('bad_keyring', 'the keyring is empty');
+      // Only ids: each document is then read, re-encrypted and written in its own transaction, so a token saved
+      // concurrently (e.g. by a refresh) is never overwritten with an older value.
+      const stale = await db.collection(COLLECTIONS.tokens).where('kid', '!=', current).select().get();
+      let rewritten = 0;
+      for (const { ref: docRef } of stale.docs) {
+        const changed = await db.runTransaction(async (tx) => {
+          const snap = await tx.get(docRef);
+          const data = snap.data();
+          if (data === undefined || !isEnvelope(data) || !needsRotation(keyring, data)) return false;
+          const key = keyOf(docRef, data);
+          write(tx, docRef, seal(key, open(key, data)));
+          return true;
+        });
+        if (changed) rewritten += 1;
+      }
+      log.info({ rewritten, kid: current }, 'token keys rotated');
+      return rewritten;
+    },
+  };
+}
