@@ -1,0 +1,9 @@
+import fs from 'node:fs';
+
+export default async function globalTeardown(): Promise<void> {
+  const servers = globalThis.__socialsyncServers;
+  if (!servers) return;
+  await Promise.allSettled([servers.temporal.stop(), servers.firestore.stop()]);
+  fs.rmSync(servers.dataDir, { recursive: true, force: true });
+  globalThis.__socialsyncServers = undefined;
+}
