@@ -2,7 +2,7 @@
  * SyncService over the Temporal client: every call talks to the connection workflow
  * (`connection:{userId}:{platform}`) or its schedule; nothing here touches tokens.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Env } from '../config';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
@@ -46,6 +46,14 @@ export class ConnectionNotFoundError extends Error {
   }
 }
 
+/** The connection refused a sync: it needs re-authorization, or it is being disconnected. */
+export class SyncRefusedError extends Error {
+  constructor(key: ConnectionKey, reason: string) {
+    super(`sync of ${key.userId}/${key.platform} refused: ${reason}`);
+    this.name = 'SyncRefusedError';
+  }
+}
+
 export function createTemporalSyncService(deps: TemporalSyncServiceDeps): SyncService {
   const { client, sink } = deps;
   const prefix = deps.taskQueuePrefix ?? DEFAULT_TASK_QUEUE_PREFIX;
@@ -76,6 +84,7 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): SyncSe
       return await handleOf(key).executeUpdate(requestSyncUpdate, { args: [{ mode }] });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConnectionNotFoundError(key);
+      if (err instanceof WorkflowUpdateFailedError) throw new SyncRefusedError(key, err.cause?.message ?? err.message);
       throw err;
     }
   }

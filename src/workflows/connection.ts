@@ -254,8 +254,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   async function enterNeedsReauth(reason: string): Promise<void> {
     refuseQueued(`needs re-authorization: ${reason}`);
     state.webhook = null;
-    await setStatus('needs_reauth', reason);
+    // Schedule first: once the status says needs_reauth, no scheduled sync is pending any more.
     await engineActivities.pauseSchedule({ key, note: `needs_reauth: ${reason}` });
+    await setStatus('needs_reauth', reason);
   }
 
   async function loadTokenExpiry(): Promise<void> {
