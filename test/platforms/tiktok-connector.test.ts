@@ -7,12 +7,25 @@ import http from 'node:http';
 import { loadConfig } from '../../src/config';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
-import { createTikTokConnector, fetchTrendingSounds, tiktokSettingsFromEnv, type TikTokConnector } from '../../src/platforms/tiktok';
+import {
+  createTikTokConnector,
+  fetchTrendingSounds,
+  tiktokSettingsFromEnv,
+  type TikTokConnector,
+} from '../../src/platforms/tiktok';
 import { Item, type TokenSet } from '../../src/platforms/types';
 import { listen } from '../../src/sandbox/core/http';
-import { REDIRECT_URI, VIDEO_FIELDS_QS, control, startReceiver, startTikTok, type TikTokHarness } from '../sandbox/tiktok-harness';
+import {
+  REDIRECT_URI,
+  VIDEO_FIELDS_QS,
+  control,
+  startReceiver,
+  startTikTok,
+  type TikTokHarness,
+} from '../sandbox/tiktok-harness';
 
-const USER_FIELDS_QS = 'open_id,union_id,avatar_url,display_name,username,follower_count,following_count,likes_count,video_count';
+const USER_FIELDS_QS =
+  'open_id,union_id,avatar_url,display_name,username,follower_count,following_count,likes_count,video_count';
 const SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 
 let h: TikTokHarness;
@@ -23,9 +36,13 @@ function connectorFor(harness: TikTokHarness, timeoutMs?: number): TikTokConnect
 }
 
 /** The connector's own OAuth dance against the sandbox (authorize with autoApprove → code → tokens). */
-async function connect(c: TikTokConnector = connector, harness: TikTokHarness = h): Promise<TokenSet> {
+async function connect(c: TikTokConnector = connector): Promise<TokenSet> {
   const verifier = createCodeVerifier();
-  const url = c.oauth.authorizeUrl({ state: 'state-1', redirectUri: REDIRECT_URI, codeChallenge: codeChallenge(verifier, c.oauth.pkce as 'S256-hex') });
+  const url = c.oauth.authorizeUrl({
+    state: 'state-1',
+    redirectUri: REDIRECT_URI,
+    codeChallenge: codeChallenge(verifier, c.oauth.pkce as 'S256-hex'),
+  });
   const res = await fetch(url, { redirect: 'manual' });
   const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
   return c.oauth.exchangeCode({ code, redirectUri: REDIRECT_URI, codeVerifier: verifier });
@@ -55,7 +72,9 @@ describe('OAuth', () => {
   it('builds the authorize URL TikTok documents, with a hex S256 challenge', () => {
     const verifier = createCodeVerifier();
     const challenge = codeChallenge(verifier, 'S256-hex');
-    const url = new URL(connector.oauth.authorizeUrl({ state: 'st', redirectUri: REDIRECT_URI, codeChallenge: challenge }));
+    const url = new URL(
+      connector.oauth.authorizeUrl({ state: 'st', redirectUri: REDIRECT_URI, codeChallenge: challenge }),
+    );
     expect(`${url.origin}${url.pathname}`).toBe(`${h.url}/v2/auth/authorize/`);
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_key: h.clientKey,
@@ -78,8 +97,20 @@ describe('OAuth', () => {
     expect(entry!.url).toBe('/v2/oauth/token/');
     expect(entry!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     const form = Object.fromEntries(new URLSearchParams(entry!.body));
-    expect(Object.keys(form).sort()).toEqual(['client_key', 'client_secret', 'code', 'code_verifier', 'grant_type', 'redirect_uri']);
-    expect(form).toMatchObject({ client_key: h.clientKey, client_secret: h.clientSecret, grant_type: 'authorization_code', redirect_uri: REDIRECT_URI });
+    expect(Object.keys(form).sort()).toEqual([
+      'client_key',
+      'client_secret',
+      'code',
+      'code_verifier',
+      'grant_type',
+      'redirect_uri',
+    ]);
+    expect(form).toMatchObject({
+      client_key: h.clientKey,
+      client_secret: h.clientSecret,
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT_URI,
+    });
     expect(form.code).toContain('*0!'); // URL-decoded before sending
 
     expect(tokens.accountId).toBe(h.sandbox.accountIds()[0]);
@@ -103,17 +134,29 @@ describe('OAuth', () => {
       refresh_token: tokens.refreshToken,
     });
     const err = await failure(connector.oauth.refresh(tokens));
-    expect(err).toMatchObject({ kind: 'reauth_required', platformCode: 'invalid_grant', endpoint: 'POST /v2/oauth/token/' });
+    expect(err).toMatchObject({
+      kind: 'reauth_required',
+      platformCode: 'invalid_grant',
+      endpoint: 'POST /v2/oauth/token/',
+    });
   });
 
   it('concurrent refreshes of one token share a single request', async () => {
     const tokens = await connect();
-    const results = await Promise.all([connector.oauth.refresh(tokens), connector.oauth.refresh(tokens), connector.oauth.refresh(tokens)]);
+    const results = await Promise.all([
+      connector.oauth.refresh(tokens),
+      connector.oauth.refresh(tokens),
+      connector.oauth.refresh(tokens),
+    ]);
     expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
-    expect(logOf('POST /v2/oauth/token/').filter((e) => e.body.includes('grant_type=refresh_token'))).toHaveLength(1);
+    expect(
+      logOf('POST /v2/oauth/token/').filter((e) => e.body.includes('grant_type=refresh_token')),
+    ).toHaveLength(1);
     // Once settled, a later refresh (with the new token) is a new request.
     await connector.oauth.refresh(results[0]!);
-    expect(logOf('POST /v2/oauth/token/').filter((e) => e.body.includes('grant_type=refresh_token'))).toHaveLength(2);
+    expect(
+      logOf('POST /v2/oauth/token/').filter((e) => e.body.includes('grant_type=refresh_token')),
+    ).toHaveLength(2);
   });
 
   it('revoke ends the consent: data calls fail, refresh needs reauth', async () => {
@@ -125,7 +168,9 @@ describe('OAuth', () => {
       client_secret: h.clientSecret,
       token: tokens.accessToken,
     });
-    expect(await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).toMatchObject({
+    expect(
+      await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() })),
+    ).toMatchObject({
       kind: 'token_expired',
       status: 401,
       platformCode: 'access_token_invalid',
@@ -134,7 +179,10 @@ describe('OAuth', () => {
   });
 
   it('bad client credentials are permanent', async () => {
-    const wrong = createTikTokConnector({ ...tiktokSettingsFromEnv(loadConfig(h.env)), clientSecret: 'nope' });
+    const wrong = createTikTokConnector({
+      ...tiktokSettingsFromEnv(loadConfig(h.env)),
+      clientSecret: 'nope',
+    });
     const err = await failure(connect(wrong));
     expect(err).toMatchObject({ kind: 'permanent', status: 401, platformCode: 'invalid_client' });
   });
@@ -143,7 +191,10 @@ describe('OAuth', () => {
 describe('data', () => {
   it('fetchAccount asks user/info for the documented fields and matches the ground truth', async () => {
     const tokens = await connect();
-    const snapshot = await connector.fetchAccount(tokens, { since: new Date(Date.now() - 86_400_000), until: new Date() });
+    const snapshot = await connector.fetchAccount(tokens, {
+      since: new Date(Date.now() - 86_400_000),
+      until: new Date(),
+    });
     const [entry] = logOf('GET /v2/user/info/');
     expect(entry!.method).toBe('GET');
     expect(entry!.url).toBe(`/v2/user/info/?fields=${USER_FIELDS_QS}`);
@@ -216,14 +267,28 @@ describe('data', () => {
 
   it('a token without user.info.stats asks only for allowed fields; without video.list, listing needs reauth', async () => {
     const verifier = createCodeVerifier();
-    const url = new URL(connector.oauth.authorizeUrl({ state: 's', redirectUri: REDIRECT_URI, codeChallenge: codeChallenge(verifier, 'S256-hex') }));
+    const url = new URL(
+      connector.oauth.authorizeUrl({
+        state: 's',
+        redirectUri: REDIRECT_URI,
+        codeChallenge: codeChallenge(verifier, 'S256-hex'),
+      }),
+    );
     url.searchParams.set('scope', 'user.info.basic,user.info.profile'); // the user granted less
-    const code = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
-    const tokens = await connector.oauth.exchangeCode({ code, redirectUri: REDIRECT_URI, codeVerifier: verifier });
+    const code = new URL(
+      (await fetch(url, { redirect: 'manual' })).headers.get('location')!,
+    ).searchParams.get('code')!;
+    const tokens = await connector.oauth.exchangeCode({
+      code,
+      redirectUri: REDIRECT_URI,
+      codeVerifier: verifier,
+    });
     expect(tokens.scopes).toEqual(['user.info.basic', 'user.info.profile']);
 
     const snapshot = await connector.fetchAccount(tokens, { since: new Date(0), until: new Date() });
-    expect(logOf('GET /v2/user/info/')[0]!.query).toEqual({ fields: 'open_id,union_id,avatar_url,display_name,username' });
+    expect(logOf('GET /v2/user/info/')[0]!.query).toEqual({
+      fields: 'open_id,union_id,avatar_url,display_name,username',
+    });
     expect(snapshot.profile).not.toHaveProperty('followers');
     expect(snapshot).not.toHaveProperty('insights');
     expect(await failure(connector.listItems(tokens, { kind: 'videos' }))).toMatchObject({
@@ -236,7 +301,12 @@ describe('data', () => {
   it('non-video kinds and trending sounds are unsupported, never invented', async () => {
     const tokens = await connect();
     expect((await failure(connector.listItems(tokens, { kind: 'posts' }))).kind).toBe('unsupported');
-    expect(await connector.refreshItems(tokens, { kind: 'tweets', ids: ['1'] })).toEqual({ items: [], missing: [], unsupported: ['1'], usage: {} });
+    expect(await connector.refreshItems(tokens, { kind: 'tweets', ids: ['1'] })).toEqual({
+      items: [],
+      missing: [],
+      unsupported: ['1'],
+      usage: {},
+    });
     expect((await failure(connector.fetchTrendingSounds(tokens))).kind).toBe('unsupported');
     expect((await failure(fetchTrendingSounds())).kind).toBe('unsupported');
     expect(connector.rateLimits).toEqual([
@@ -259,7 +329,9 @@ describe('failures are classified where they happen', () => {
   it('consent revoked in TikTok → token_expired on data, reauth_required on refresh', async () => {
     const tokens = await connect();
     await control(h, 'POST', `/accounts/${tokens.accountId}/revoke`);
-    expect((await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind).toBe('token_expired');
+    expect(
+      (await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind,
+    ).toBe('token_expired');
     expect((await failure(connector.oauth.refresh(tokens))).kind).toBe('reauth_required');
   });
 
@@ -283,7 +355,9 @@ describe('failures are classified where they happen', () => {
       platformCode: 'internal_error',
     });
     await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', reset: true, times: 1 });
-    expect((await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind).toBe('transient');
+    expect(
+      (await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind,
+    ).toBe('transient');
 
     const impatient = connectorFor(h, 300);
     await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/list/', timeout: true, times: 1 });
@@ -299,7 +373,12 @@ describe('failures are classified where they happen', () => {
     // A stand-in TikTok that answers 200 with a counter of the wrong type.
     const server = await listen((_req: http.IncomingMessage, res: http.ServerResponse) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: { user: { open_id: 'x', follower_count: 'many' } }, error: { code: 'ok', message: '', log_id: '1' } }));
+      res.end(
+        JSON.stringify({
+          data: { user: { open_id: 'x', follower_count: 'many' } },
+          error: { code: 'ok', message: '', log_id: '1' },
+        }),
+      );
     });
     try {
       const c = createTikTokConnector({ ...tiktokSettingsFromEnv(loadConfig(h.env)), apiUrl: server.url });
@@ -323,16 +402,38 @@ describe('webhooks end to end', () => {
       const item = (await control(h, 'POST', `/accounts/${tokens.accountId}/items`, { text: 'hello' })).json;
       await control(h, 'POST', `/accounts/${tokens.accountId}/revoke`);
       const results = receiver.received.map((d) =>
-        connector.webhooks.handle({ method: 'POST', headers: d.headers, query: {}, rawBody: d.body, now: Date.now() }),
+        connector.webhooks.handle({
+          method: 'POST',
+          headers: d.headers,
+          query: {},
+          rawBody: d.body,
+          now: Date.now(),
+        }),
       );
       expect(results.map((r) => r.kind === 'events' && r.events[0])).toEqual([
-        expect.objectContaining({ type: 'item_created', itemKind: 'videos', itemId: item.id, accountId: tokens.accountId }),
+        expect.objectContaining({
+          type: 'item_created',
+          itemKind: 'videos',
+          itemId: item.id,
+          accountId: tokens.accountId,
+        }),
         expect.objectContaining({ type: 'authorization_revoked', accountId: tokens.accountId }),
       ]);
       // A connector holding another app's secret refuses them.
-      const other = createTikTokConnector({ ...tiktokSettingsFromEnv(loadConfig(h.env)), clientSecret: 'other' });
+      const other = createTikTokConnector({
+        ...tiktokSettingsFromEnv(loadConfig(h.env)),
+        clientSecret: 'other',
+      });
       const d = receiver.received[0]!;
-      expect(other.webhooks.handle({ method: 'POST', headers: d.headers, query: {}, rawBody: d.body, now: Date.now() })).toMatchObject({
+      expect(
+        other.webhooks.handle({
+          method: 'POST',
+          headers: d.headers,
+          query: {},
+          rawBody: d.body,
+          now: Date.now(),
+        }),
+      ).toMatchObject({
         kind: 'rejected',
         status: 401,
       });

@@ -28,7 +28,8 @@ import {
   type TikTokHarness,
 } from './tiktok-harness';
 
-const USER_FIELDS = 'open_id,union_id,avatar_url,display_name,username,follower_count,following_count,likes_count,video_count';
+const USER_FIELDS =
+  'open_id,union_id,avatar_url,display_name,username,follower_count,following_count,likes_count,video_count';
 
 let h: TikTokHarness;
 beforeEach(async () => {
@@ -38,7 +39,7 @@ afterEach(async () => {
   await h.close();
 });
 
-function expectApiError(res: { status: number; json: any; headers: Headers }, status: number, code: string) {
+function expectApiError(res: Awaited<ReturnType<typeof api>>, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const body = ApiErrorResponse.parse(res.json);
@@ -47,10 +48,15 @@ function expectApiError(res: { status: number; json: any; headers: Headers }, st
 }
 
 async function allPages(token: string, maxCount = 20) {
-  const pages: { videos: any[]; cursor: number; has_more: boolean }[] = [];
+  const pages: VideoListResponse['data'][] = [];
   let cursor: number | undefined;
   for (;;) {
-    const res = await api(h, token, `/v2/video/list/?fields=${VIDEO_FIELDS_QS}`, cursor === undefined ? { max_count: maxCount } : { cursor, max_count: maxCount });
+    const res = await api(
+      h,
+      token,
+      `/v2/video/list/?fields=${VIDEO_FIELDS_QS}`,
+      cursor === undefined ? { max_count: maxCount } : { cursor, max_count: maxCount },
+    );
     expect(res.status).toBe(200);
     const page = VideoListResponse.parse(res.json).data;
     pages.push(page);
@@ -105,9 +111,12 @@ describe('Login Kit', () => {
   });
 
   it('refuses an unknown client_key on its own page and an unknown scope by error redirect', async () => {
-    const bad = await fetch(`${h.url}/v2/auth/authorize/?client_key=nope&scope=video.list&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&state=s`, {
-      redirect: 'manual',
-    });
+    const bad = await fetch(
+      `${h.url}/v2/auth/authorize/?client_key=nope&scope=video.list&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&state=s`,
+      {
+        redirect: 'manual',
+      },
+    );
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/text\/html/);
     const scope = await fetch(
@@ -120,13 +129,23 @@ describe('Login Kit', () => {
 
   it('full dance: code → tokens → refresh rotates → old refresh dies → revoke kills the grant', async () => {
     const tokens = TokenResponse.parse(await connect(h));
-    expect(tokens).toMatchObject({ expires_in: 86400, refresh_expires_in: 31536000, token_type: 'Bearer', scope: ALL_SCOPES });
+    expect(tokens).toMatchObject({
+      expires_in: 86400,
+      refresh_expires_in: 31536000,
+      token_type: 'Bearer',
+      scope: ALL_SCOPES,
+    });
     expect(tokens.access_token).toMatch(/^act\./);
     expect(tokens.refresh_token).toMatch(/^rft\./);
     expect(tokens.open_id).toBe(h.sandbox.accountIds()[0]);
 
     const refresh = (refresh_token: string) =>
-      postForm(h, '/v2/oauth/token/', { client_key: h.clientKey, client_secret: h.clientSecret, grant_type: 'refresh_token', refresh_token });
+      postForm(h, '/v2/oauth/token/', {
+        client_key: h.clientKey,
+        client_secret: h.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token,
+      });
     const r1 = await refresh(tokens.refresh_token);
     expect(r1.status).toBe(200);
     const rotated = TokenResponse.parse(await r1.json());
@@ -138,10 +157,18 @@ describe('Login Kit', () => {
     expect(reused.status).toBe(400);
     expect(OAuthErrorResponse.parse(await reused.json()).error).toBe('invalid_grant');
 
-    const revoked = await postForm(h, '/v2/oauth/revoke/', { client_key: h.clientKey, client_secret: h.clientSecret, token: rotated.access_token });
+    const revoked = await postForm(h, '/v2/oauth/revoke/', {
+      client_key: h.clientKey,
+      client_secret: h.clientSecret,
+      token: rotated.access_token,
+    });
     expect(revoked.status).toBe(200);
     expect(await revoked.json()).toEqual({});
-    expectApiError(await api(h, rotated.access_token, `/v2/user/info/?fields=open_id`), 401, 'access_token_invalid');
+    expectApiError(
+      await api(h, rotated.access_token, `/v2/user/info/?fields=open_id`),
+      401,
+      'access_token_invalid',
+    );
     expect((await refresh(rotated.refresh_token)).status).toBe(400);
   });
 
@@ -176,26 +203,33 @@ describe('Login Kit', () => {
   it.each([
     ['hex', (v: string) => createHash('sha256').update(v).digest('hex')],
     ['base64url', (v: string) => createHash('sha256').update(v).digest('base64url')],
-  ])('PKCE with a %s challenge: the right verifier passes, a wrong or missing one fails', async (_name, encode) => {
-    const verifier = 'v'.repeat(50);
-    const exchange = async (codeVerifier?: string) =>
-      postForm(h, '/v2/oauth/token/', {
-        client_key: h.clientKey,
-        client_secret: h.clientSecret,
-        code: await authorizeCode(h, { challenge: encode(verifier) }),
-        grant_type: 'authorization_code',
-        redirect_uri: REDIRECT_URI,
-        ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
-      });
-    expect((await exchange(verifier)).status).toBe(200);
-    expect((await exchange('w'.repeat(50))).status).toBe(400);
-    expect((await exchange()).status).toBe(400);
-  });
+  ])(
+    'PKCE with a %s challenge: the right verifier passes, a wrong or missing one fails',
+    async (_name, encode) => {
+      const verifier = 'v'.repeat(50);
+      const exchange = async (codeVerifier?: string) =>
+        postForm(h, '/v2/oauth/token/', {
+          client_key: h.clientKey,
+          client_secret: h.clientSecret,
+          code: await authorizeCode(h, { challenge: encode(verifier) }),
+          grant_type: 'authorization_code',
+          redirect_uri: REDIRECT_URI,
+          ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
+        });
+      expect((await exchange(verifier)).status).toBe(200);
+      expect((await exchange('w'.repeat(50))).status).toBe(400);
+      expect((await exchange()).status).toBe(400);
+    },
+  );
 
   it('access tokens expire after 24 h of sandbox time; the refresh token still works', async () => {
     const tokens = await connect(h);
     h.clock.advance(86_400_000 + 1000);
-    expectApiError(await api(h, tokens.access_token, '/v2/user/info/?fields=open_id'), 401, 'access_token_invalid');
+    expectApiError(
+      await api(h, tokens.access_token, '/v2/user/info/?fields=open_id'),
+      401,
+      'access_token_invalid',
+    );
     const res = await postForm(h, '/v2/oauth/token/', {
       client_key: h.clientKey,
       client_secret: h.clientSecret,
@@ -215,15 +249,25 @@ describe('Display API', () => {
     expect(body.error).toMatchObject({ code: 'ok', message: '' });
     expect(Object.keys(body.data.user).sort()).toEqual(USER_FIELDS.split(',').sort());
 
-    const narrow = UserInfoResponse.parse((await api(h, access_token, '/v2/user/info/?fields=open_id,display_name')).json);
+    const narrow = UserInfoResponse.parse(
+      (await api(h, access_token, '/v2/user/info/?fields=open_id,display_name')).json,
+    );
     expect(Object.keys(narrow.data.user).sort()).toEqual(['display_name', 'open_id']);
   });
 
   it('unknown or missing fields → invalid_params 400', async () => {
     const { access_token } = await connect(h);
-    expectApiError(await api(h, access_token, '/v2/user/info/?fields=open_id,shoe_size'), 400, 'invalid_params');
+    expectApiError(
+      await api(h, access_token, '/v2/user/info/?fields=open_id,shoe_size'),
+      400,
+      'invalid_params',
+    );
     expectApiError(await api(h, access_token, '/v2/user/info/'), 400, 'invalid_params');
-    expectApiError(await api(h, access_token, '/v2/video/list/?fields=id,plays', { max_count: 5 }), 400, 'invalid_params');
+    expectApiError(
+      await api(h, access_token, '/v2/video/list/?fields=id,plays', { max_count: 5 }),
+      400,
+      'invalid_params',
+    );
   });
 
   it('missing or bogus bearer → access_token_invalid 401', async () => {
@@ -235,16 +279,32 @@ describe('Display API', () => {
   it('scopes are enforced: counts need user.info.stats, videos need video.list', async () => {
     const { access_token } = await connect(h, { scope: 'user.info.basic' });
     expect((await api(h, access_token, '/v2/user/info/?fields=open_id,display_name')).status).toBe(200);
-    expectApiError(await api(h, access_token, '/v2/user/info/?fields=open_id,follower_count'), 401, 'scope_not_authorized');
-    expectApiError(await api(h, access_token, `/v2/video/list/?fields=id`, { max_count: 5 }), 401, 'scope_not_authorized');
-    expectApiError(await api(h, access_token, `/v2/video/query/?fields=id`, { filters: { video_ids: ['1'] } }), 401, 'scope_not_authorized');
+    expectApiError(
+      await api(h, access_token, '/v2/user/info/?fields=open_id,follower_count'),
+      401,
+      'scope_not_authorized',
+    );
+    expectApiError(
+      await api(h, access_token, `/v2/video/list/?fields=id`, { max_count: 5 }),
+      401,
+      'scope_not_authorized',
+    );
+    expectApiError(
+      await api(h, access_token, `/v2/video/query/?fields=id`, { filters: { video_ids: ['1'] } }),
+      401,
+      'scope_not_authorized',
+    );
   });
 
   it('a scope the app is not approved for → scope_permission_missed 400', async () => {
     const narrowApp = await startTikTok({ appScopes: ['user.info.basic', 'video.list'] });
     try {
       const { access_token } = await connect(narrowApp, { scope: 'user.info.basic,video.list' });
-      expectApiError(await api(narrowApp, access_token, '/v2/user/info/?fields=follower_count'), 400, 'scope_permission_missed');
+      expectApiError(
+        await api(narrowApp, access_token, '/v2/user/info/?fields=follower_count'),
+        400,
+        'scope_permission_missed',
+      );
     } finally {
       await narrowApp.close();
     }
@@ -266,7 +326,11 @@ describe('Display API', () => {
 
   it('video/list rejects max_count above 20 and a non-JSON body', async () => {
     const { access_token } = await connect(h);
-    expectApiError(await api(h, access_token, `/v2/video/list/?fields=id`, { max_count: 21 }), 400, 'invalid_params');
+    expectApiError(
+      await api(h, access_token, `/v2/video/list/?fields=id`, { max_count: 21 }),
+      400,
+      'invalid_params',
+    );
     const res = await fetch(`${h.url}/v2/video/list/?fields=id`, {
       method: 'POST',
       headers: { authorization: `Bearer ${access_token}`, 'content-type': 'text/plain' },
@@ -279,20 +343,35 @@ describe('Display API', () => {
     const { access_token, open_id } = await connect(h);
     const truth = h.sandbox.groundTruth(open_id).items.videos!;
     const ids = [truth[0]!.id, '7000000000000000001', truth[5]!.id];
-    const res = await api(h, access_token, `/v2/video/query/?fields=id,view_count,like_count`, { filters: { video_ids: ids } });
+    const res = await api(h, access_token, `/v2/video/query/?fields=id,view_count,like_count`, {
+      filters: { video_ids: ids },
+    });
     const body = VideoQueryResponse.parse(res.json);
     expect(body.data.videos.map((v) => v.id)).toEqual([truth[0]!.id, truth[5]!.id]);
-    expect(body.data.videos[0]).toEqual({ id: truth[0]!.id, view_count: truth[0]!.metrics.views, like_count: truth[0]!.metrics.likes });
+    expect(body.data.videos[0]).toEqual({
+      id: truth[0]!.id,
+      view_count: truth[0]!.metrics.views,
+      like_count: truth[0]!.metrics.likes,
+    });
     const tooMany = Array.from({ length: 21 }, (_, i) => String(7e18 + i));
-    expectApiError(await api(h, access_token, `/v2/video/query/?fields=id`, { filters: { video_ids: tooMany } }), 400, 'invalid_params');
-    expectApiError(await api(h, access_token, `/v2/video/query/?fields=id`, { filters: {} }), 400, 'invalid_params');
+    expectApiError(
+      await api(h, access_token, `/v2/video/query/?fields=id`, { filters: { video_ids: tooMany } }),
+      400,
+      'invalid_params',
+    );
+    expectApiError(
+      await api(h, access_token, `/v2/video/query/?fields=id`, { filters: {} }),
+      400,
+      'invalid_params',
+    );
   });
 
   it('metrics grow with sandbox time and never shrink', async () => {
     const { access_token, open_id } = await connect(h);
     const id = (await control(h, 'POST', `/accounts/${open_id}/items`, { text: 'fresh' })).json.id as string;
     const views = async () =>
-      (await api(h, access_token, `/v2/video/query/?fields=view_count`, { filters: { video_ids: [id] } })).json.data.videos[0].view_count as number;
+      (await api(h, access_token, `/v2/video/query/?fields=view_count`, { filters: { video_ids: [id] } }))
+        .json.data.videos[0].view_count as number;
     // Steps under 24 h: the access token lives a day of sandbox time.
     const before = await views();
     h.clock.advance(20 * 3_600_000);
@@ -304,11 +383,23 @@ describe('Display API', () => {
 
   it('the same seed at the same time builds the same world', () => {
     const fixed = () => Date.parse('2026-06-01T00:00:00Z');
-    const a = createTikTokSandbox({ clock: new SandboxClock(fixed), seed: 99, accounts: 2, itemsPerAccount: 30 });
-    const b = createTikTokSandbox({ clock: new SandboxClock(fixed), seed: 99, accounts: 2, itemsPerAccount: 30 });
+    const a = createTikTokSandbox({
+      clock: new SandboxClock(fixed),
+      seed: 99,
+      accounts: 2,
+      itemsPerAccount: 30,
+    });
+    const b = createTikTokSandbox({
+      clock: new SandboxClock(fixed),
+      seed: 99,
+      accounts: 2,
+      itemsPerAccount: 30,
+    });
     expect(a.accountIds()).toEqual(b.accountIds());
     expect(a.groundTruth(a.accountIds()[1]!)).toEqual(b.groundTruth(b.accountIds()[1]!));
-    expect(a.groundTruth(a.accountIds()[0]!).items.videos).toHaveLength(a.groundTruth(a.accountIds()[0]!).profile.postCount!);
+    expect(a.groundTruth(a.accountIds()[0]!).items.videos).toHaveLength(
+      a.groundTruth(a.accountIds()[0]!).profile.postCount!,
+    );
   });
 });
 
@@ -317,16 +408,28 @@ describe('rate limits (600/min per endpoint, sliding window, per user and per ap
     const a = await connect(h);
     await control(h, 'POST', '/login', { accountId: h.sandbox.accountIds()[1] });
     const b = await connect(h);
-    expect((await control(h, 'PUT', '/limits', { perUser: 2 })).json).toMatchObject({ perUser: 2, windowMs: 60_000 });
-    for (let i = 0; i < 2; i++) expect((await api(h, a.access_token, '/v2/user/info/?fields=open_id')).status).toBe(200);
+    expect((await control(h, 'PUT', '/limits', { perUser: 2 })).json).toMatchObject({
+      perUser: 2,
+      windowMs: 60_000,
+    });
+    for (let i = 0; i < 2; i++)
+      expect((await api(h, a.access_token, '/v2/user/info/?fields=open_id')).status).toBe(200);
     const limited = await api(h, a.access_token, '/v2/user/info/?fields=open_id');
     expectApiError(limited, 429, 'rate_limit_exceeded');
     expect([...limited.headers.keys()].filter((k) => /rate|retry/i.test(k))).toEqual([]);
     expect((await api(h, a.access_token, '/v2/video/list/?fields=id', { max_count: 1 })).status).toBe(200);
     expect((await api(h, b.access_token, '/v2/user/info/?fields=open_id')).status).toBe(200);
 
-    const log = (await control(h, 'GET', `/requests?endpoint=${encodeURIComponent('GET /v2/user/info/')}&user=${a.open_id}`)).json;
-    expect(log.requests.map((r: { status: number; whileRateLimited: boolean }) => [r.status, r.whileRateLimited])).toEqual([
+    const log = (
+      await control(
+        h,
+        'GET',
+        `/requests?endpoint=${encodeURIComponent('GET /v2/user/info/')}&user=${a.open_id}`,
+      )
+    ).json;
+    expect(
+      log.requests.map((r: { status: number; whileRateLimited: boolean }) => [r.status, r.whileRateLimited]),
+    ).toEqual([
       [200, false],
       [200, false],
       [429, true],
@@ -352,7 +455,11 @@ describe('rate limits (600/min per endpoint, sliding window, per user and per ap
 describe('faults in TikTok format', () => {
   it('5xx renders internal_error in the envelope; OAuth endpoints render an OAuth error', async () => {
     const { access_token } = await connect(h);
-    const added = await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', status: 503, times: 1 });
+    const added = await control(h, 'POST', '/faults', {
+      endpoint: 'GET /v2/user/info/',
+      status: 503,
+      times: 1,
+    });
     expect(added.json.id).toEqual(expect.any(Number));
     expectApiError(await api(h, access_token, '/v2/user/info/?fields=open_id'), 503, 'internal_error');
     expect((await api(h, access_token, '/v2/user/info/?fields=open_id')).status).toBe(200);
@@ -367,7 +474,11 @@ describe('faults in TikTok format', () => {
     const { access_token } = await connect(h);
     await control(h, 'POST', '/faults', { endpoint: '*', rateLimit: true, times: 2 });
     expectApiError(await api(h, access_token, '/v2/user/info/?fields=open_id'), 429, 'rate_limit_exceeded');
-    expectApiError(await api(h, access_token, '/v2/video/list/?fields=id', { max_count: 1 }), 429, 'rate_limit_exceeded');
+    expectApiError(
+      await api(h, access_token, '/v2/video/list/?fields=id', { max_count: 1 }),
+      429,
+      'rate_limit_exceeded',
+    );
 
     await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', latencyMs: 250, times: 1 });
     const started = Date.now();
@@ -428,7 +539,9 @@ describe('control API', () => {
 
     const truth = (await control(h, 'GET', `/ground-truth/${created.accountId}`)).json;
     expect(truth.profile.followers).toBe(150);
-    const user = UserInfoResponse.parse((await api(h, tokens.access_token, `/v2/user/info/?fields=${USER_FIELDS}`)).json).data.user;
+    const user = UserInfoResponse.parse(
+      (await api(h, tokens.access_token, `/v2/user/info/?fields=${USER_FIELDS}`)).json,
+    ).data.user;
     expect(truth.profile).toEqual({
       username: user.username,
       displayName: user.display_name,
@@ -446,31 +559,66 @@ describe('control API', () => {
       const { access_token, open_id } = await connect(h);
       expect((await control(h, 'POST', '/webhooks/subscribe', { url: receiver.url })).status).toBe(200);
 
-      const item = (await control(h, 'POST', `/accounts/${open_id}/items`, { text: 'new one', metrics: { views: 10, likes: 2 } })).json;
+      const item = (
+        await control(h, 'POST', `/accounts/${open_id}/items`, {
+          text: 'new one',
+          metrics: { views: 10, likes: 2 },
+        })
+      ).json;
       expect(item).toMatchObject({ kind: 'videos', text: 'new one', metrics: { views: 10, likes: 2 } });
       expect(receiver.received).toHaveLength(1);
       const delivery = receiver.received[0]!;
       const [, t, s] = /^t=(\d+),s=([0-9a-f]{64})$/.exec(String(delivery.headers['tiktok-signature']))!;
-      expect(createHmac('sha256', h.clientSecret).update(`${t}.`).update(delivery.body).digest('hex')).toBe(s);
+      expect(createHmac('sha256', h.clientSecret).update(`${t}.`).update(delivery.body).digest('hex')).toBe(
+        s,
+      );
       const body = WebhookBody.parse(JSON.parse(delivery.body.toString()));
-      expect(body).toMatchObject({ client_key: h.clientKey, event: 'video.publish.completed', user_openid: open_id });
+      expect(body).toMatchObject({
+        client_key: h.clientKey,
+        event: 'video.publish.completed',
+        user_openid: open_id,
+      });
       expect(JSON.parse(body.content).share_id).toContain(item.id);
 
-      const first = (await api(h, access_token, `/v2/video/list/?fields=id,video_description,view_count`, { max_count: 1 })).json.data.videos[0];
+      const first = (
+        await api(h, access_token, `/v2/video/list/?fields=id,video_description,view_count`, { max_count: 1 })
+      ).json.data.videos[0];
       expect(first).toEqual({ id: item.id, video_description: 'new one', view_count: 10 });
 
-      await control(h, 'PATCH', `/accounts/${open_id}/items/${item.id}`, { text: 'edited', metrics: { views: 99, shares: 4 } });
-      const q = (await api(h, access_token, `/v2/video/query/?fields=id,video_description,view_count,share_count`, { filters: { video_ids: [item.id] } })).json;
-      expect(q.data.videos[0]).toEqual({ id: item.id, video_description: 'edited', view_count: 99, share_count: 4 });
-      expect((await control(h, 'PATCH', `/accounts/${open_id}/items/${item.id}`, { metrics: { plays: 1 } })).status).toBe(400);
+      await control(h, 'PATCH', `/accounts/${open_id}/items/${item.id}`, {
+        text: 'edited',
+        metrics: { views: 99, shares: 4 },
+      });
+      const q = (
+        await api(h, access_token, `/v2/video/query/?fields=id,video_description,view_count,share_count`, {
+          filters: { video_ids: [item.id] },
+        })
+      ).json;
+      expect(q.data.videos[0]).toEqual({
+        id: item.id,
+        video_description: 'edited',
+        view_count: 99,
+        share_count: 4,
+      });
+      expect(
+        (await control(h, 'PATCH', `/accounts/${open_id}/items/${item.id}`, { metrics: { plays: 1 } }))
+          .status,
+      ).toBe(400);
 
-      expect((await control(h, 'DELETE', `/accounts/${open_id}/items/${item.id}`)).json).toEqual({ deleted: true });
-      const gone = (await api(h, access_token, `/v2/video/query/?fields=id`, { filters: { video_ids: [item.id] } })).json;
+      expect((await control(h, 'DELETE', `/accounts/${open_id}/items/${item.id}`)).json).toEqual({
+        deleted: true,
+      });
+      const gone = (
+        await api(h, access_token, `/v2/video/query/?fields=id`, { filters: { video_ids: [item.id] } })
+      ).json;
       expect(gone.data.videos).toEqual([]);
 
-      const profile = (await control(h, 'PATCH', `/accounts/${open_id}/profile`, { displayName: 'Renamed', followers: 1234 })).json;
+      const profile = (
+        await control(h, 'PATCH', `/accounts/${open_id}/profile`, { displayName: 'Renamed', followers: 1234 })
+      ).json;
       expect(profile).toMatchObject({ displayName: 'Renamed', followers: 1234 });
-      const user = (await api(h, access_token, '/v2/user/info/?fields=display_name,follower_count')).json.data.user;
+      const user = (await api(h, access_token, '/v2/user/info/?fields=display_name,follower_count')).json.data
+        .user;
       expect(user).toEqual({ display_name: 'Renamed', follower_count: 1234 });
     } finally {
       await receiver.close();
@@ -484,9 +632,19 @@ describe('control API', () => {
       await control(h, 'POST', '/webhooks/subscribe', { url: failing.url });
 
       await control(h, 'POST', `/accounts/${open_id}/expire-tokens`);
-      expectApiError(await api(h, access_token, '/v2/user/info/?fields=open_id'), 401, 'access_token_invalid');
+      expectApiError(
+        await api(h, access_token, '/v2/user/info/?fields=open_id'),
+        401,
+        'access_token_invalid',
+      );
 
-      const sent = (await control(h, 'POST', '/webhooks/send', { accountId: open_id, event: 'video.upload.failed', content: { share_id: 'video.1.x' } })).json;
+      const sent = (
+        await control(h, 'POST', '/webhooks/send', {
+          accountId: open_id,
+          event: 'video.upload.failed',
+          content: { share_id: 'video.1.x' },
+        })
+      ).json;
       expect(sent.deliveries[0]).toMatchObject({ status: 500, attempts: 1 });
       const again = (await control(h, 'POST', '/webhooks/redeliver')).json;
       expect(again.deliveries[0]).toMatchObject({ status: 500, attempts: 2 });

@@ -4,6 +4,9 @@ import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
 import { createTikTokSandbox, type TikTokSandbox, type TikTokSandboxOptions } from '../../src/sandbox/tiktok';
 
+/** Untyped JSON from the wire; tests check its shape with the zod schemas or assertions. */
+export type Json = ReturnType<typeof JSON.parse>;
+
 export interface TikTokHarness {
   sandbox: TikTokSandbox;
   server: RunningServer;
@@ -17,7 +20,14 @@ export interface TikTokHarness {
 
 export async function startTikTok(opts: Partial<TikTokSandboxOptions> = {}): Promise<TikTokHarness> {
   const clock = opts.clock ?? new SandboxClock();
-  const sandbox = createTikTokSandbox({ seed: 7, accounts: 2, itemsPerAccount: 60, autoApprove: true, ...opts, clock });
+  const sandbox = createTikTokSandbox({
+    seed: 7,
+    accounts: 2,
+    itemsPerAccount: 60,
+    autoApprove: true,
+    ...opts,
+    clock,
+  });
   const server = await listen(sandbox.handler);
   return {
     sandbox,
@@ -56,7 +66,11 @@ export async function authorizeCode(
   return code;
 }
 
-export async function postForm(h: TikTokHarness, path: string, form: Record<string, string>): Promise<Response> {
+export async function postForm(
+  h: TikTokHarness,
+  path: string,
+  form: Record<string, string>,
+): Promise<Response> {
   return fetch(new URL(path, h.url), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -78,7 +92,12 @@ export async function connect(
     redirect_uri: REDIRECT_URI,
   });
   if (res.status !== 200) throw new Error(`token answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { access_token: string; refresh_token: string; open_id: string; scope: string };
+  return (await res.json()) as {
+    access_token: string;
+    refresh_token: string;
+    open_id: string;
+    scope: string;
+  };
 }
 
 export async function api(
@@ -86,17 +105,25 @@ export async function api(
   token: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; json: any; headers: Headers }> {
+): Promise<{ status: number; json: Json; headers: Headers }> {
   const res = await fetch(new URL(path, h.url), {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-export async function control(h: TikTokHarness, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function control(
+  h: TikTokHarness,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json }> {
   const res = await fetch(new URL(`/_sandbox${path}`, h.url), {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },

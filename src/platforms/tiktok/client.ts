@@ -99,7 +99,11 @@ export class TikTokClient {
   }
 
   /** Up to 20 ids per call; ids TikTok no longer knows (deleted, private) are simply absent from the answer. */
-  async queryVideos(accessToken: string, ids: readonly string[], fields: readonly VideoField[]): Promise<TikTokVideo[]> {
+  async queryVideos(
+    accessToken: string,
+    ids: readonly string[],
+    fields: readonly VideoField[],
+  ): Promise<TikTokVideo[]> {
     if (ids.length === 0) return [];
     if (ids.length > MAX_QUERY_IDS) throw new RangeError(`video/query takes at most ${MAX_QUERY_IDS} ids`);
     const res = await this.call({
@@ -131,11 +135,17 @@ export class TikTokClient {
       });
     } catch (err) {
       const error = classifyNetworkError(req.endpoint, err);
-      this.opts.logger.warn({ endpoint: req.endpoint, err: error.message }, 'tiktok request failed without answer');
+      this.opts.logger.warn(
+        { endpoint: req.endpoint, err: error.message },
+        'tiktok request failed without answer',
+      );
       throw error;
     }
     const now = this.opts.now();
-    this.opts.logger.debug({ endpoint: req.endpoint, status: res.status, ms: now - started }, 'tiktok request');
+    this.opts.logger.debug(
+      { endpoint: req.endpoint, status: res.status, ms: now - started },
+      'tiktok request',
+    );
 
     const body: unknown = res.data;
     const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;

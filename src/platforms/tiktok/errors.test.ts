@@ -1,5 +1,11 @@
 import { ZodError, z } from 'zod';
-import { classifyApiError, classifyNetworkError, classifyOAuthError, retryAtFrom, shapeError } from './errors';
+import {
+  classifyApiError,
+  classifyNetworkError,
+  classifyOAuthError,
+  retryAtFrom,
+  shapeError,
+} from './errors';
 
 const now = 1_800_000_000_000;
 const endpoint = 'GET /v2/user/info/';
@@ -33,35 +39,64 @@ describe('classifyApiError', () => {
   });
 
   it('falls back on the status when the body is not the envelope (gateway pages)', () => {
-    expect(classifyApiError({ endpoint, status: 502, body: '<html>bad gateway</html>', now }).kind).toBe('transient');
+    expect(classifyApiError({ endpoint, status: 502, body: '<html>bad gateway</html>', now }).kind).toBe(
+      'transient',
+    );
     expect(classifyApiError({ endpoint, status: 503, body: undefined, now }).kind).toBe('transient');
     expect(classifyApiError({ endpoint, status: 404, body: undefined, now }).kind).toBe('permanent');
-    expect(classifyApiError({ endpoint, status: 429, body: '', now })).toMatchObject({ kind: 'rate_limited', retryAt: now + 60_000 });
+    expect(classifyApiError({ endpoint, status: 429, body: '', now })).toMatchObject({
+      kind: 'rate_limited',
+      retryAt: now + 60_000,
+    });
   });
 
   it('an error code inside a 200 still classifies by code', () => {
-    expect(classifyApiError({ endpoint, status: 200, body: envelope('access_token_invalid'), now }).kind).toBe('token_expired');
+    expect(
+      classifyApiError({ endpoint, status: 200, body: envelope('access_token_invalid'), now }).kind,
+    ).toBe('token_expired');
   });
 });
 
 describe('classifyOAuthError', () => {
   const body = (error: string) => ({ error, error_description: 'd', log_id: 'L' });
   it('an invalid refresh token needs a new consent', () => {
-    expect(classifyOAuthError({ endpoint, status: 400, body: body('invalid_grant'), now, grantType: 'refresh_token' }).kind).toBe(
-      'reauth_required',
-    );
+    expect(
+      classifyOAuthError({
+        endpoint,
+        status: 400,
+        body: body('invalid_grant'),
+        now,
+        grantType: 'refresh_token',
+      }).kind,
+    ).toBe('reauth_required');
   });
   it('a bad code or bad client is permanent', () => {
-    expect(classifyOAuthError({ endpoint, status: 400, body: body('invalid_grant'), now, grantType: 'authorization_code' }).kind).toBe(
-      'permanent',
-    );
-    expect(classifyOAuthError({ endpoint, status: 401, body: body('invalid_client'), now, grantType: 'refresh_token' }).kind).toBe(
-      'permanent',
-    );
+    expect(
+      classifyOAuthError({
+        endpoint,
+        status: 400,
+        body: body('invalid_grant'),
+        now,
+        grantType: 'authorization_code',
+      }).kind,
+    ).toBe('permanent');
+    expect(
+      classifyOAuthError({
+        endpoint,
+        status: 401,
+        body: body('invalid_client'),
+        now,
+        grantType: 'refresh_token',
+      }).kind,
+    ).toBe('permanent');
   });
   it('5xx is transient and 429 rate limited, whatever the body', () => {
-    expect(classifyOAuthError({ endpoint, status: 503, body: 'oops', now, grantType: 'refresh_token' }).kind).toBe('transient');
-    expect(classifyOAuthError({ endpoint, status: 429, body: {}, now, grantType: 'refresh_token' })).toMatchObject({
+    expect(
+      classifyOAuthError({ endpoint, status: 503, body: 'oops', now, grantType: 'refresh_token' }).kind,
+    ).toBe('transient');
+    expect(
+      classifyOAuthError({ endpoint, status: 429, body: {}, now, grantType: 'refresh_token' }),
+    ).toMatchObject({
       kind: 'rate_limited',
       retryAt: now + 60_000,
     });
@@ -76,9 +111,11 @@ describe('network and shape errors', () => {
   });
 
   it('a changed shape is permanent and names the field', () => {
-    const result = z.object({ data: z.object({ user: z.object({ follower_count: z.number() }) }) }).safeParse({
-      data: { user: { follower_count: 'many' } },
-    });
+    const result = z
+      .object({ data: z.object({ user: z.object({ follower_count: z.number() }) }) })
+      .safeParse({
+        data: { user: { follower_count: 'many' } },
+      });
     const err = shapeError(endpoint, result.error as ZodError);
     expect(err.kind).toBe('permanent');
     expect(err.message).toContain('data.user.follower_count');

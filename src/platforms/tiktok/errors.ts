@@ -90,7 +90,14 @@ interface OAuthFailure extends ApiFailure {
 }
 
 /** An OAuth endpoint's error (`{error, error_description, log_id}`), which TikTok may send with any status. */
-export function classifyOAuthError({ endpoint, status, body, headers, now, grantType }: OAuthFailure): PlatformError {
+export function classifyOAuthError({
+  endpoint,
+  status,
+  body,
+  headers,
+  now,
+  grantType,
+}: OAuthFailure): PlatformError {
   const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const code = typeof record.error === 'string' ? record.error : undefined;
   const description = typeof record.error_description === 'string' ? record.error_description : undefined;
@@ -125,9 +132,13 @@ export function classifyNetworkError(endpoint: string, err: unknown): PlatformEr
 export function shapeError(endpoint: string, error: ZodError): PlatformError {
   const issue = error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(body)';
-  return new PlatformError('permanent', `unexpected response shape at "${field}": ${issue?.message ?? 'invalid'}`, {
-    platform: 'tiktok',
-    endpoint,
-    cause: error,
-  });
+  return new PlatformError(
+    'permanent',
+    `unexpected response shape at "${field}": ${issue?.message ?? 'invalid'}`,
+    {
+      platform: 'tiktok',
+      endpoint,
+      cause: error,
+    },
+  );
 }

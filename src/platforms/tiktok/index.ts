@@ -55,7 +55,11 @@ export interface TikTokConnectorDeps {
 }
 
 /** Rate-limit buckets, one per Display API endpoint (TikTok limits each endpoint separately). */
-export const TIKTOK_BUCKETS = { userInfo: 'user/info', videoList: 'video/list', videoQuery: 'video/query' } as const;
+export const TIKTOK_BUCKETS = {
+  userInfo: 'user/info',
+  videoList: 'video/list',
+  videoQuery: 'video/query',
+} as const;
 
 export interface TikTokConnector extends PlatformConnector {
   /** Always throws `unsupported`: TikTok has no public trending-sounds endpoint. */
@@ -91,20 +95,30 @@ function userFieldsFor(token: TokenSet): UserField[] {
 function mapVideos(endpoint: string, videos: TikTokVideo[]): Item[] {
   return videos.map((video, i) => {
     if (video.create_time === undefined) {
-      throw new PlatformError('permanent', `unexpected response shape at "data.videos.${i}.create_time": missing`, {
-        platform: 'tiktok',
-        endpoint,
-      });
+      throw new PlatformError(
+        'permanent',
+        `unexpected response shape at "data.videos.${i}.create_time": missing`,
+        {
+          platform: 'tiktok',
+          endpoint,
+        },
+      );
     }
     return mapVideo(video);
   });
 }
 
 function unsupportedKind(kind: ItemKind, endpoint: string): PlatformError {
-  return new PlatformError('unsupported', `TikTok has no "${kind}" items, only videos`, { platform: 'tiktok', endpoint });
+  return new PlatformError('unsupported', `TikTok has no "${kind}" items, only videos`, {
+    platform: 'tiktok',
+    endpoint,
+  });
 }
 
-export function createTikTokConnector(settings: TikTokSettings, deps: TikTokConnectorDeps = {}): TikTokConnector {
+export function createTikTokConnector(
+  settings: TikTokSettings,
+  deps: TikTokConnectorDeps = {},
+): TikTokConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'tiktok' });
   const now = deps.now ?? Date.now;
   const http = createHttp(deps.timeoutMs);
@@ -128,7 +142,10 @@ export function createTikTokConnector(settings: TikTokSettings, deps: TikTokConn
   return {
     id: 'tiktok',
     oauth,
-    webhooks: createTikTokWebhookHandler({ clientKey: settings.clientKey, clientSecret: settings.clientSecret }),
+    webhooks: createTikTokWebhookHandler({
+      clientKey: settings.clientKey,
+      clientSecret: settings.clientSecret,
+    }),
     rateLimits,
 
     async fetchAccount(token: TokenSet): Promise<AccountSnapshot> {
@@ -170,7 +187,8 @@ export function createTikTokConnector(settings: TikTokSettings, deps: TikTokConn
     },
 
     async refreshItems(token: TokenSet, { kind, ids }: { kind: ItemKind; ids: string[] }) {
-      if (kind !== 'videos') return { items: [] as Item[], missing: [] as string[], unsupported: [...ids], usage: {} };
+      if (kind !== 'videos')
+        return { items: [] as Item[], missing: [] as string[], unsupported: [...ids], usage: {} };
       const unique = [...new Set(ids)];
       const items: Item[] = [];
       let calls = 0;

@@ -42,7 +42,13 @@ describe('mapVideo', () => {
   });
 
   it('turns an empty description into null text and drops empty title and url attributes', () => {
-    const item = mapVideo({ id: '8', create_time: 1700000000, video_description: '', title: '', share_url: '' });
+    const item = mapVideo({
+      id: '8',
+      create_time: 1700000000,
+      video_description: '',
+      title: '',
+      share_url: '',
+    });
     expect(item.text).toBeNull();
     expect(item).not.toHaveProperty('attributes');
   });
@@ -88,7 +94,9 @@ describe('mapProfile', () => {
 
 describe('mapAccountInsights', () => {
   it('gives the latest totals and nothing when no counter came back', () => {
-    expect(mapAccountInsights({ follower_count: 5, following_count: 0, likes_count: 9, video_count: 2 })).toEqual({
+    expect(
+      mapAccountInsights({ follower_count: 5, following_count: 0, likes_count: 9, video_count: 2 }),
+    ).toEqual({
       followers: 5,
       following: 0,
       likes: 9,

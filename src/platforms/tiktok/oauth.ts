@@ -104,11 +104,16 @@ export class TikTokOAuth implements OAuthProvider {
     if (tokens.expiresAt !== undefined && tokens.expiresAt <= this.opts.now() && tokens.refreshToken) {
       current = await this.refresh(tokens);
     }
-    await this.post(OAUTH_ENDPOINTS.revoke, '/v2/oauth/revoke/', {
-      client_key: this.opts.clientKey,
-      client_secret: this.opts.clientSecret,
-      token: current.accessToken,
-    }, 'revoke');
+    await this.post(
+      OAUTH_ENDPOINTS.revoke,
+      '/v2/oauth/revoke/',
+      {
+        client_key: this.opts.clientKey,
+        client_secret: this.opts.clientSecret,
+        token: current.accessToken,
+      },
+      'revoke',
+    );
     return true;
   }
 
@@ -135,7 +140,12 @@ export class TikTokOAuth implements OAuthProvider {
   }
 
   /** Form POST; an `error` member means failure whatever the status (TikTok sends some OAuth errors with 200). */
-  private async post(endpoint: string, path: string, form: Record<string, string>, grant: Grant): Promise<unknown> {
+  private async post(
+    endpoint: string,
+    path: string,
+    form: Record<string, string>,
+    grant: Grant,
+  ): Promise<unknown> {
     let res;
     try {
       res = await this.opts.http.post(joinUrl(this.opts.apiUrl, path), new URLSearchParams(form).toString(), {
@@ -145,7 +155,8 @@ export class TikTokOAuth implements OAuthProvider {
       throw classifyNetworkError(endpoint, err);
     }
     const body: unknown = res.data;
-    const hasError = !!body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string';
+    const hasError =
+      !!body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string';
     if (res.status < 200 || res.status >= 300 || hasError) {
       const error = classifyOAuthError({
         endpoint,
@@ -155,7 +166,10 @@ export class TikTokOAuth implements OAuthProvider {
         now: this.opts.now(),
         grantType: grant,
       });
-      this.opts.logger.warn({ endpoint, grant, kind: error.kind, code: error.platformCode }, 'tiktok oauth failed');
+      this.opts.logger.warn(
+        { endpoint, grant, kind: error.kind, code: error.platformCode },
+        'tiktok oauth failed',
+      );
       throw error;
     }
     return body;

@@ -6,7 +6,12 @@
 import { z } from 'zod';
 
 /** Scopes the connector asks for: profile, counts and the public video list. */
-export const TIKTOK_SCOPES = ['user.info.basic', 'user.info.profile', 'user.info.stats', 'video.list'] as const;
+export const TIKTOK_SCOPES = [
+  'user.info.basic',
+  'user.info.profile',
+  'user.info.stats',
+  'video.list',
+] as const;
 
 /** Which scope each `user/info` field needs (TikTok answers `scope_not_authorized` for a field outside the grant). */
 export const USER_FIELD_SCOPES = {
@@ -189,7 +194,11 @@ export const OAuthErrorResponse = z.object({
 });
 export type OAuthErrorResponse = z.infer<typeof OAuthErrorResponse>;
 
-export const WEBHOOK_EVENTS = ['authorization.removed', 'video.publish.completed', 'video.upload.failed'] as const;
+export const WEBHOOK_EVENTS = [
+  'authorization.removed',
+  'video.publish.completed',
+  'video.upload.failed',
+] as const;
 
 /** Webhook body; `content` is itself a JSON document serialized into a string. */
 export const WebhookBody = z.object({

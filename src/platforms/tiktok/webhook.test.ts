@@ -14,7 +14,10 @@ function body(overrides: Record<string, unknown> = {}): string {
     event: 'video.publish.completed',
     create_time: nowSec - 3,
     user_openid: '-000user-1',
-    content: JSON.stringify({ share_id: 'video.7349562378412043562.AbCdEfGh', publish_type: 'DIRECT_PUBLISH' }),
+    content: JSON.stringify({
+      share_id: 'video.7349562378412043562.AbCdEfGh',
+      publish_type: 'DIRECT_PUBLISH',
+    }),
     ...overrides,
   });
 }
@@ -61,7 +64,10 @@ describe('TikTok webhook verification', () => {
 
   it('rejects a forged signature (other secret) with 401', () => {
     const raw = body();
-    expect(handler.handle(request(raw, sign(raw, nowSec, 'wrong-secret')))).toMatchObject({ kind: 'rejected', status: 401 });
+    expect(handler.handle(request(raw, sign(raw, nowSec, 'wrong-secret')))).toMatchObject({
+      kind: 'rejected',
+      status: 401,
+    });
   });
 
   it('rejects a body changed after signing with 401', () => {
@@ -81,12 +87,20 @@ describe('TikTok webhook verification', () => {
     const raw = body();
     const stale = nowSec - 5 * 60 - 1;
     expect(handler.handle(request(raw, sign(raw, stale)))).toMatchObject({ kind: 'rejected', status: 401 });
-    expect(handler.handle(request(raw, sign(raw, nowSec + 5 * 60 + 1)))).toMatchObject({ kind: 'rejected', status: 401 });
+    expect(handler.handle(request(raw, sign(raw, nowSec + 5 * 60 + 1)))).toMatchObject({
+      kind: 'rejected',
+      status: 401,
+    });
     expect(handler.handle(request(raw, sign(raw, nowSec - 5 * 60 + 1))).kind).toBe('events');
   });
 
   it('rejects a correctly signed body that is not what TikTok sends with 400', () => {
-    for (const raw of ['not json', JSON.stringify({ event: 'x' }), body({ content: '{not json' }), body({ create_time: 'soon' })]) {
+    for (const raw of [
+      'not json',
+      JSON.stringify({ event: 'x' }),
+      body({ content: '{not json' }),
+      body({ create_time: 'soon' }),
+    ]) {
       expect(handler.handle(request(raw, sign(raw)))).toMatchObject({ kind: 'rejected', status: 400 });
     }
   });
@@ -101,8 +115,14 @@ describe('TikTok webhook verification', () => {
     const failed = body({ event: 'video.upload.failed', content: JSON.stringify({ share_id: 'video.1.x' }) });
     const r1 = handler.handle(request(removed, sign(removed)));
     const r2 = handler.handle(request(failed, sign(failed)));
-    expect(r1.kind === 'events' && r1.events[0]).toMatchObject({ type: 'authorization_revoked', accountId: '-000user-1' });
-    expect(r2.kind === 'events' && r2.events[0]).toMatchObject({ type: 'other', name: 'video.upload.failed' });
+    expect(r1.kind === 'events' && r1.events[0]).toMatchObject({
+      type: 'authorization_revoked',
+      accountId: '-000user-1',
+    });
+    expect(r2.kind === 'events' && r2.events[0]).toMatchObject({
+      type: 'other',
+      name: 'video.upload.failed',
+    });
   });
 
   it('gives a redelivery (new signature time) the same eventId, and a different event another one', () => {
@@ -111,7 +131,8 @@ describe('TikTok webhook verification', () => {
     const b = handler.handle(request(raw, sign(raw, nowSec + 60), now + 60_000));
     const other = body({ create_time: nowSec - 100 });
     const c = handler.handle(request(other, sign(other)));
-    const id = (r: ReturnType<typeof handler.handle>) => (r.kind === 'events' ? r.events[0]!.eventId : undefined);
+    const id = (r: ReturnType<typeof handler.handle>) =>
+      r.kind === 'events' ? r.events[0]!.eventId : undefined;
     expect(id(a)).toBeDefined();
     expect(id(a)).toBe(id(b));
     expect(id(c)).not.toBe(id(a));
@@ -119,7 +140,10 @@ describe('TikTok webhook verification', () => {
   });
 
   it('parses t and s in any order', () => {
-    expect(parseSignatureHeader(`s=${'a'.repeat(64)},t=12`)).toEqual({ timestamp: 12, signature: Buffer.alloc(32, 0xaa) });
+    expect(parseSignatureHeader(`s=${'a'.repeat(64)},t=12`)).toEqual({
+      timestamp: 12,
+      signature: Buffer.alloc(32, 0xaa),
+    });
     expect(parseSignatureHeader('t=12')).toBeUndefined();
   });
 });

@@ -34,10 +34,7 @@ export function parseSignatureHeader(value: string): ParsedSignature | undefined
 }
 
 export function computeSignature(clientSecret: string, timestamp: number, rawBody: Buffer): Buffer {
-  return createHmac('sha256', clientSecret)
-    .update(`${timestamp}.`)
-    .update(rawBody)
-    .digest();
+  return createHmac('sha256', clientSecret).update(`${timestamp}.`).update(rawBody).digest();
 }
 
 function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
@@ -84,7 +81,8 @@ function toEvent(body: WebhookBody, content: WebhookContent): WebhookEvent {
 export function createTikTokWebhookHandler(opts: TikTokWebhookOptions): WebhookHandler {
   return {
     handle(req: WebhookRequest): WebhookResult {
-      if (req.method !== 'POST') return { kind: 'rejected', status: 400, reason: 'TikTok webhooks are POST only' };
+      if (req.method !== 'POST')
+        return { kind: 'rejected', status: 400, reason: 'TikTok webhooks are POST only' };
       const header = headerValue(req.headers, SIGNATURE_HEADER);
       if (!header) return { kind: 'rejected', status: 401, reason: 'missing TikTok-Signature header' };
       const parsed = parseSignatureHeader(header);
@@ -94,7 +92,11 @@ export function createTikTokWebhookHandler(opts: TikTokWebhookOptions): WebhookH
         return { kind: 'rejected', status: 401, reason: 'signature mismatch' };
       }
       if (Math.abs(req.now - parsed.timestamp * 1000) > MAX_TIMESTAMP_SKEW_MS) {
-        return { kind: 'rejected', status: 401, reason: 'signature timestamp outside the 5 minute tolerance' };
+        return {
+          kind: 'rejected',
+          status: 401,
+          reason: 'signature timestamp outside the 5 minute tolerance',
+        };
       }
 
       let json: unknown;
@@ -113,8 +115,11 @@ export function createTikTokWebhookHandler(opts: TikTokWebhookOptions): WebhookH
       }
       let content: WebhookContent;
       try {
-        const parsedContent = WebhookContent.safeParse(body.data.content === '' ? {} : JSON.parse(body.data.content));
-        if (!parsedContent.success) return { kind: 'rejected', status: 400, reason: 'content is not a JSON object' };
+        const parsedContent = WebhookContent.safeParse(
+          body.data.content === '' ? {} : JSON.parse(body.data.content),
+        );
+        if (!parsedContent.success)
+          return { kind: 'rejected', status: 400, reason: 'content is not a JSON object' };
         content = parsedContent.data;
       } catch {
         return { kind: 'rejected', status: 400, reason: 'content is not a JSON string' };

@@ -2,7 +2,12 @@
  * Display API v2 as the sandbox serves it: `user/info`, `video/list`, `video/query`, with TikTok's `fields`
  * selection, envelope, scope checks, per-endpoint sliding-window limits and short pages.
  */
-import { USER_FIELD_SCOPES, VIDEO_FIELDS, type UserField, type VideoField } from '../../platforms/tiktok/schemas';
+import {
+  USER_FIELD_SCOPES,
+  VIDEO_FIELDS,
+  type UserField,
+  type VideoField,
+} from '../../platforms/tiktok/schemas';
 import type { Call, TikTokContext } from './context';
 import { sendApiError, sendApiOk } from './responses';
 import type { SandboxAccount, SandboxVideo } from './world';
@@ -85,7 +90,8 @@ function jsonBody(call: Call): Record<string, unknown> | undefined {
   }
   try {
     const parsed: unknown = JSON.parse(call.rawBody.toString('utf8') || '{}');
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // answered below
   }
@@ -159,10 +165,20 @@ export function videoList(ctx: TikTokContext, call: Call): void {
   const maxCount = body.max_count ?? DEFAULT_MAX_COUNT;
   const cursor = body.cursor;
   if (typeof maxCount !== 'number' || !Number.isInteger(maxCount) || maxCount < 1 || maxCount > MAX_COUNT) {
-    return sendApiError(call.res, call.logId, 'invalid_params', `max_count must be an integer from 1 to ${MAX_COUNT}.`);
+    return sendApiError(
+      call.res,
+      call.logId,
+      'invalid_params',
+      `max_count must be an integer from 1 to ${MAX_COUNT}.`,
+    );
   }
   if (cursor !== undefined && (typeof cursor !== 'number' || !Number.isInteger(cursor) || cursor < 0)) {
-    return sendApiError(call.res, call.logId, 'invalid_params', 'cursor must be a UTC Unix timestamp in milliseconds.');
+    return sendApiError(
+      call.res,
+      call.logId,
+      'invalid_params',
+      'cursor must be a UTC Unix timestamp in milliseconds.',
+    );
   }
   const all = who.account.videos;
   const start = cursor === undefined ? 0 : all.findIndex((v) => v.createTime * 1000 < cursor);
@@ -184,7 +200,12 @@ export function videoQuery(ctx: TikTokContext, call: Call): void {
   const body = jsonBody(call);
   if (!body) return;
   const ids = (body.filters as { video_ids?: unknown } | undefined)?.video_ids;
-  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_QUERY_IDS || !ids.every((id) => typeof id === 'string')) {
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    ids.length > MAX_QUERY_IDS ||
+    !ids.every((id) => typeof id === 'string')
+  ) {
     return sendApiError(
       call.res,
       call.logId,

@@ -53,8 +53,7 @@ export interface IssuedTokens {
 }
 
 export type TokenCheck =
-  | { ok: true; openId: string; scopes: string[] }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
+  { ok: true; openId: string; scopes: string[] } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
 
 /** PKCE: TikTok's encoding is unconfirmed, so both the RFC base64url and the hex SHA-256 challenge pass. */
 export function verifierMatches(verifier: string, challenge: string): boolean {

@@ -29,7 +29,11 @@ const NewItem = z.object({
   metrics: Metrics.optional(),
   createdAt: z.union([z.string().datetime({ offset: true }), z.number()]).optional(),
 });
-const ItemPatch = z.object({ text: z.string().optional(), title: z.string().optional(), metrics: Metrics.optional() });
+const ItemPatch = z.object({
+  text: z.string().optional(),
+  title: z.string().optional(),
+  metrics: Metrics.optional(),
+});
 const ProfilePatch = z.object({
   username: z.string().min(1).optional(),
   displayName: z.string().optional(),
@@ -222,75 +226,146 @@ export function createControlRouter(ctx: TikTokContext, control: TikTokControl):
   };
   const param = (req: Request, name: string) => String(req.params[name]);
 
-  router.get('/requests', route((req) => {
-    const endpoint = typeof req.query.endpoint === 'string' && req.query.endpoint ? req.query.endpoint : undefined;
-    const user = typeof req.query.user === 'string' && req.query.user ? req.query.user : undefined;
-    return { requests: ctx.log.all({ endpoint, user }), stats: ctx.log.stats() };
-  }));
-  router.delete('/requests', route(() => (ctx.log.clear(), { ok: true })));
-  router.get('/clock', route(() => ({ now: ctx.clock.now(), iso: new Date(ctx.clock.now()).toISOString() })));
-  router.post('/clock/advance', route((req) => {
-    const { ms } = parse(z.object({ ms: z.number().nonnegative() }), req.body);
-    ctx.clock.advance(ms);
-    return { now: ctx.clock.now(), iso: new Date(ctx.clock.now()).toISOString() };
-  }));
-  router.get('/faults', route(() => ({ faults: ctx.faults.list() })));
-  router.post('/faults', route((req) => ({ id: ctx.faults.add(parse(FaultBody, req.body) as FaultRule).id })));
-  router.delete('/faults', route(() => (ctx.faults.clear(), { ok: true })));
-  router.get('/accounts', route(() => control.accounts()));
-  router.post('/accounts', route((req) => {
-    const opts = parse(
-      z.object({
-        seed: z.number().int().optional(),
-        items: z.number().int().nonnegative().max(5000).optional(),
-        followers: z.number().int().nonnegative().optional(),
-      }),
-      req.body,
-    );
-    return { accountId: control.createAccount(opts) };
-  }));
-  router.post('/login', route((req) => {
-    control.login(parse(z.object({ accountId: z.string() }), req.body).accountId);
-    return { loggedIn: ctx.state.loggedIn };
-  }));
-  router.post('/accounts/:accountId/items', route((req) => control.addVideo(param(req, 'accountId'), parse(NewItem, req.body))));
-  router.patch('/accounts/:accountId/items/:itemId', route((req) =>
-    control.updateVideo(param(req, 'accountId'), param(req, 'itemId'), parse(ItemPatch, req.body)),
-  ));
-  router.delete('/accounts/:accountId/items/:itemId', route((req) => {
-    control.deleteVideo(param(req, 'accountId'), param(req, 'itemId'));
-    return { deleted: true };
-  }));
-  router.patch('/accounts/:accountId/profile', route((req) =>
-    control.updateProfile(param(req, 'accountId'), parse(ProfilePatch, req.body)),
-  ));
-  router.post('/accounts/:accountId/revoke', route((req) => control.revoke(param(req, 'accountId'))));
-  router.post('/accounts/:accountId/expire-tokens', route((req) => control.expireTokens(param(req, 'accountId'))));
-  router.put('/limits', route((req) => control.setLimits(parse(Limits, req.body))));
-  router.post('/webhooks/subscribe', route((req) => {
-    const { url } = parse(z.object({ url: z.string().url() }), req.body);
-    control.subscribeWebhooks(url);
-    return { subscribed: url, handshake: 'none' };
-  }));
-  router.get('/webhooks', route(() => ({ subscriptions: ctx.outbox.subscriptions(), deliveries: ctx.outbox.log() })));
-  router.post('/webhooks/redeliver', route(async () => ({ deliveries: await ctx.outbox.redeliverFailed() })));
-  router.post('/webhooks/send', route(async (req) => {
-    const body = parse(
-      z.object({
-        accountId: z.string(),
-        event: z.string().default('video.publish.completed'),
-        content: z.record(z.string(), z.unknown()).optional(),
-      }),
-      req.body,
-    );
-    return { deliveries: await control.sendWebhook(body) };
-  }));
-  router.get('/ground-truth/:accountId', route((req) => control.groundTruth(param(req, 'accountId'))));
+  router.get(
+    '/requests',
+    route((req) => {
+      const endpoint =
+        typeof req.query.endpoint === 'string' && req.query.endpoint ? req.query.endpoint : undefined;
+      const user = typeof req.query.user === 'string' && req.query.user ? req.query.user : undefined;
+      return { requests: ctx.log.all({ endpoint, user }), stats: ctx.log.stats() };
+    }),
+  );
+  router.delete(
+    '/requests',
+    route(() => (ctx.log.clear(), { ok: true })),
+  );
+  router.get(
+    '/clock',
+    route(() => ({ now: ctx.clock.now(), iso: new Date(ctx.clock.now()).toISOString() })),
+  );
+  router.post(
+    '/clock/advance',
+    route((req) => {
+      const { ms } = parse(z.object({ ms: z.number().nonnegative() }), req.body);
+      ctx.clock.advance(ms);
+      return { now: ctx.clock.now(), iso: new Date(ctx.clock.now()).toISOString() };
+    }),
+  );
+  router.get(
+    '/faults',
+    route(() => ({ faults: ctx.faults.list() })),
+  );
+  router.post(
+    '/faults',
+    route((req) => ({ id: ctx.faults.add(parse(FaultBody, req.body) as FaultRule).id })),
+  );
+  router.delete(
+    '/faults',
+    route(() => (ctx.faults.clear(), { ok: true })),
+  );
+  router.get(
+    '/accounts',
+    route(() => control.accounts()),
+  );
+  router.post(
+    '/accounts',
+    route((req) => {
+      const opts = parse(
+        z.object({
+          seed: z.number().int().optional(),
+          items: z.number().int().nonnegative().max(5000).optional(),
+          followers: z.number().int().nonnegative().optional(),
+        }),
+        req.body,
+      );
+      return { accountId: control.createAccount(opts) };
+    }),
+  );
+  router.post(
+    '/login',
+    route((req) => {
+      control.login(parse(z.object({ accountId: z.string() }), req.body).accountId);
+      return { loggedIn: ctx.state.loggedIn };
+    }),
+  );
+  router.post(
+    '/accounts/:accountId/items',
+    route((req) => control.addVideo(param(req, 'accountId'), parse(NewItem, req.body))),
+  );
+  router.patch(
+    '/accounts/:accountId/items/:itemId',
+    route((req) =>
+      control.updateVideo(param(req, 'accountId'), param(req, 'itemId'), parse(ItemPatch, req.body)),
+    ),
+  );
+  router.delete(
+    '/accounts/:accountId/items/:itemId',
+    route((req) => {
+      control.deleteVideo(param(req, 'accountId'), param(req, 'itemId'));
+      return { deleted: true };
+    }),
+  );
+  router.patch(
+    '/accounts/:accountId/profile',
+    route((req) => control.updateProfile(param(req, 'accountId'), parse(ProfilePatch, req.body))),
+  );
+  router.post(
+    '/accounts/:accountId/revoke',
+    route((req) => control.revoke(param(req, 'accountId'))),
+  );
+  router.post(
+    '/accounts/:accountId/expire-tokens',
+    route((req) => control.expireTokens(param(req, 'accountId'))),
+  );
+  router.put(
+    '/limits',
+    route((req) => control.setLimits(parse(Limits, req.body))),
+  );
+  router.post(
+    '/webhooks/subscribe',
+    route((req) => {
+      const { url } = parse(z.object({ url: z.string().url() }), req.body);
+      control.subscribeWebhooks(url);
+      return { subscribed: url, handshake: 'none' };
+    }),
+  );
+  router.get(
+    '/webhooks',
+    route(() => ({ subscriptions: ctx.outbox.subscriptions(), deliveries: ctx.outbox.log() })),
+  );
+  router.post(
+    '/webhooks/redeliver',
+    route(async () => ({ deliveries: await ctx.outbox.redeliverFailed() })),
+  );
+  router.post(
+    '/webhooks/send',
+    route(async (req) => {
+      const body = parse(
+        z.object({
+          accountId: z.string(),
+          event: z.string().default('video.publish.completed'),
+          content: z.record(z.string(), z.unknown()).optional(),
+        }),
+        req.body,
+      );
+      return { deliveries: await control.sendWebhook(body) };
+    }),
+  );
+  router.get(
+    '/ground-truth/:accountId',
+    route((req) => control.groundTruth(param(req, 'accountId'))),
+  );
 
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const given = (err as { status?: unknown }).status; // body-parser errors carry their own 4xx
     const status =
-      err instanceof ControlError ? err.status : err instanceof RangeError ? 400 : typeof given === 'number' ? given : 500;
+      err instanceof ControlError
+        ? err.status
+        : err instanceof RangeError
+          ? 400
+          : typeof given === 'number'
+            ? given
+            : 500;
     res.status(status).json({ error: (err as Error).message });
   });
   return router;

@@ -135,7 +135,10 @@ export function authorizeDecision(ctx: TikTokContext, call: Call): void {
 }
 
 function clientOk(ctx: TikTokContext, call: Call, form: URLSearchParams): boolean {
-  if (form.get('client_key') !== ctx.credentials.clientId || form.get('client_secret') !== ctx.credentials.clientSecret) {
+  if (
+    form.get('client_key') !== ctx.credentials.clientId ||
+    form.get('client_secret') !== ctx.credentials.clientSecret
+  ) {
     sendOAuthError(call.res, call.logId, 401, 'invalid_client', 'Client key or secret is incorrect.');
     return false;
   }
@@ -148,12 +151,19 @@ function isForm(call: Call): boolean {
 
 export function token(ctx: TikTokContext, call: Call): void {
   if (!isForm(call)) {
-    return sendOAuthError(call.res, call.logId, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded.');
+    return sendOAuthError(
+      call.res,
+      call.logId,
+      400,
+      'invalid_request',
+      'Content-Type must be application/x-www-form-urlencoded.',
+    );
   }
   const form = formBody(call);
   if (!clientOk(ctx, call, form)) return;
   const grantType = form.get('grant_type');
-  const invalidGrant = (description: string) => sendOAuthError(call.res, call.logId, 400, 'invalid_grant', description);
+  const invalidGrant = (description: string) =>
+    sendOAuthError(call.res, call.logId, 400, 'invalid_grant', description);
 
   if (grantType === 'authorization_code') {
     const code = form.get('code');
@@ -166,32 +176,52 @@ export function token(ctx: TikTokContext, call: Call): void {
     if (form.get('redirect_uri') !== record.redirectUri) return invalidGrant('redirect_uri does not match.');
     if (record.codeChallenge !== undefined) {
       const verifier = form.get('code_verifier');
-      if (!verifier || !verifierMatches(verifier, record.codeChallenge)) return invalidGrant('Code verifier is invalid.');
+      if (!verifier || !verifierMatches(verifier, record.codeChallenge))
+        return invalidGrant('Code verifier is invalid.');
     }
     return sendJson(call.res, 200, ctx.auth.newGrant(record.openId, record.scopes));
   }
   if (grantType === 'refresh_token') {
     const refreshToken = form.get('refresh_token');
-    if (!refreshToken) return sendOAuthError(call.res, call.logId, 400, 'invalid_request', 'refresh_token is required.');
+    if (!refreshToken)
+      return sendOAuthError(call.res, call.logId, 400, 'invalid_request', 'refresh_token is required.');
     const issued = ctx.auth.refreshTokens(refreshToken);
     if (issued === 'invalid') return invalidGrant('Refresh token is invalid or expired.');
     call.user = issued.open_id;
     return sendJson(call.res, 200, issued);
   }
-  sendOAuthError(call.res, call.logId, 400, 'unsupported_grant_type', `grant_type "${grantType ?? ''}" is not supported.`);
+  sendOAuthError(
+    call.res,
+    call.logId,
+    400,
+    'unsupported_grant_type',
+    `grant_type "${grantType ?? ''}" is not supported.`,
+  );
 }
 
 /** Revokes the whole consent behind the access token; the answer to a success is an empty object. */
 export function revoke(ctx: TikTokContext, call: Call): void {
   if (!isForm(call)) {
-    return sendOAuthError(call.res, call.logId, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded.');
+    return sendOAuthError(
+      call.res,
+      call.logId,
+      400,
+      'invalid_request',
+      'Content-Type must be application/x-www-form-urlencoded.',
+    );
   }
   const form = formBody(call);
   if (!clientOk(ctx, call, form)) return;
   const accessToken = form.get('token') ?? '';
   const check = ctx.auth.checkAccess(accessToken);
   if (!check.ok && check.reason !== 'expired') {
-    return sendOAuthError(call.res, call.logId, 400, 'invalid_request', 'The token is invalid or already revoked.');
+    return sendOAuthError(
+      call.res,
+      call.logId,
+      400,
+      'invalid_request',
+      'The token is invalid or already revoked.',
+    );
   }
   if (check.ok) call.user = check.openId;
   ctx.auth.revokeByAccessToken(accessToken);

@@ -19,8 +19,16 @@ interface Route {
 }
 
 const ROUTES: Record<string, Route> = {
-  'GET /v2/auth/authorize/': { endpoint: 'GET /v2/auth/authorize/', style: 'page', handle: oauth.authorizePage },
-  'POST /v2/auth/authorize/': { endpoint: 'POST /v2/auth/authorize/', style: 'page', handle: oauth.authorizeDecision },
+  'GET /v2/auth/authorize/': {
+    endpoint: 'GET /v2/auth/authorize/',
+    style: 'page',
+    handle: oauth.authorizePage,
+  },
+  'POST /v2/auth/authorize/': {
+    endpoint: 'POST /v2/auth/authorize/',
+    style: 'page',
+    handle: oauth.authorizeDecision,
+  },
   'POST /v2/oauth/token/': { endpoint: 'POST /v2/oauth/token/', style: 'oauth', handle: oauth.token },
   'POST /v2/oauth/revoke/': { endpoint: 'POST /v2/oauth/revoke/', style: 'oauth', handle: oauth.revoke },
   'GET /v2/user/info/': { endpoint: 'GET /v2/user/info/', style: 'api', handle: api.userInfo },
@@ -59,16 +67,36 @@ async function applyFault(fault: ActiveFault, call: Call, style: Style): Promise
   if (fault.rateLimit) {
     // TikTok sends no Retry-After / reset headers: the body is all a client gets.
     if (style === 'api') sendApiError(call.res, call.logId, 'rate_limit_exceeded');
-    else sendOAuthError(call.res, call.logId, 429, 'rate_limit_exceeded', 'Too many requests, please retry later.');
+    else
+      sendOAuthError(
+        call.res,
+        call.logId,
+        429,
+        'rate_limit_exceeded',
+        'Too many requests, please retry later.',
+      );
     return true;
   }
   if (fault.status !== undefined) {
     const status = fault.status;
     if (style === 'api') {
-      const code = status === 401 ? 'access_token_invalid' : status === 429 ? 'rate_limit_exceeded' : status < 500 ? 'invalid_params' : 'internal_error';
+      const code =
+        status === 401
+          ? 'access_token_invalid'
+          : status === 429
+            ? 'rate_limit_exceeded'
+            : status < 500
+              ? 'invalid_params'
+              : 'internal_error';
       sendApiError(call.res, call.logId, code, undefined, status);
     } else if (style === 'oauth') {
-      sendOAuthError(call.res, call.logId, status, status >= 500 ? 'server_error' : 'invalid_request', 'Injected failure.');
+      sendOAuthError(
+        call.res,
+        call.logId,
+        status,
+        status >= 500 ? 'server_error' : 'invalid_request',
+        'Injected failure.',
+      );
     } else {
       sendHtml(call.res, status, 'TikTok', '<h1>Something went wrong</h1>');
     }
@@ -119,7 +147,10 @@ export function createPlatformHandler(ctx: TikTokContext) {
     res.on('close', record);
 
     if (!route) {
-      sendJson(res, 404, { data: {}, error: { code: 'not_found', message: `No route for ${key}`, log_id: call.logId } });
+      sendJson(res, 404, {
+        data: {},
+        error: { code: 'not_found', message: `No route for ${key}`, log_id: call.logId },
+      });
       return;
     }
     const fault = ctx.faults.take(route.endpoint);

@@ -27,14 +27,22 @@ export const API_ERRORS = {
     status: 401,
     message: 'The user did not authorize the scope required for completing this request.',
   },
-  scope_permission_missed: { status: 400, message: 'The app does not have permission for the requested scope.' },
+  scope_permission_missed: {
+    status: 400,
+    message: 'The app does not have permission for the requested scope.',
+  },
   invalid_params: { status: 400, message: 'The request parameters are invalid.' },
   rate_limit_exceeded: { status: 429, message: 'API rate limit exceeded, please retry later.' },
   internal_error: { status: 500, message: 'Something went wrong. Please try again later.' },
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -73,9 +81,13 @@ export function escapeHtml(text: string): string {
 }
 
 export function sendHtml(res: ServerResponse, status: number, title: string, bodyHtml: string): void {
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+  const html =
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
     `<body style="font-family:sans-serif;max-width:28rem;margin:3rem auto">${bodyHtml}</body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)) });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(Buffer.byteLength(html)),
+  });
   res.end(html);
 }
 

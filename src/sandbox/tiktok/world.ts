@@ -77,8 +77,27 @@ function metricTimeMs(clock: SandboxClock): number {
 
 const ADJECTIVES = ['sunny', 'urban', 'cozy', 'wild', 'lazy', 'tiny', 'vivid', 'retro', 'salty', 'epic'];
 const NOUNS = ['chef', 'runner', 'garden', 'gamer', 'studio', 'travels', 'beats', 'crafts', 'lab', 'paws'];
-const TOPICS = ['morning routine', 'recipe', 'day in my life', 'tutorial', 'challenge', 'behind the scenes', 'haul'];
-const TAGS = ['#fyp', '#foryou', '#viral', '#howto', '#food', '#travel', '#diy', '#comedy', '#dance', '#pets'];
+const TOPICS = [
+  'morning routine',
+  'recipe',
+  'day in my life',
+  'tutorial',
+  'challenge',
+  'behind the scenes',
+  'haul',
+];
+const TAGS = [
+  '#fyp',
+  '#foryou',
+  '#viral',
+  '#howto',
+  '#food',
+  '#travel',
+  '#diy',
+  '#comedy',
+  '#dance',
+  '#pets',
+];
 
 function uuidFrom(random: Random): string {
   const h = random.hex(32);
@@ -197,9 +216,14 @@ export class TikTokWorld {
   /** Pins counters given by normalized name (`views`) or TikTok name (`view_count`). */
   setMetrics(video: SandboxVideo, metrics: Record<string, number>): void {
     for (const [name, value] of Object.entries(metrics)) {
-      const counter = METRIC_TO_COUNTER[name] ?? (Object.values(METRIC_TO_COUNTER).includes(name as VideoCounter) ? (name as VideoCounter) : undefined);
+      const counter =
+        METRIC_TO_COUNTER[name] ??
+        (Object.values(METRIC_TO_COUNTER).includes(name as VideoCounter)
+          ? (name as VideoCounter)
+          : undefined);
       if (!counter) throw new RangeError(`unknown TikTok video metric "${name}"`);
-      if (!Number.isInteger(value) || value < 0) throw new RangeError(`metric "${name}" must be a non-negative integer`);
+      if (!Number.isInteger(value) || value < 0)
+        throw new RangeError(`metric "${name}" must be a non-negative integer`);
       video.overrides[counter] = value;
     }
   }
