@@ -1,8 +1,9 @@
 /**
  * Classification of every Instagram failure into a PlatformError kind, where it is thrown (pure: unit-tested).
  * Meta reports most failures as HTTP 400 with a code in the JSON body, so the code decides, not the status:
- * - 190 OAuthException: subcode 463 (expired) → token_expired; 458/460/467/none (removed, password, invalid) →
- *   reauth_required.
+ * - 190 OAuthException (463 expired, 458 app removed, 460 password changed, 467 invalid) → reauth_required: an
+ *   Instagram token can only be refreshed while it is still valid, so an expired one is dead and `token_expired`
+ *   (refresh, then retry) could never succeed; the user must connect again.
  * - 4 (app), 17 (user), 32 (page), 613 (custom), 80002 (Instagram BUC) or HTTP 429 → rate_limited, retryAt from
  *   `X-Business-Use-Case-Usage.estimated_time_to_regain_access` (minutes), else `Retry-After`, else 5 minutes.
  * - 1, 2 or `is_transient`, any 5xx, timeouts and connection errors → transient.
@@ -61,11 +62,7 @@ export function classifyFailure(f: HttpFailure): PlatformError {
   if (meta.success) {
     const { code, error_subcode: subcode, message, is_transient: isTransient } = meta.data.error;
     const details = { ...base, platformCode: subcode === undefined ? code : `${code}/${subcode}` };
-    if (code === 190) {
-      return subcode === 463
-        ? new PlatformError('token_expired', message, details)
-        : new PlatformError('reauth_required', message, details);
-    }
+    if (code === 190) return new PlatformError('reauth_required', message, details);
     if (THROTTLE_CODES.has(code) || f.status === 429) {
       return new PlatformError('rate_limited', message, { ...details, retryAt: retryAtFrom(f.headers, f.now) });
     }

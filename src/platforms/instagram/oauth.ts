@@ -4,7 +4,7 @@
  * endpoint: `TokenSet.refreshToken` stays absent and `revoke` resolves false.
  */
 import type { Logger } from '../../shared/logger';
-import { PlatformError, isPlatformError } from '../errors';
+import { PlatformError } from '../errors';
 import type { CodeExchangeRequest, OAuthProvider, TokenSet } from '../types';
 import type { InstagramHttp } from './http';
 import { LongLivedTokenResponse, ShortLivedTokenResponse } from './schemas';
@@ -39,30 +39,23 @@ export function createInstagramOAuth(deps: InstagramOAuthDeps): OAuthProvider {
   const inflight = new Map<string, Promise<TokenSet>>();
 
   async function refreshNow(tokens: TokenSet): Promise<TokenSet> {
-    try {
-      const answer = await http.request({
-        method: 'GET',
-        url: `${settings.graphUrl}/refresh_access_token`,
-        endpoint: 'GET /refresh_access_token',
-        params: { grant_type: 'ig_refresh_token', access_token: tokens.accessToken },
-        schema: LongLivedTokenResponse,
-      });
-      const issuedAt = now();
-      logger.info({ accountId: tokens.accountId }, 'instagram token refreshed');
-      return {
-        accessToken: answer.access_token,
-        expiresAt: issuedAt + answer.expires_in * 1000,
-        issuedAt,
-        scopes: answer.permissions ? scopesOf(answer.permissions) : tokens.scopes,
-        accountId: tokens.accountId,
-      };
-    } catch (err) {
-      // An expired or invalid long-lived token cannot be refreshed: the user must connect again.
-      if (isPlatformError(err, 'token_expired')) {
-        throw new PlatformError('reauth_required', err.message, { ...err, platform: 'instagram', cause: err });
-      }
-      throw err;
-    }
+    // Failures are classified by InstagramHttp; a 190 (expired/invalid token) is already reauth_required.
+    const answer = await http.request({
+      method: 'GET',
+      url: `${settings.graphUrl}/refresh_access_token`,
+      endpoint: 'GET /refresh_access_token',
+      params: { grant_type: 'ig_refresh_token', access_token: tokens.accessToken },
+      schema: LongLivedTokenResponse,
+    });
+    const issuedAt = now();
+    logger.info({ accountId: tokens.accountId }, 'instagram token refreshed');
+    return {
+      accessToken: answer.access_token,
+      expiresAt: issuedAt + answer.expires_in * 1000,
+      issuedAt,
+      scopes: answer.permissions ? scopesOf(answer.permissions) : tokens.scopes,
+      accountId: tokens.accountId,
+    };
   }
 
   return {

@@ -310,7 +310,8 @@ export class InstagramWorld {
     req: { kind: 'posts' | 'stories'; caption?: string; createdAt?: number; overrides?: MetricOverrides },
   ): MediaRecord {
     const rnd = new Random(subSeed(account.seed, 'added', this.mediaOwner.size));
-    const createdAt = req.createdAt ?? this.clock.now();
+    // Meta timestamps have whole seconds.
+    const createdAt = Math.floor((req.createdAt ?? this.clock.now()) / 1000) * 1000;
     const media =
       req.kind === 'stories'
         ? this.generateStory(account, -this.mediaOwner.size, createdAt)
