@@ -98,6 +98,10 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   async function refresh(key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> {
+    // Someone else (the connection workflow's proactive refresh, an earlier attempt) may have refreshed already:
+    // rotating refresh tokens must not be spent twice.
+    const stored = await deps.tokenStore.load(key);
+    if (stored && stored.accessToken !== tokens.accessToken && (stored.expiresAt ?? Infinity) > clock.now()) return stored;
     const fresh = await connectorFor(key.platform).oauth.refresh(tokens);
     // Rotated refresh tokens replace the old one; keep the account id even if the platform omits it.
     const merged: TokenSet = {

@@ -1,0 +1,220 @@
+/**
+ * One sync engine per test file, wired exactly as in production: real Temporal (the run's dev server), real
+ * Firestore (the run's emulator, a project of this file), a platform sandbox over real HTTP and the real
+ * connector, workers from `runWorkers` on task queues unique to this file.
+ */
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type Env } from '../../src/config';
+import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
+import type { ItemKind, PlatformConnector, PlatformId } from '../../src/platforms/types';
+import { SandboxClock } from '../../src/sandbox/core/clock';
+import { listen, type RunningServer } from '../../src/sandbox/core/http';
+import type { PlatformSandbox } from '../../src/sandbox/core/types';
+import { silentLogger } from '../../src/shared/logger';
+import { createFirestoreSink } from '../../src/store/sink';
+import { createTokenStore } from '../../src/store/token-store';
+import type { ConnectionKey, SyncSink, TokenStore } from '../../src/store/types';
+import type { SyncService } from '../../src/sync/service';
+import { createTemporalSyncService } from '../../src/sync/temporal-sync-service';
+import { runWorkers, type WorkersHandle } from '../../src/workers';
+import type { ConnectionOptions } from '../../src/workflows/connection';
+import { testFirestore, testServers, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../helpers/servers';
+
+export interface EngineHarnessOptions<S extends PlatformSandbox> {
+  platform: PlatformId;
+  createSandbox(clock: SandboxClock): S;
+  createConnector(env: Env, clock: SandboxClock): PlatformConnector;
+  /** Extra environment (e.g. small per-user budgets). */
+  env?: Record<string, string>;
+  engine?: Partial<ConnectionOptions>;
+}
+
+export interface EngineHarness<S extends PlatformSandbox> {
+  sandbox: S;
+  server: RunningServer;
+  clock: SandboxClock;
+  config: Env;
+  connector: PlatformConnector;
+  firestore: TestFirestore;
+  temporal: TestTemporal;
+  client: Client;
+  sink: SyncSink;
+  tokenStore: TokenStore;
+  service: SyncService;
+  taskQueuePrefix: string;
+  workers: WorkersHandle;
+  /** Starts a (new) set of workers, e.g. after `workers.shutdown()` to simulate a restart. */
+  startWorkers(): Promise<WorkersHandle>;
+  /** OAuth through the sandbox (consent auto-approved), stores tokens, connects; returns the key. */
+  connect(accountId: string, userId?: string): Promise<ConnectionKey & { accountId: string; workflowId: string; runId: string }>;
+  /** The stored items of one kind, by id (deleted ones excluded unless asked). */
+  storedItems(key: ConnectionKey, kind: ItemKind, opts?: { includeDeleted?: boolean }): Promise<Map<string, StoredItem>>;
+  close(): Promise<void>;
+}
+
+export interface StoredItem {
+  id: string;
+  createdAt: string;
+  text: string | null;
+  metrics: Record<string, number>;
+  deleted: boolean;
+}
+
+/** Worker runtime logs only warnings (the default floods test output with INFO lines). */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  } catch {
+    // Already installed in this jest worker.
+  }
+}
+
+export async function startEngine<S extends PlatformSandbox>(opts: EngineHarnessOptions<S>): Promise<EngineHarness<S>> {
+  quietRuntime();
+  const clock = new SandboxClock();
+  const sandbox = opts.createSandbox(clock);
+  const server = await listen(sandbox.handler);
+  const { temporalAddress, temporalNamespace, workflowBundlePath } = testServers();
+  const config = loadConfig({
+    ...sandbox.env(server.url),
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: temporalNamespace,
+    SYNC_INTERVAL: '1h',
+    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    ...opts.env,
+  });
+  const connector = opts.createConnector(config, clock);
+  const firestore = await testFirestore();
+  const temporal = await testTemporal();
+  const sink = createFirestoreSink(firestore.db);
+  const tokenStore = createTokenStore({ db: firestore.db, keyring: config.TOKEN_ENCRYPTION_KEYS! });
+  const taskQueuePrefix = uniqueTaskQueue(`engine-${opts.platform}`);
+  const connections: NativeConnection[] = [];
+
+  async function startWorkers(): Promise<WorkersHandle> {
+    const connection = await NativeConnection.connect({ address: temporalAddress });
+    connections.push(connection);
+    return runWorkers({
+      config,
+      connection,
+      connectors: { [opts.platform]: connector },
+      sink,
+      tokenStore,
+      logger: silentLogger,
+      workflowBundle: { codePath: workflowBundlePath },
+      client: temporal.client,
+      taskQueuePrefix,
+      clock,
+      shutdownGraceMs: 2_000,
+    });
+  }
+
+  const service = createTemporalSyncService({
+    client: temporal.client,
+    sink,
+    config,
+    taskQueuePrefix,
+    engine: { webhookDebounceMs: 1_500, webhookMaxDelayMs: 10_000, ...opts.engine },
+  });
+
+  const harness: EngineHarness<S> = {
+    sandbox,
+    server,
+    clock,
+    config,
+    connector,
+    firestore,
+    temporal,
+    client: temporal.client,
+    sink,
+    tokenStore,
+    service,
+    taskQueuePrefix,
+    workers: await startWorkers(),
+    startWorkers,
+
+    async connect(accountId, userId = `user-${randomUUID().slice(0, 8)}`) {
+      const redirectUri = 'http://127.0.0.1:1/oauth/callback';
+      const verifier = createCodeVerifier();
+      const state = randomUUID();
+      const url = connector.oauth.authorizeUrl({
+        state,
+        redirectUri,
+        ...(connector.oauth.pkce === 'none' ? {} : { codeChallenge: codeChallenge(verifier, connector.oauth.pkce) }),
+      });
+      const consent = await fetch(url, { redirect: 'manual' });
+      const location = consent.headers.get('location');
+      if (!location) throw new Error(`sandbox consent did not redirect (${consent.status})`);
+      const code = new URL(location.replace(/#_$/, '')).searchParams.get('code');
+      if (!code) throw new Error(`no code in ${location}`);
+      const tokens = await connector.oauth.exchangeCode({
+        code,
+        redirectUri,
+        ...(connector.oauth.pkce === 'none' ? {} : { codeVerifier: verifier }),
+      });
+      const key = { userId, platform: opts.platform };
+      await tokenStore.save(key, tokens);
+      const started = await service.connect({ ...key, accountId: tokens.accountId });
+      return { ...key, accountId: tokens.accountId, ...started };
+    },
+
+    async storedItems(key, kind, { includeDeleted = false } = {}) {
+      const snap = await firestore.db.collection(`users/${key.userId}/platforms/${key.platform}/${kind}`).get();
+      const out = new Map<string, StoredItem>();
+      for (const doc of snap.docs) {
+        const data = doc.data();
+        const item: StoredItem = {
+          id: data.id,
+          createdAt: data.createdAt.toDate().toISOString(),
+          text: data.text ?? null,
+          metrics: data.metrics ?? {},
+          deleted: data.deleted === true,
+        };
+        if (includeDeleted || !item.deleted) out.set(doc.id, item);
+      }
+      return out;
+    },
+
+    async close() {
+      await harness.workers.shutdown().catch(() => undefined);
+      await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
+      await temporal.close();
+      await firestore.close();
+      await server.close();
+    },
+  };
+  return harness;
+}
+
+/** Waits for `probe` to hold, polling; fails with `what` after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 30_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/** Firestore items compared with the sandbox's ground truth: same ids, createdAt, text and metrics. */
+export function normalizeTruth(items: { id: string; createdAt: string; text: string | null; metrics: Record<string, number> }[]) {
+  return new Map(
+    items.map((i) => [i.id, { id: i.id, createdAt: new Date(i.createdAt).toISOString(), text: i.text, metrics: i.metrics }]),
+  );
+}
+
+export function withoutDeletedFlag(stored: Map<string, StoredItem>) {
+  return new Map([...stored].map(([id, { deleted: _deleted, ...rest }]) => [id, rest]));
+}
