@@ -50,12 +50,16 @@ export async function serve({ app, port, host = '0.0.0.0', drain, logger }: Serv
           server.closeAllConnections();
         }, graceMs);
         force.unref();
+        // Keep-alive sockets hold `close` open until they time out: close each one as soon as its last response is
+        // out (in-flight requests are left alone).
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        sweep.unref();
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           log.info('HTTP service stopped');
           resolve();
         });
-        // Idle keep-alive sockets would otherwise hold `close` open until they time out.
         server.closeIdleConnections();
       });
       return closing;

@@ -5,6 +5,9 @@
 import type { PlatformId } from '../../src/platforms/types';
 import { ADMIN_KEY, connectThroughOAuth, eventually, startHttpHarness, type HttpHarness } from './support/harness';
 
+// Syncs run on real workers; the default 5 s per test is too tight on a shared machine.
+jest.setTimeout(60_000);
+
 let h: HttpHarness;
 const ALICE = 'mgmt-alice';
 const BOB = 'mgmt-bob';

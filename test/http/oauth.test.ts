@@ -15,6 +15,9 @@ import {
   type HttpHarness,
 } from './support/harness';
 
+// Syncs run on real workers; the default 5 s per test is too tight on a shared machine.
+jest.setTimeout(60_000);
+
 let h: HttpHarness;
 
 beforeAll(async () => {

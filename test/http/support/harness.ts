@@ -152,7 +152,8 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
     readiness: [temporalReadiness(temporal.connection), firestoreReadiness(firestore.db)],
     registry,
     logger,
-    now,
+    // Webhook timestamps are checked against wall-clock time, as in production: the sandboxes sign deliveries with
+    // the real time even when their simulated clock runs ahead.
   };
   app = createApp(deps);
 

@@ -1,0 +1,293 @@
+/**
+ * Webhooks end to end: the sandboxes deliver signed events to the real app, which hands them to the real connection
+ * workflows (and the new item lands in Firestore); forged, stale, replayed and malformed deliveries are refused with
+ * nothing signalled; with Temporal unreachable the answer is 5xx and the platform's retry still gets through.
+ * Also the ops endpoints and graceful shutdown.
+ */
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { WebhookEvent } from '../../src/platforms/types';
+import { listen, type RunningServer } from '../../src/sandbox/core/http';
+import { silentLogger } from '../../src/shared/logger';
+import type { ConnectionKey } from '../../src/store/types';
+import type { SyncService } from '../../src/sync/service';
+import { createTemporalSyncService } from '../../src/sync/temporal-sync-service';
+import { serve, temporalReadiness } from '../../src/webhooks';
+import { connectThroughOAuth, eventually, startHttpHarness, type HttpHarness } from './support/harness';
+
+// Syncs run on real workers; the default 5 s per test is too tight on a shared machine.
+jest.setTimeout(60_000);
+
+let h: HttpHarness;
+let receiver: RunningServer;
+const ALICE = 'hook-alice';
+let tiktokAccount: string;
+let twitterAccount: string;
+/** Every hand-off to Temporal the app made (the recorder forwards to the real TemporalSyncService). */
+const handedOver: { key: ConnectionKey; events: WebhookEvent[] }[] = [];
+
+function recording(service: SyncService, log: typeof handedOver): SyncService {
+  return {
+    ...service,
+    async deliverWebhookEvents(key, events) {
+      await service.deliverWebhookEvents(key, events);
+      log.push({ key, events });
+    },
+  };
+}
+
+beforeAll(async () => {
+  h = await startHttpHarness();
+  const tiktok = await connectThroughOAuth(h, 'tiktok', ALICE);
+  const twitter = await connectThroughOAuth(h, 'twitter', ALICE);
+  if (tiktok.status !== 200 || twitter.status !== 200) throw new Error('setup connect failed');
+  tiktokAccount = tiktok.body.accountId as string;
+  twitterAccount = twitter.body.accountId as string;
+  receiver = await listen(h.appWith({ syncService: recording(h.syncService, handedOver) }));
+  h.sandboxes.tiktok.control.subscribeWebhooks(`${receiver.url}/webhooks/tiktok`);
+  // X checks the endpoint with a CRC request before it subscribes it.
+  const subscribed = await h.sandboxes.twitter.world.subscribeWebhook(`${receiver.url}/webhooks/twitter`);
+  if (!subscribed.ok) throw new Error(`X CRC failed: ${subscribed.reason}`);
+  await eventually('initial syncs', async () => {
+    const [a, b] = await Promise.all([
+      h.syncService.status({ userId: ALICE, platform: 'tiktok' }),
+      h.syncService.status({ userId: ALICE, platform: 'twitter' }),
+    ]);
+    return a?.status === 'active' && b?.status === 'active';
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await receiver?.close();
+  await h?.close();
+});
+
+/** Item ids of every `webhookEvents` signal in the connection workflow's history: what Temporal durably holds. */
+async function signalledItemIds(key: ConnectionKey): Promise<string[]> {
+  const history = await h.temporal.client.workflow.getHandle(`connection:${key.userId}:${key.platform}`).fetchHistory();
+  const ids: string[] = [];
+  for (const e of history.events ?? []) {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName !== 'webhookEvents') continue;
+    const [events] = signal.input!.payloads!.map((p) => JSON.parse(Buffer.from(p.data!).toString()) as WebhookEvent[]);
+    ids.push(...(events ?? []).map((ev) => ev.itemId ?? ev.eventId));
+  }
+  return ids;
+}
+
+const tiktokSecret = () => h.sandboxes.tiktok.credentials.clientSecret;
+
+function tiktokBody(openId: string, content: Record<string, unknown> = { video_id: '7000000000000000001' }): string {
+  return JSON.stringify({
+    client_key: h.sandboxes.tiktok.credentials.clientId,
+    event: 'video.publish.completed',
+    create_time: Math.floor(Date.now() / 1000),
+    user_openid: openId,
+    content: JSON.stringify(content),
+  });
+}
+
+function tiktokSignature(body: string, opts: { secret?: string; t?: number } = {}): string {
+  const t = opts.t ?? Math.floor(Date.now() / 1000);
+  return `t=${t},s=${createHmac('sha256', opts.secret ?? tiktokSecret()).update(`${t}.${body}`).digest('hex')}`;
+}
+
+async function post(url: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('valid deliveries', () => {
+  it('TikTok: a new video is signalled to the connection workflow and lands in Firestore', async () => {
+    const before = handedOver.length;
+    const video = await h.sandboxes.tiktok.control.addVideo(tiktokAccount, { video_description: 'fresh from the webhook' } as never);
+    const delivery = h.sandboxes.tiktok.outbox.log().at(-1)!;
+    expect(delivery.status).toBe(200);
+    expect(handedOver.slice(before)).toEqual([
+      {
+        key: { userId: ALICE, platform: 'tiktok' },
+        events: [expect.objectContaining({ type: 'item_created', accountId: tiktokAccount, itemId: video.id })],
+      },
+    ]);
+    expect(await signalledItemIds({ userId: ALICE, platform: 'tiktok' })).toContain(video.id);
+    const stored = await eventually('the webhook video in Firestore', async () => {
+      const doc = await h.firestore.db.doc(`users/${ALICE}/platforms/tiktok/videos/${video.id}`).get();
+      return doc.exists ? doc.data() : undefined;
+    });
+    expect(stored).toMatchObject({ id: video.id });
+  });
+
+  it('X: CRC is answered and a new post is signalled and lands in Firestore', async () => {
+    const crc = await fetch(`${receiver.url}/webhooks/twitter?crc_token=challenge-123`);
+    const expected = createHmac('sha256', h.sandboxes.twitter.credentials.clientSecret).update('challenge-123').digest('base64');
+    expect(await crc.json()).toEqual({ response_token: `sha256=${expected}` });
+
+    const before = handedOver.length;
+    const tweet = await h.sandboxes.twitter.world.createItem(twitterAccount, { text: 'posted while connected' });
+    expect(h.sandboxes.twitter.outbox.log().at(-1)!.status).toBe(200);
+    expect(handedOver.slice(before).map((d) => d.key)).toEqual([{ userId: ALICE, platform: 'twitter' }]);
+    expect(await signalledItemIds({ userId: ALICE, platform: 'twitter' })).toContain(tweet.id);
+    await eventually('the webhook tweet in Firestore', async () => {
+      const doc = await h.firestore.db.doc(`users/${ALICE}/platforms/twitter/tweets/${tweet.id}`).get();
+      return doc.exists && doc.get('text') === 'posted while connected';
+    });
+  });
+});
+
+describe('refused deliveries signal nothing', () => {
+  it('replayed: the same delivery again is acknowledged as a duplicate, not signalled', async () => {
+    await h.sandboxes.tiktok.control.addVideo(tiktokAccount, {});
+    const original = h.sandboxes.tiktok.outbox.log().at(-1)!;
+    const before = handedOver.length;
+    const replay = await post(original.url, original.body, original.headers);
+    expect(replay).toEqual({ status: 200, body: { received: 1, delivered: 0, duplicates: 1 } });
+    expect(handedOver.length).toBe(before);
+  });
+
+  it('forged, unsigned, stale and malformed deliveries get 401/400', async () => {
+    const before = handedOver.length;
+    const url = `${receiver.url}/webhooks/tiktok`;
+    const body = tiktokBody(tiktokAccount);
+    const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
+    const cases: [string, string, Record<string, string>, number][] = [
+      ['forged', body, { 'tiktok-signature': tiktokSignature(body, { secret: 'guessed-secret' }) }, 401],
+      ['unsigned', body, {}, 401],
+      ['garbled header', body, { 'tiktok-signature': 'sha256=abc' }, 401],
+      ['stale', body, { 'tiktok-signature': tiktokSignature(body, { t: sixMinutesAgo }) }, 401],
+      ['tampered body', body.replace(tiktokAccount, 'someone-else'), { 'tiktok-signature': tiktokSignature(body) }, 401],
+      ['signed non-JSON', 'not json', { 'tiktok-signature': tiktokSignature('not json') }, 400],
+      ['signed wrong shape', '{"hello":"world"}', { 'tiktok-signature': tiktokSignature('{"hello":"world"}') }, 400],
+    ];
+    for (const [name, payload, headers, status] of cases) {
+      const res = await post(url, payload, headers);
+      expect({ name, status: res.status }).toEqual({ name, status });
+      expect(res.body.error).toEqual(expect.any(String));
+    }
+    const twitterBody = JSON.stringify({ for_user_id: twitterAccount, tweet_create_events: [] });
+    const forgedX = await post(`${receiver.url}/webhooks/twitter`, twitterBody, {
+      'x-twitter-webhooks-signature-oauth2': `sha256=${createHmac('sha256', 'nope').update(twitterBody).digest('base64')}`,
+    });
+    expect(forgedX.status).toBe(401);
+    expect(handedOver.length).toBe(before);
+  });
+
+  it('an event for an account nobody connected is acknowledged and logged, not signalled', async () => {
+    const before = handedOver.length;
+    const body = tiktokBody('open-id-of-a-stranger');
+    const res = await post(`${receiver.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) });
+    expect(res).toEqual({ status: 200, body: { received: 1, delivered: 0, duplicates: 0 } });
+    expect(handedOver.length).toBe(before);
+  });
+});
+
+describe('Temporal unreachable', () => {
+  let closedPort: number;
+  let dead: Connection;
+
+  beforeAll(async () => {
+    closedPort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    // Two attempts instead of the client's default ten: the refusal surfaces as Temporal's own error quickly, and no
+    // retry timer outlives the test.
+    dead = Connection.lazy({
+      address: `127.0.0.1:${closedPort}`,
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))],
+    });
+  });
+
+  afterAll(async () => {
+    await dead?.close().catch(() => undefined);
+  });
+
+  it('answers 5xx, remembers nothing, and the platform retry is delivered once Temporal is back', async () => {
+    const deadService = createTemporalSyncService({
+      client: new Client({ connection: dead, namespace: h.config.TEMPORAL_NAMESPACE }),
+      sink: h.sink,
+      config: h.config,
+      logger: silentLogger,
+    });
+    const down = await listen(h.appWith({ syncService: deadService }));
+    try {
+      const body = tiktokBody(tiktokAccount, { video_id: '7000000000000000999' });
+      const headers = { 'tiktok-signature': tiktokSignature(body) };
+      const refused = await post(`${down.url}/webhooks/tiktok`, body, headers);
+      expect(refused.status).toBe(503);
+
+      // The platform retries (to the service, Temporal reachable again): delivered, not mistaken for a duplicate.
+      const before = handedOver.length;
+      const retried = await post(`${receiver.url}/webhooks/tiktok`, body, headers);
+      expect(retried).toEqual({ status: 200, body: { received: 1, delivered: 1, duplicates: 0 } });
+      expect(handedOver.length).toBe(before + 1);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('/readyz answers 503 naming Temporal', async () => {
+    const app = h.appWith({ readiness: [temporalReadiness(dead, 1_000), ...h.deps.readiness.slice(1)] });
+    const server = await listen(app);
+    try {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { checks: Record<string, string> };
+      expect(body.checks.firestore).toBe('ok');
+      expect(body.checks.temporal).not.toBe('ok');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('ops', () => {
+  it('/healthz, /readyz, /metrics and security headers', async () => {
+    const health = await fetch(`${receiver.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(health.headers.get('x-powered-by')).toBeNull();
+
+    const ready = await fetch(`${receiver.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { temporal: 'ok', firestore: 'ok' } });
+
+    const metrics = await (await fetch(`${receiver.url}/metrics`)).text();
+    expect(metrics).toMatch(/socialsync_webhooks_total\{platform="tiktok",outcome="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/socialsync_webhooks_total\{platform="tiktok",outcome="rejected"\} [1-9]/);
+    expect(metrics).toMatch(/socialsync_webhook_events_total\{platform="tiktok",outcome="duplicate"\} [1-9]/);
+    expect(metrics).toMatch(/socialsync_http_requests_total\{method="POST",route="\/webhooks\/tiktok",status="401"\} [1-9]/);
+    expect(metrics).toContain('socialsync_sync_duration_seconds');
+  });
+
+  it('refuses webhook bodies over the limit with 413', async () => {
+    const big = 'x'.repeat(6 * 1024 * 1024);
+    const res = await fetch(`${receiver.url}/webhooks/tiktok`, { method: 'POST', body: big, headers: { 'tiktok-signature': tiktokSignature(big) } });
+    expect(res.status).toBe(413);
+  });
+
+  it('graceful shutdown lets an in-flight webhook finish and reports draining', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: SyncService = {
+      ...h.syncService,
+      async deliverWebhookEvents(key, events) {
+        await gate;
+        await h.syncService.deliverWebhookEvents(key, events);
+      },
+    };
+    const drain = { draining: false };
+    const service = await serve({ app: h.appWith({ syncService: slow, drain }), port: 0, host: '127.0.0.1', drain, logger: silentLogger });
+    const body = tiktokBody(tiktokAccount, { video_id: '7000000000000000777' });
+    const inFlight = post(`${service.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) });
+    await new Promise((r) => setTimeout(r, 200));
+    const closed = service.close({ graceMs: 5_000 });
+    expect(drain.draining).toBe(true);
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+    release();
+    expect((await inFlight).status).toBe(200);
+    await closed;
+  });
+});
