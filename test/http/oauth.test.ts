@@ -5,6 +5,7 @@
  * wrong answers a clear error and changes nothing.
  */
 import type { PlatformId } from '../../src/platforms/types';
+import { createLogger } from '../../src/shared/logger';
 import {
   ADMIN_KEY,
   connectThroughOAuth,
@@ -19,9 +20,14 @@ import {
 jest.setTimeout(60_000);
 
 let h: HttpHarness;
+/** Every log line of the service during this file, to prove no secret is ever written. */
+const logLines: string[] = [];
+/** Secrets seen during the tests: codes, states, tokens, ID tokens. */
+const secrets = new Set<string>();
 
 beforeAll(async () => {
-  h = await startHttpHarness();
+  const logger = createLogger({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  h = await startHttpHarness({ logger });
 }, 120_000);
 
 afterAll(async () => {
@@ -46,9 +52,11 @@ async function expectNothingStored(userId: string, platform: PlatformId, account
 }
 
 async function startAuthorization(userId: string, platform: PlatformId): Promise<string> {
+  const idToken = h.userToken(userId);
+  secrets.add(idToken);
   const res = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${h.userToken(userId)}` },
+    headers: { authorization: `Bearer ${idToken}` },
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { authorizeUrl: string }).authorizeUrl;
@@ -63,6 +71,8 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
     expect(authorize.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{32,}$/);
 
     const callbackUrl = await consentRedirect(authorizeUrl);
+    secrets.add(new URL(callbackUrl).searchParams.get('code')!);
+    secrets.add(new URL(callbackUrl).searchParams.get('state')!);
     expect(callbackUrl.startsWith(`${h.url}/oauth/${platform}/callback?`)).toBe(true);
     const callback = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
     const body = (await callback.json()) as Record<string, unknown>;
@@ -73,6 +83,8 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
 
     const tokens = await h.tokenStore.load({ userId, platform });
     expect(tokens?.accountId).toBe(accountId);
+    secrets.add(tokens!.accessToken);
+    if (tokens!.refreshToken) secrets.add(tokens!.refreshToken);
     const raw = JSON.stringify((await h.firestore.db.doc(`_tokens/${platform}:${userId}`).get()).data());
     expect(raw).not.toContain(tokens!.accessToken);
     expect(await h.accountIndex.find(platform, accountId)).toContainEqual({ userId, platform });
@@ -164,4 +176,16 @@ it('connects the same account again for a second user (both indexed)', async () 
       { userId: 'oauth-shared-2', platform: 'tiktok' },
     ]),
   );
+});
+
+it('never logs codes, states, tokens, ID tokens or the admin key (runs last)', async () => {
+  const statusRes = await fetch(`${h.url}/api/users/oauth-ok-tiktok/connections/tiktok`, { headers: admin });
+  expect(statusRes.status).toBe(200);
+  secrets.add(ADMIN_KEY);
+  const logs = logLines.join('');
+  expect(logs).toContain('/oauth/twitter/callback?');
+  expect(logs).toMatch(/code=\[Redacted\]/);
+  expect(secrets.size).toBeGreaterThanOrEqual(8);
+  for (const secret of secrets) expect(logs.includes(secret)).toBe(false);
+  expect(logs.toLowerCase()).not.toContain('bearer ');
 });
