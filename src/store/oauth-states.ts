@@ -10,7 +10,8 @@
  * - A state lives 10 minutes (option `ttlMs`). An expired state is deleted and reported as `expired`.
  * - A state presented on another platform's callback is reported as `platform_mismatch` and NOT consumed: the
  *   request cannot complete that flow anyway, and consuming would let a misrouted or forged callback cancel the
- *   user's real, still-pending connect.
+ *   user's real, still-pending connect. (Called without a platform, `consume` skips this check and the caller
+ *   compares `record.platform` itself — after the state is already spent.)
  * - A state never issued, already consumed, or malformed is `unknown` (indistinguishable on purpose).
  * Documents carry `expiresAt` for a Firestore TTL policy that sweeps abandoned flows.
  */
@@ -28,6 +29,8 @@ export interface CreateOAuthStateRequest {
   /** PKCE verifier, for platforms that use PKCE. Stored encrypted. */
   codeVerifier?: string;
   redirectUri: string;
+  /** Lifetime of this state; default: the store's `ttlMs` (10 minutes). */
+  ttlMs?: number;
 }
 
 export interface OAuthStateRecord {
@@ -57,8 +60,11 @@ export class OAuthStateError extends Error {
 export interface OAuthStateStore {
   /** Returns the state to put into the authorize URL. */
   create(req: CreateOAuthStateRequest): Promise<string>;
-  /** Single use; throws `OAuthStateError` (see the module comment for each reason). */
-  consume(state: string, platform: PlatformId): Promise<OAuthStateRecord>;
+  /**
+   * Single use; throws `OAuthStateError` (see the module comment for each reason). `platform` is the callback's
+   * platform; pass it so that a state on the wrong callback is refused without being spent.
+   */
+  consume(state: string, platform?: PlatformId): Promise<OAuthStateRecord>;
 }
 
 export interface CreateOAuthStateStoreOptions {
@@ -76,11 +82,11 @@ const verifierAad = (hash: string, userId: string, platform: PlatformId) => `oau
 export function createOAuthStateStore({
   db,
   keyring,
-  ttlMs = OAUTH_STATE_TTL_MS,
+  ttlMs: defaultTtlMs = OAUTH_STATE_TTL_MS,
   now = () => new Date(),
 }: CreateOAuthStateStoreOptions): OAuthStateStore {
   return {
-    async create({ userId, platform, codeVerifier, redirectUri }) {
+    async create({ userId, platform, codeVerifier, redirectUri, ttlMs = defaultTtlMs }) {
       const state = randomBytes(32).toString('base64url');
       const hash = sha256Hex(state);
       const createdAt = now();
@@ -108,7 +114,7 @@ export function createOAuthStateStore({
         const snap = await tx.get(ref);
         const data = snap.data();
         if (data === undefined) return { failure: 'unknown' };
-        if (data.platform !== platform) return { failure: 'platform_mismatch' };
+        if (platform !== undefined && data.platform !== platform) return { failure: 'platform_mismatch' };
         tx.delete(ref);
         const expiresAt = data.expiresAt as Timestamp;
         if (expiresAt.toMillis() <= now().getTime()) return { failure: 'expired' };
@@ -118,7 +124,7 @@ export function createOAuthStateStore({
       const { data } = outcome;
       const record: OAuthStateRecord = {
         userId: data.userId as string,
-        platform,
+        platform: data.platform as PlatformId,
         redirectUri: data.redirectUri as string,
         createdAt: (data.createdAt as Timestamp).toDate(),
       };
@@ -126,7 +132,7 @@ export function createOAuthStateStore({
         record.codeVerifier = decrypt({
           keyring,
           envelope: data.codeVerifier,
-          aad: verifierAad(hash, record.userId, platform),
+          aad: verifierAad(hash, record.userId, record.platform),
         });
       }
       return record;

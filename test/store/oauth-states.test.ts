@@ -1,5 +1,6 @@
 /** The server-side OAuth state store against the real emulator. */
 import { randomBytes } from 'node:crypto';
+import { httpOAuthStates } from '../../src/store/http-ports';
 import { createOAuthStateStore, OAuthStateError, type OAuthStateFailure } from '../../src/store/oauth-states';
 import { testFirestore, type TestFirestore } from '../helpers/servers';
 
@@ -84,4 +85,36 @@ it('rejects malformed and never-issued states as unknown', async () => {
   expect(await failure(store.consume('short', 'twitter'))).toBe('unknown');
   expect(await failure(store.consume('../../users/x', 'twitter'))).toBe('unknown');
   expect(await failure(store.consume(randomBytes(32).toString('base64url'), 'twitter'))).toBe('unknown');
+});
+
+it('honours a per-state lifetime, and without a platform consumes whatever platform the state has', async () => {
+  let now = Date.parse('2025-06-01T00:00:00Z');
+  const store = createOAuthStateStore({ db: fs.db, keyring, now: () => new Date(now) });
+  const short = await store.create({ userId: 'fay', platform: 'tiktok', redirectUri: REDIRECT, ttlMs: 1_000 });
+  const other = await store.create({ userId: 'fay', platform: 'tiktok', redirectUri: REDIRECT });
+  now += 2_000;
+  expect(await failure(store.consume(short))).toBe('expired');
+  await expect(store.consume(other)).resolves.toMatchObject({ userId: 'fay', platform: 'tiktok' });
+});
+
+describe('httpOAuthStates (the HTTP service port)', () => {
+  it('round-trips a pending authorization once and answers undefined afterwards', async () => {
+    const port = httpOAuthStates(createOAuthStateStore({ db: fs.db, keyring }));
+    const pending = { userId: 'gus', platform: 'twitter' as const, redirectUri: REDIRECT, codeVerifier: 'v'.repeat(43) };
+    const state = await port.create(pending, { ttlMs: 60_000 });
+    expect(await port.consume(state)).toEqual(pending);
+    expect(await port.consume(state)).toBeUndefined();
+    expect(await port.consume('nonsense')).toBeUndefined();
+  });
+
+  it('still throws when the verifier cannot be decrypted (a server fault, not a stale link)', async () => {
+    const state = await createOAuthStateStore({ db: fs.db, keyring }).create({
+      userId: 'hal',
+      platform: 'twitter',
+      redirectUri: REDIRECT,
+      codeVerifier: 'secret-verifier',
+    });
+    const otherKeys = httpOAuthStates(createOAuthStateStore({ db: fs.db, keyring: [{ kid: 'k9', key: randomBytes(32) }] }));
+    await expect(otherKeys.consume(state)).rejects.toThrow(/key id "k1"/);
+  });
 });

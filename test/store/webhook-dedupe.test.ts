@@ -1,5 +1,6 @@
 /** Webhook redelivery dedupe against the real emulator. */
 import { Timestamp } from 'firebase-admin/firestore';
+import { httpWebhookDedupe } from '../../src/store/http-ports';
 import { createWebhookDedupe } from '../../src/store/webhook-dedupe';
 import { testFirestore, type TestFirestore } from '../helpers/servers';
 
@@ -47,4 +48,17 @@ it('forget lets a failed hand-off be retried', async () => {
   await dedupe.forget('tiktok', 'evt-retry');
   expect(await dedupe.seen('tiktok', 'evt-retry')).toBe(false);
   expect(await dedupe.remember('tiktok', 'evt-retry')).toBe(true);
+});
+
+describe('httpWebhookDedupe (the HTTP service port)', () => {
+  it('dedupes per connection: the same event for two users of one account is delivered to each once', async () => {
+    const port = httpWebhookDedupe(createWebhookDedupe({ db: fs.db }));
+    const alice = { userId: 'alice', platform: 'instagram' as const };
+    const bob = { userId: 'bob', platform: 'instagram' as const };
+    expect(await port.seen(alice, ['e1', 'e2'])).toEqual(new Set());
+    await port.remember(alice, ['e1', 'e2', 'e1']);
+    expect(await port.seen(alice, ['e1', 'e2', 'e3'])).toEqual(new Set(['e1', 'e2']));
+    expect(await port.seen(bob, ['e1'])).toEqual(new Set());
+    expect(await port.seen(alice, [])).toEqual(new Set());
+  });
 });

@@ -1,0 +1,49 @@
+/**
+ * Adapters from the store to the ports the HTTP service declares in src/webhooks/store-ports.ts, so the service
+ * can use the Firestore implementations without knowing them.
+ */
+import type {
+  OAuthStateStore as HttpOAuthStateStore,
+  PendingAuthorization,
+  WebhookDedupe as HttpWebhookDedupe,
+} from '../webhooks/store-ports';
+import { OAuthStateError, type OAuthStateStore } from './oauth-states';
+import type { ConnectionKey } from './types';
+import type { WebhookDedupe } from './webhook-dedupe';
+
+/**
+ * The port's `consume(state)` has no platform, so the platform check happens in the caller after the state is
+ * spent; every `OAuthStateError` becomes `undefined` as the port expects. Other errors (Firestore, a token key
+ * missing from the keyring) still throw: they are not the user's fault and must not look like a stale link.
+ */
+export function httpOAuthStates(store: OAuthStateStore): HttpOAuthStateStore {
+  return {
+    create: (pending, { ttlMs }) => store.create({ ...pending, ttlMs }),
+    async consume(state): Promise<PendingAuthorization | undefined> {
+      try {
+        const { userId, platform, redirectUri, codeVerifier } = await store.consume(state);
+        return { userId, platform, redirectUri, ...(codeVerifier === undefined ? {} : { codeVerifier }) };
+      } catch (err) {
+        if (err instanceof OAuthStateError) return undefined;
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * The HTTP service dedupes per connection (two users who connected one account each get the event once), so event
+ * ids are scoped by user: `{userId}|{eventId}` under the connection's platform.
+ */
+export function httpWebhookDedupe(dedupe: WebhookDedupe): HttpWebhookDedupe {
+  const scoped = (key: ConnectionKey, eventId: string) => `${key.userId}|${eventId}`;
+  return {
+    async seen(key, eventIds) {
+      const seen = await Promise.all(eventIds.map((id) => dedupe.seen(key.platform, scoped(key, id))));
+      return new Set(eventIds.filter((_, i) => seen[i]));
+    },
+    async remember(key, eventIds) {
+      await Promise.all([...new Set(eventIds)].map((id) => dedupe.remember(key.platform, scoped(key, id))));
+    },
+  };
+}
