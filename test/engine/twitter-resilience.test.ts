@@ -1,0 +1,160 @@
+/**
+ * Rate limits, schedules and worker restarts, end to end against the X sandbox (its 429s carry
+ * `x-rate-limit-reset`, like the real API). The schedule interval is a few seconds here.
+ */
+import { createTwitterConnector, twitterSettingsFromEnv } from '../../src/platforms/twitter';
+import { createTwitterSandbox, type TwitterSandbox } from '../../src/sandbox/twitter';
+import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
+import type { SyncWorkflowResult } from '../../src/workflows/sync';
+import { eventually, normalizeTruth, startEngine, withoutDeletedFlag, type EngineHarness } from './harness';
+
+jest.setTimeout(90_000);
+
+const TIMELINE = 'GET /2/users/:id/tweets';
+let engine: EngineHarness<TwitterSandbox>;
+
+beforeAll(async () => {
+  engine = await startEngine({
+    platform: 'twitter',
+    createSandbox: (clock) => createTwitterSandbox({ clock, seed: 77, accounts: 6, itemsPerAccount: 60, autoApprove: true }),
+    createConnector: (env, clock) => createTwitterConnector(twitterSettingsFromEnv(env), { now: () => clock.now() }),
+    env: { SYNC_INTERVAL: '3s' },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.close();
+});
+
+let nextAccount = 0;
+function freshAccount(): string {
+  const accountId = engine.sandbox.accountIds()[nextAccount++];
+  if (!accountId) throw new Error('not enough sandbox accounts');
+  engine.sandbox.world.login(accountId);
+  return accountId;
+}
+
+async function syncResult(workflowId: string, runId: string): Promise<SyncWorkflowResult> {
+  return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
+}
+
+async function expectTweetsEqualTruth(key: { userId: string; platform: 'twitter' }, accountId: string) {
+  const truth = engine.sandbox.groundTruth(accountId);
+  expect(withoutDeletedFlag(await engine.storedItems(key, 'tweets'))).toEqual(normalizeTruth(truth.items.tweets ?? []));
+  expect((await engine.sink.readConnection(key))?.profile).toEqual(truth.profile);
+}
+
+/**
+ * For syncs that take many seconds (deliberate waits): sandbox metrics keep growing with time, so a page read
+ * early may be a few impressions behind by the end. Ids, text, createdAt and metric names must match exactly,
+ * values must never be ahead of the platform.
+ */
+async function expectTweetsMatchTruthAllowingGrowth(key: { userId: string; platform: 'twitter' }, accountId: string) {
+  const truth = normalizeTruth(engine.sandbox.groundTruth(accountId).items.tweets ?? []);
+  const stored = withoutDeletedFlag(await engine.storedItems(key, 'tweets'));
+  expect([...stored.keys()].sort()).toEqual([...truth.keys()].sort());
+  for (const [id, item] of stored) {
+    const expected = truth.get(id)!;
+    expect({ ...item, metrics: Object.keys(item.metrics).sort() }).toEqual({ ...expected, metrics: Object.keys(expected.metrics).sort() });
+    for (const [name, value] of Object.entries(item.metrics)) expect(value).toBeLessThanOrEqual(expected.metrics[name]!);
+  }
+}
+
+test('429 storm: each retry waits for the advertised reset, no call is made in between, the sync completes', async () => {
+  const accountId = freshAccount();
+  engine.sandbox.faults.add({ endpoint: TIMELINE, rateLimit: true, retryAfterSeconds: 2, times: 2 });
+  const connected = await engine.connect(accountId);
+  const key = { userId: connected.userId, platform: 'twitter' as const };
+  await syncResult(connected.workflowId, connected.runId);
+
+  const timeline = engine.sandbox.log.all({ endpoint: TIMELINE });
+  const throttled = timeline.filter((r) => r.status === 429);
+  expect(throttled).toHaveLength(2);
+  for (const limited of throttled) {
+    const next = timeline.find((r) => r.at > limited.at);
+    expect(next).toBeDefined();
+    expect(next!.at - limited.at).toBeGreaterThanOrEqual(2_000);
+  }
+  // Only the injected 429s themselves arrived while limited: the engine never called during a wait.
+  expect(timeline.filter((r) => r.whileRateLimited)).toHaveLength(throttled.length);
+  await expectTweetsMatchTruthAllowingGrowth(key, accountId);
+});
+
+test('scheduled syncs run on the schedule (interval of seconds) through the connection workflow, never overlapping', async () => {
+  const accountId = freshAccount();
+  const connected = await engine.connect(accountId);
+  const key = { userId: connected.userId, platform: 'twitter' as const };
+  await syncResult(connected.workflowId, connected.runId);
+  const added = await engine.sandbox.world.createItem(accountId, { text: 'scheduled pick-up' });
+
+  const handle = engine.client.workflow.getHandle(connectionWorkflowId(key));
+  const state = await eventually(
+    'a scheduled sync',
+    async () => {
+      const s = await handle.query(connectionStatusQuery);
+      return s.recentSyncs.some((r) => r.mode === 'scheduled') ? s : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(state.recentSyncs.find((r) => r.mode === 'scheduled')?.workflowId).toMatch(/^sync:.+:twitter:scheduled:\d+$/);
+  expect((await engine.storedItems(key, 'tweets')).get(added.id)?.text).toBe('scheduled pick-up');
+  expect((await engine.service.status(key))?.nextSyncAt).not.toBeNull();
+});
+
+test('worker shut down mid-sync: new workers finish the same sync, Firestore equals the platform, nothing twice', async () => {
+  const accountId = freshAccount();
+  const connected = await engine.connect(accountId);
+  const key = { userId: connected.userId, platform: 'twitter' as const };
+  await syncResult(connected.workflowId, connected.runId);
+  await engine.sandbox.world.createItem(accountId, { text: 'during the restart' });
+
+  // Every timeline page now takes a while, so the shutdown lands while an activity is in flight.
+  engine.sandbox.faults.add({ endpoint: TIMELINE, latencyMs: 1_500, times: 2 });
+  const { workflowId, runId } = await engine.service.syncNow(key);
+  await new Promise((r) => setTimeout(r, 700));
+  await engine.workers.shutdown();
+  engine.workers = await engine.startWorkers();
+
+  const result = await syncResult(workflowId, runId);
+  expect(result.summary.mode).toBe('manual');
+  await expectTweetsEqualTruth(key, accountId);
+  const stored = await engine.storedItems(key, 'tweets', { includeDeleted: true });
+  expect(stored.size).toBe(engine.sandbox.groundTruth(accountId).items.tweets!.length);
+});
+
+test('a short budget: the newest items first, the rest pending, and no call while the platform limit is used up', async () => {
+  const accountId = freshAccount();
+  // The platform and the engine agree on 3 timeline calls per window; a sync needs more.
+  engine.sandbox.world.setLimits({ perUser: 3 });
+  try {
+    const budgeted = await startEngine({
+      platform: 'twitter',
+      createSandbox: () => engine.sandbox,
+      createConnector: (env, clock) => createTwitterConnector(twitterSettingsFromEnv(env), { now: () => clock.now() }),
+      env: { TWITTER_CALLS_PER_15MIN: '3' },
+      engine: { maxBudgetWaitMs: 1_000, pageSize: 10 },
+    });
+    try {
+      const connected = await budgeted.connect(accountId);
+      const key = { userId: connected.userId, platform: 'twitter' as const };
+      const result = await syncResult(connected.workflowId, connected.runId);
+      expect(result.summary.pending).toBeGreaterThan(0);
+      expect(Object.keys(result.resume)).toEqual(['tweets']);
+      expect(budgeted.sandbox.log.all({ user: accountId }).filter((r) => r.whileRateLimited)).toHaveLength(0);
+
+      // What was stored is the newest part of the timeline.
+      const truth = [...budgeted.sandbox.groundTruth(accountId).items.tweets!].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const stored = await budgeted.storedItems(key, 'tweets');
+      expect(stored.size).toBeGreaterThan(0);
+      expect(stored.size).toBeLessThan(truth.length);
+      expect([...stored.keys()].sort()).toEqual(truth.slice(0, stored.size).map((t) => t.id).sort());
+      // Finished later: a continuation waits in the connection's queue until the window has room.
+      const connection = budgeted.client.workflow.getHandle(connectionWorkflowId(key));
+      await eventually('a queued backfill', async () => (await connection.query(connectionStatusQuery)).queued.includes('backfill'));
+    } finally {
+      await budgeted.close();
+    }
+  } finally {
+    engine.sandbox.world.setLimits({ perUser: 900 });
+  }
+});
