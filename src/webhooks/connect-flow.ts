@@ -82,13 +82,16 @@ export class ConnectFlow {
     const platform = req.connector.id;
     if (!req.state) throw new HttpError(400, 'missing state parameter');
     // Consumed first, whatever comes next: a state is good for exactly one redirect, even a denied one.
-    const pending = await this.deps.oauthStates.consume(req.state);
+    const pending = await this.deps.oauthStates.consume(req.state, platform);
     if (req.error) {
       this.log.info({ platform, error: req.error }, 'authorization denied at the platform');
       const detail = req.errorDescription ? `: ${req.errorDescription}` : '';
       throw new HttpError(400, `authorization was not granted (${req.error}${detail})`);
     }
-    if (!pending) throw new HttpError(400, 'unknown, expired or already used state; start the connection again');
+    if (!pending) {
+      throw new HttpError(400, 'unknown, expired or already used state (or one for another platform); start the connection again');
+    }
+    // Stores that cannot check the platform themselves hand the record back: refuse it here (it is spent by now).
     if (pending.platform !== platform) {
       this.log.warn({ platform, expected: pending.platform }, 'state used on the wrong callback');
       throw new HttpError(400, 'state does not belong to this platform; start the connection again');

@@ -17,8 +17,12 @@ export interface PendingAuthorization {
 export interface OAuthStateStore {
   /** Keeps `pending` under a fresh unguessable state value for `ttlMs`; returns the state. */
   create(pending: PendingAuthorization, opts: { ttlMs: number }): Promise<string>;
-  /** Deletes and returns the pending authorization in one step; undefined when unknown, used or expired. */
-  consume(state: string): Promise<PendingAuthorization | undefined>;
+  /**
+   * Deletes and returns the pending authorization in one step; undefined when unknown, used or expired.
+   * With `platform`, a state issued for another platform is refused WITHOUT being spent (undefined), so a misrouted
+   * or forged callback cannot cancel the user's real, still-pending connect.
+   */
+  consume(state: string, platform?: PlatformId): Promise<PendingAuthorization | undefined>;
 }
 
 export interface WebhookDedupe {

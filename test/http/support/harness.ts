@@ -17,7 +17,12 @@ import type { PlatformSandbox } from '../../../src/sandbox/core/types';
 import { createTikTokSandbox, type TikTokSandbox } from '../../../src/sandbox/tiktok';
 import { createTwitterSandbox, type TwitterSandbox } from '../../../src/sandbox/twitter';
 import { silentLogger, type Logger } from '../../../src/shared/logger';
+import { createAccountIndex } from '../../../src/store/account-index';
+import { httpOAuthStates, httpWebhookDedupe } from '../../../src/store/http-ports';
+import { createOAuthStateStore } from '../../../src/store/oauth-states';
 import { createFirestoreSink } from '../../../src/store/sink';
+import { createTokenStore } from '../../../src/store/token-store';
+import { createWebhookDedupe } from '../../../src/store/webhook-dedupe';
 import type { AccountIndex, SyncSink, TokenStore } from '../../../src/store/types';
 import type { SyncService } from '../../../src/sync/service';
 import { createTemporalSyncService } from '../../../src/sync/temporal-sync-service';
@@ -26,7 +31,6 @@ import type { OAuthStateStore, WebhookDedupe } from '../../../src/webhooks';
 import { runWorkers, type WorkersHandle } from '../../../src/workers';
 import { testFirestore, testServers, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../../helpers/servers';
 import { startAuthEmulator, type AuthEmulator } from './auth-emulator';
-import { interimAccountIndex, interimDedupe, interimOAuthStates, interimTokenStore } from './interim-stores';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -110,10 +114,12 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   process.env.FIREBASE_AUTH_EMULATOR_HOST = auth.host;
   const temporal = await testTemporal();
   const sink = createFirestoreSink(firestore.db);
-  const tokenStore = interimTokenStore(firestore.db, config.TOKEN_ENCRYPTION_KEYS!);
-  const accountIndex = interimAccountIndex(firestore.db);
-  const oauthStates = interimOAuthStates(firestore.db, now);
-  const dedupe = interimDedupe(firestore.db);
+  const keyring = config.TOKEN_ENCRYPTION_KEYS!;
+  const tokenStore = createTokenStore({ db: firestore.db, keyring, logger });
+  const accountIndex = createAccountIndex(firestore.db);
+  // States expire on the sandbox clock, so a test can let one go stale by advancing it.
+  const oauthStates = httpOAuthStates(createOAuthStateStore({ db: firestore.db, keyring, now: () => new Date(now()) }));
+  const dedupe = httpWebhookDedupe(createWebhookDedupe({ db: firestore.db }));
 
   const taskQueuePrefix = uniqueTaskQueue('http');
   const workerConnection = await NativeConnection.connect({ address: temporalAddress });
