@@ -11,7 +11,9 @@ const pathArgs =
 const match = (root, fallback) => {
   const mine = pathArgs.filter((a) => a.replace(/^\.\//, '').startsWith(root));
   if (pathArgs.length === 0) return [fallback];
-  return mine.flatMap((a) => [`<rootDir>/${a.replace(/^\.\//, '').replace(/\/$/, '')}`, `<rootDir>/${a.replace(/^\.\//, '').replace(/\/$/, '')}/**/*.test.ts`]);
+  return mine
+    .map((a) => `<rootDir>/${a.replace(/^\.\//, '').replace(/\/$/, '')}`)
+    .flatMap((a) => [a, `${a}*.test.ts`, `${a}/**/*.test.ts`]);
 };
 
 module.exports = {
