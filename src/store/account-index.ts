@@ -22,7 +22,12 @@ export function createAccountIndex(db: Firestore): AccountIndex {
       assertSamePlatform(platform, key);
       // arrayUnion is atomic and idempotent: concurrent puts of different users both land, repeats change nothing.
       await ref(platform, accountId).set(
-        { platform, accountId, userIds: FieldValue.arrayUnion(key.userId), updatedAt: FieldValue.serverTimestamp() },
+        {
+          platform,
+          accountId,
+          userIds: FieldValue.arrayUnion(key.userId),
+          updatedAt: FieldValue.serverTimestamp(),
+        },
         { merge: true },
       );
     },
@@ -31,7 +36,9 @@ export function createAccountIndex(db: Firestore): AccountIndex {
       const snap = await ref(platform, accountId).get();
       const userIds: unknown = snap.get('userIds');
       if (!Array.isArray(userIds)) return [];
-      return userIds.filter((u): u is string => typeof u === 'string').map((userId) => ({ userId, platform }));
+      return userIds
+        .filter((u): u is string => typeof u === 'string')
+        .map((userId) => ({ userId, platform }));
     },
 
     async remove(platform, accountId, key) {
@@ -41,7 +48,9 @@ export function createAccountIndex(db: Firestore): AccountIndex {
       await db.runTransaction(async (tx) => {
         const snap = await tx.get(target);
         if (!snap.exists) return;
-        const userIds = ((snap.get('userIds') as unknown[] | undefined) ?? []).filter((u) => u !== key.userId);
+        const userIds = ((snap.get('userIds') as unknown[] | undefined) ?? []).filter(
+          (u) => u !== key.userId,
+        );
         if (userIds.length === 0) tx.delete(target);
         else tx.update(target, { userIds, updatedAt: FieldValue.serverTimestamp() });
       });

@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CryptoError, decrypt, devKeyring, encrypt, needsRotation, type Envelope, type Keyring } from './crypto';
+import {
+  CryptoError,
+  decrypt,
+  devKeyring,
+  encrypt,
+  needsRotation,
+  type Envelope,
+  type Keyring,
+} from './crypto';
 
 const key = (kid: string) => ({ kid, key: randomBytes(32) });
 const SECRET = 'EAAB-very-secret-access-token';
@@ -82,7 +90,10 @@ describe('encrypt / decrypt', () => {
 
   it('rejects malformed envelopes and bad keyrings', () => {
     const envelope = encrypt({ keyring, plaintext: SECRET, aad: AAD });
-    expectCryptoError(() => decrypt({ keyring, envelope: { ...envelope, iv: 'AAAA' }, aad: AAD }), 'malformed');
+    expectCryptoError(
+      () => decrypt({ keyring, envelope: { ...envelope, iv: 'AAAA' }, aad: AAD }),
+      'malformed',
+    );
     expectCryptoError(
       () => decrypt({ keyring, envelope: { ...envelope, v: 2 } as unknown as Envelope, aad: AAD }),
       'malformed',

@@ -47,7 +47,10 @@ export function assertKeyring(keyring: Keyring): void {
   if (keyring.length === 0) throw new CryptoError('bad_keyring', 'the keyring is empty');
   for (const { kid, key } of keyring) {
     if (key.length !== KEY_BYTES) {
-      throw new CryptoError('bad_keyring', `key "${kid}" has ${key.length} bytes, AES-256 needs ${KEY_BYTES}`);
+      throw new CryptoError(
+        'bad_keyring',
+        `key "${kid}" has ${key.length} bytes, AES-256 needs ${KEY_BYTES}`,
+      );
     }
   }
 }
@@ -99,9 +102,10 @@ export function decrypt({ keyring, envelope, aad }: DecryptRequest): string {
   decipher.setAAD(Buffer.from(aad, 'utf8'));
   decipher.setAuthTag(tag);
   try {
-    return Buffer.concat([decipher.update(Buffer.from(envelope.ciphertext, 'base64')), decipher.final()]).toString(
-      'utf8',
-    );
+    return Buffer.concat([
+      decipher.update(Buffer.from(envelope.ciphertext, 'base64')),
+      decipher.final(),
+    ]).toString('utf8');
   } catch {
     // GCM says only "unable to authenticate": tampered data, a wrong key under a reused kid, or the wrong AAD.
     throw new CryptoError('auth_failed', `ciphertext under key "${envelope.kid}" failed authentication`);
@@ -152,7 +156,10 @@ export function devKeyring(dataDir: string): Keyring {
   }
   const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== KEY_BYTES) {
-    throw new CryptoError('bad_keyring', `${file} does not hold a base64 ${KEY_BYTES}-byte key; delete it to start over`);
+    throw new CryptoError(
+      'bad_keyring',
+      `${file} does not hold a base64 ${KEY_BYTES}-byte key; delete it to start over`,
+    );
   }
   return [{ kid: DEV_KID, key }];
 }

@@ -20,7 +20,10 @@ export interface CreateFirestoreOptions {
 const apps = new WeakMap<Firestore, App>();
 
 /** Returns the Firestore of the named app, creating app and client on first use (same name → same handle). */
-export function createFirestore({ projectId, appName = `socialsync:${projectId}` }: CreateFirestoreOptions): Firestore {
+export function createFirestore({
+  projectId,
+  appName = `socialsync:${projectId}`,
+}: CreateFirestoreOptions): Firestore {
   const existing = getApps().find((app) => app.name === appName);
   if (existing) {
     if (existing.options.projectId !== projectId) {

@@ -11,7 +11,9 @@ describe('resolveKeyring', () => {
 
   it('prefers TOKEN_ENCRYPTION_KEYS', () => {
     const keys = [{ kid: 'a', key: randomBytes(32) }];
-    expect(resolveKeyring({ env: { TOKEN_ENCRYPTION_KEYS: keys, NODE_ENV: 'production' }, dataDir: dir })).toEqual({
+    expect(
+      resolveKeyring({ env: { TOKEN_ENCRYPTION_KEYS: keys, NODE_ENV: 'production' }, dataDir: dir }),
+    ).toEqual({
       keyring: keys,
       source: 'env',
     });
@@ -25,6 +27,8 @@ describe('resolveKeyring', () => {
   });
 
   it('refuses production without keys', () => {
-    expect(() => resolveKeyring({ env: { NODE_ENV: 'production' }, dataDir: dir })).toThrow(/TOKEN_ENCRYPTION_KEYS/);
+    expect(() => resolveKeyring({ env: { NODE_ENV: 'production' }, dataDir: dir })).toThrow(
+      /TOKEN_ENCRYPTION_KEYS/,
+    );
   });
 });

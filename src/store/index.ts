@@ -59,7 +59,13 @@ export function createStore({ db, keyring, logger = silentLogger }: CreateStoreO
  * The keyring for this process: TOKEN_ENCRYPTION_KEYS when set; otherwise, outside production, a key generated once
  * under `{dataDir}/token-encryption.key`. Production without keys is refused rather than silently keyed per host.
  */
-export function resolveKeyring({ env, dataDir }: { env: Pick<Env, 'TOKEN_ENCRYPTION_KEYS' | 'NODE_ENV'>; dataDir: string }): {
+export function resolveKeyring({
+  env,
+  dataDir,
+}: {
+  env: Pick<Env, 'TOKEN_ENCRYPTION_KEYS' | 'NODE_ENV'>;
+  dataDir: string;
+}): {
   keyring: Keyring;
   source: 'env' | 'dev-file';
 } {

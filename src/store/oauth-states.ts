@@ -77,7 +77,8 @@ export interface CreateOAuthStateStoreOptions {
 
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-const verifierAad = (hash: string, userId: string, platform: PlatformId) => `oauth-state:${hash}:${userId}:${platform}`;
+const verifierAad = (hash: string, userId: string, platform: PlatformId) =>
+  `oauth-state:${hash}:${userId}:${platform}`;
 
 export function createOAuthStateStore({
   db,

@@ -7,8 +7,12 @@ describe('paths', () => {
     expect(paths.platformDoc(key)).toBe('users/u1/platforms/instagram');
     expect(paths.itemDoc(key, 'posts', '178')).toBe('users/u1/platforms/instagram/posts/178');
     expect(paths.itemDoc(key, 'stories', '9')).toBe('users/u1/platforms/instagram/stories/9');
-    expect(paths.itemDoc({ userId: 'u1', platform: 'twitter' }, 'tweets', '1')).toBe('users/u1/platforms/twitter/tweets/1');
-    expect(paths.itemDoc({ userId: 'u1', platform: 'tiktok' }, 'videos', '7')).toBe('users/u1/platforms/tiktok/videos/7');
+    expect(paths.itemDoc({ userId: 'u1', platform: 'twitter' }, 'tweets', '1')).toBe(
+      'users/u1/platforms/twitter/tweets/1',
+    );
+    expect(paths.itemDoc({ userId: 'u1', platform: 'tiktok' }, 'videos', '7')).toBe(
+      'users/u1/platforms/tiktok/videos/7',
+    );
     expect(paths.insightDoc(key, '2025-01-31')).toBe('users/u1/platforms/instagram/insights/2025-01-31');
   });
 

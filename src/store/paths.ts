@@ -45,7 +45,9 @@ export function assertDocId(value: string, what: string): string {
 
 export function assertItemKind(platform: PlatformId, kind: ItemKind): void {
   if (!ITEM_KINDS[platform].includes(kind)) {
-    throw new Error(`${platform} has no "${kind}" items (expected one of ${ITEM_KINDS[platform].join(', ')})`);
+    throw new Error(
+      `${platform} has no "${kind}" items (expected one of ${ITEM_KINDS[platform].join(', ')})`,
+    );
   }
 }
 
@@ -72,7 +74,8 @@ export const paths = {
   },
 
   insightDoc(key: ConnectionKey, date: string): string {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`insight date ${JSON.stringify(date)} is not YYYY-MM-DD`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+      throw new Error(`insight date ${JSON.stringify(date)} is not YYYY-MM-DD`);
     return `${paths.insightsCollection(key)}/${date}`;
   },
 

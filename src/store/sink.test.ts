@@ -33,7 +33,10 @@ describe('toItemWrite', () => {
 
 describe('toAccountWrite', () => {
   it('removes insights and audience the snapshot no longer has', () => {
-    const { data, mergeFields } = toAccountWrite({ accountId: 'a', profile: { username: 'u', displayName: null } });
+    const { data, mergeFields } = toAccountWrite({
+      accountId: 'a',
+      profile: { username: 'u', displayName: null },
+    });
     expect(data.insights).toEqual(FieldValue.delete());
     expect(data.audience).toEqual(FieldValue.delete());
     expect(mergeFields).toEqual(expect.arrayContaining(['accountId', 'profile', 'insights', 'audience']));
@@ -58,7 +61,14 @@ describe('toConnectionWrite', () => {
       cursors: { posts: { newestId: '9' } },
       counts: { posts: 4 },
     });
-    expect(mergeFields.sort()).toEqual(['counts.posts', 'cursors.posts', 'error', 'lastSync', 'status', 'updatedAt']);
+    expect(mergeFields.sort()).toEqual([
+      'counts.posts',
+      'cursors.posts',
+      'error',
+      'lastSync',
+      'status',
+      'updatedAt',
+    ]);
   });
 });
 
@@ -70,13 +80,24 @@ describe('fromConnectionData', () => {
       updatedAt: Timestamp.fromMillis(2_000),
       counts: { tweets: 1 },
     });
-    expect(doc).toEqual({ accountId: 'x', status: 'connecting', lastSync: new Date(1_000), lastSyncMode: null, counts: { tweets: 1 } });
+    expect(doc).toEqual({
+      accountId: 'x',
+      status: 'connecting',
+      lastSync: new Date(1_000),
+      lastSyncMode: null,
+      counts: { tweets: 1 },
+    });
   });
 });
 
 describe('chunk', () => {
   it('splits 1,203 writes into 500 + 500 + 203', () => {
-    expect(chunk(Array.from({ length: 1203 }, (_, i) => i), 500).map((c) => c.length)).toEqual([500, 500, 203]);
+    expect(
+      chunk(
+        Array.from({ length: 1203 }, (_, i) => i),
+        500,
+      ).map((c) => c.length),
+    ).toEqual([500, 500, 203]);
     expect(chunk([], 500)).toEqual([]);
   });
 });

@@ -6,7 +6,13 @@
  * `profile`, `insights`, `audience`) are written with `mergeFields`, which REPLACES the whole map: a metric the
  * platform stopped returning disappears instead of lingering from an older sync.
  */
-import { FieldValue, Timestamp, type DocumentData, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
+import {
+  FieldValue,
+  Timestamp,
+  type DocumentData,
+  type DocumentReference,
+  type Firestore,
+} from 'firebase-admin/firestore';
 import type { AccountSnapshot, Item, ItemKind } from '../platforms/types';
 import { chunk, MAX_BATCH_WRITES, writeInBatches } from './batches';
 import { paths } from './paths';
@@ -29,7 +35,9 @@ function toTimestamp(iso: string, what: string): Timestamp {
 
 /** Metric values the platform returned, as they are: absent stays absent (never 0), non-numbers are dropped. */
 function cleanMetrics(metrics: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
+  return Object.fromEntries(
+    Object.entries(metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)),
+  );
 }
 
 /** The stored shape of one item. `attributes` is replaced when given and kept when an update carries none. */
@@ -120,7 +128,11 @@ function assertKinds(kind: ItemKind, items: readonly Item[]): void {
 }
 
 export function createFirestoreSink(db: Firestore): SyncSink {
-  const markDeleted = async (key: ConnectionKey, kind: ItemKind, ids: readonly string[]): Promise<string[]> => {
+  const markDeleted = async (
+    key: ConnectionKey,
+    kind: ItemKind,
+    ids: readonly string[],
+  ): Promise<string[]> => {
     const refs = [...new Set(ids)].map((id) => db.doc(paths.itemDoc(key, kind, id)));
     // Only documents that exist and are not yet deleted: a webhook may name an item we never stored, and a
     // tombstone without `createdAt`/`text` would break the item shape clients rely on.
@@ -178,8 +190,15 @@ export function createFirestoreSink(db: Firestore): SyncSink {
       type Write = { ref: DocumentReference; write: FieldWrite };
       const writes: Write[] = [{ ref: platformDoc, write: account }];
       for (const day of snapshot.daily ?? []) {
-        const data = { date: day.date, metrics: cleanMetrics(day.metrics), updatedAt: FieldValue.serverTimestamp() };
-        writes.push({ ref: db.doc(paths.insightDoc(key, day.date)), write: { data, mergeFields: Object.keys(data) } });
+        const data = {
+          date: day.date,
+          metrics: cleanMetrics(day.metrics),
+          updatedAt: FieldValue.serverTimestamp(),
+        };
+        writes.push({
+          ref: db.doc(paths.insightDoc(key, day.date)),
+          write: { data, mergeFields: Object.keys(data) },
+        });
       }
       await writeInBatches({
         db,
@@ -200,7 +219,11 @@ export function createFirestoreSink(db: Firestore): SyncSink {
     },
 
     async countItems(key, kind) {
-      const snap = await db.collection(paths.itemCollection(key, kind)).where('deleted', '==', false).count().get();
+      const snap = await db
+        .collection(paths.itemCollection(key, kind))
+        .where('deleted', '==', false)
+        .count()
+        .get();
       return snap.data().count;
     },
   };

@@ -5,11 +5,25 @@
  * copied into another user's document cannot be decrypted there. Nothing of the token is stored in plaintext; the
  * document holds only who it belongs to, the key id and the envelope.
  */
-import { FieldValue, type DocumentData, type DocumentReference, type Firestore, type Transaction } from 'firebase-admin/firestore';
+import {
+  FieldValue,
+  type DocumentData,
+  type DocumentReference,
+  type Firestore,
+  type Transaction,
+} from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { PlatformId, type TokenSet } from '../platforms/types';
 import { silentLogger, type Logger } from '../shared/logger';
-import { CryptoError, decrypt, encrypt, isEnvelope, needsRotation, type Envelope, type Keyring } from './crypto';
+import {
+  CryptoError,
+  decrypt,
+  encrypt,
+  isEnvelope,
+  needsRotation,
+  type Envelope,
+  type Keyring,
+} from './crypto';
 import { COLLECTIONS, paths } from './paths';
 import type { ConnectionKey, TokenStore } from './types';
 
@@ -55,7 +69,11 @@ export interface CreateTokenStoreOptions {
 
 export const tokenAad = ({ userId, platform }: ConnectionKey): string => `${userId}:${platform}`;
 
-export function createTokenStore({ db, keyring, logger = silentLogger }: CreateTokenStoreOptions): FirestoreTokenStore {
+export function createTokenStore({
+  db,
+  keyring,
+  logger = silentLogger,
+}: CreateTokenStoreOptions): FirestoreTokenStore {
   const log = logger.child({ module: 'token-store' });
   const ref = (key: ConnectionKey) => db.doc(paths.tokenDoc(key));
 
@@ -64,7 +82,9 @@ export function createTokenStore({ db, keyring, logger = silentLogger }: CreateT
     if (!valid.success) {
       // Name the bad fields only; their values may be secrets.
       const fields = [...new Set(valid.error.issues.map((i) => i.path.join('.')))].join(', ');
-      throw new Error(`refusing to store an invalid TokenSet for ${key.platform}:${key.userId} (fields: ${fields})`);
+      throw new Error(
+        `refusing to store an invalid TokenSet for ${key.platform}:${key.userId} (fields: ${fields})`,
+      );
     }
     return {
       userId: key.userId,
@@ -85,7 +105,8 @@ export function createTokenStore({ db, keyring, logger = silentLogger }: CreateT
     }
     const parsed = StoredTokenSet.safeParse(JSON.parse(plaintext));
     // Do not include zod's issue list: it could quote token material.
-    if (!parsed.success) throw new CryptoError('malformed', `${where} decrypted to something that is not a TokenSet`);
+    if (!parsed.success)
+      throw new CryptoError('malformed', `${where} decrypted to something that is not a TokenSet`);
     return parsed.data;
   };
 
@@ -98,7 +119,10 @@ export function createTokenStore({ db, keyring, logger = silentLogger }: CreateT
   /** The connection a token document belongs to, checked against its id so a moved document is refused. */
   const keyOf = (docRef: DocumentReference, data: DocumentData): ConnectionKey => {
     const platform = PlatformId.safeParse(data.platform);
-    const key = platform.success && typeof data.userId === 'string' ? { userId: data.userId, platform: platform.data } : undefined;
+    const key =
+      platform.success && typeof data.userId === 'string'
+        ? { userId: data.userId, platform: platform.data }
+        : undefined;
     if (!key || paths.tokenDoc(key) !== docRef.path) {
       throw new CryptoError('malformed', `${docRef.path} does not name the connection it is stored under`);
     }

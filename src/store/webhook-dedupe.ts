@@ -45,7 +45,8 @@ export function createWebhookDedupe({
     receivedAt: FieldValue.serverTimestamp(),
     expiresAt: Timestamp.fromMillis(now().getTime() + ttlMs),
   });
-  const expired = (expiresAt: unknown) => expiresAt instanceof Timestamp && expiresAt.toMillis() <= now().getTime();
+  const expired = (expiresAt: unknown) =>
+    expiresAt instanceof Timestamp && expiresAt.toMillis() <= now().getTime();
 
   return {
     async seen(platform, eventId) {

@@ -28,7 +28,9 @@ it('removes one connection and the document with the last one', async () => {
   await index.put('tiktok', 'open-id.with/odd_chars', { userId: 'carol', platform: 'tiktok' });
   await index.put('tiktok', 'open-id.with/odd_chars', { userId: 'dave', platform: 'tiktok' });
   await index.remove('tiktok', 'open-id.with/odd_chars', { userId: 'carol', platform: 'tiktok' });
-  expect(await index.find('tiktok', 'open-id.with/odd_chars')).toEqual([{ userId: 'dave', platform: 'tiktok' }]);
+  expect(await index.find('tiktok', 'open-id.with/odd_chars')).toEqual([
+    { userId: 'dave', platform: 'tiktok' },
+  ]);
   await index.remove('tiktok', 'open-id.with/odd_chars', { userId: 'dave', platform: 'tiktok' });
   expect(await index.find('tiktok', 'open-id.with/odd_chars')).toEqual([]);
   expect((await fs.db.collection('_accountIndex').where('platform', '==', 'tiktok').get()).size).toBe(0);
@@ -44,5 +46,7 @@ it('concurrent puts of different users all land', async () => {
 });
 
 it('refuses a connection of another platform', async () => {
-  await expect(index.put('twitter', '1', { userId: 'x', platform: 'tiktok' })).rejects.toThrow(/cannot point/);
+  await expect(index.put('twitter', '1', { userId: 'x', platform: 'tiktok' })).rejects.toThrow(
+    /cannot point/,
+  );
 });

@@ -17,7 +17,9 @@ it('returns one handle per app name, ignores undefined fields, and closes', asyn
   await db.doc('probe/a').set({ kept: 1, dropped: undefined });
   expect((await other.doc('probe/a').get()).data()).toEqual({ kept: 1 });
 
-  expect(() => createFirestore({ projectId: 'another-project', appName: 'second' })).toThrow(/already exists/);
+  expect(() => createFirestore({ projectId: 'another-project', appName: 'second' })).toThrow(
+    /already exists/,
+  );
   await closeFirestore(db);
   await closeFirestore(other);
   // After closing, the name is free again and gives a working client.

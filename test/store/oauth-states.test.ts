@@ -25,7 +25,12 @@ async function failure(promise: Promise<unknown>): Promise<OAuthStateFailure> {
 it('creates a random base64url state, stores only its hash and an encrypted verifier, and consumes it once', async () => {
   const store = createOAuthStateStore({ db: fs.db, keyring });
   const verifier = randomBytes(32).toString('base64url');
-  const state = await store.create({ userId: 'alice', platform: 'twitter', codeVerifier: verifier, redirectUri: REDIRECT });
+  const state = await store.create({
+    userId: 'alice',
+    platform: 'twitter',
+    codeVerifier: verifier,
+    redirectUri: REDIRECT,
+  });
   expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
   const docs = await fs.db.collection('_oauthStates').get();
@@ -90,7 +95,12 @@ it('rejects malformed and never-issued states as unknown', async () => {
 it('honours a per-state lifetime, and without a platform consumes whatever platform the state has', async () => {
   let now = Date.parse('2025-06-01T00:00:00Z');
   const store = createOAuthStateStore({ db: fs.db, keyring, now: () => new Date(now) });
-  const short = await store.create({ userId: 'fay', platform: 'tiktok', redirectUri: REDIRECT, ttlMs: 1_000 });
+  const short = await store.create({
+    userId: 'fay',
+    platform: 'tiktok',
+    redirectUri: REDIRECT,
+    ttlMs: 1_000,
+  });
   const other = await store.create({ userId: 'fay', platform: 'tiktok', redirectUri: REDIRECT });
   now += 2_000;
   expect(await failure(store.consume(short))).toBe('expired');
@@ -100,7 +110,12 @@ it('honours a per-state lifetime, and without a platform consumes whatever platf
 describe('httpOAuthStates (the HTTP service port)', () => {
   it('round-trips a pending authorization once and answers undefined afterwards', async () => {
     const port = httpOAuthStates(createOAuthStateStore({ db: fs.db, keyring }));
-    const pending = { userId: 'gus', platform: 'twitter' as const, redirectUri: REDIRECT, codeVerifier: 'v'.repeat(43) };
+    const pending = {
+      userId: 'gus',
+      platform: 'twitter' as const,
+      redirectUri: REDIRECT,
+      codeVerifier: 'v'.repeat(43),
+    };
     const state = await port.create(pending, { ttlMs: 60_000 });
     expect(await port.consume(state)).toEqual(pending);
     expect(await port.consume(state)).toBeUndefined();
@@ -114,7 +129,9 @@ describe('httpOAuthStates (the HTTP service port)', () => {
       redirectUri: REDIRECT,
       codeVerifier: 'secret-verifier',
     });
-    const otherKeys = httpOAuthStates(createOAuthStateStore({ db: fs.db, keyring: [{ kid: 'k9', key: randomBytes(32) }] }));
+    const otherKeys = httpOAuthStates(
+      createOAuthStateStore({ db: fs.db, keyring: [{ kid: 'k9', key: randomBytes(32) }] }),
+    );
     await expect(otherKeys.consume(state)).rejects.toThrow(/key id "k1"/);
   });
 });

@@ -39,11 +39,14 @@ async function client(
 ): Promise<number> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (as) headers.Authorization = `Bearer ${idToken(as, store.projectId)}`;
-  const res = await fetch(`http://${store.host}/v1/projects/${store.projectId}/databases/(default)/documents/${path}`, {
-    method,
-    headers,
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  const res = await fetch(
+    `http://${store.host}/v1/projects/${store.projectId}/databases/(default)/documents/${path}`,
+    {
+      method,
+      headers,
+      body: body ? JSON.stringify(body) : undefined,
+    },
+  );
   await res.text();
   return res.status;
 }
@@ -97,12 +100,13 @@ describe('a signed-in user', () => {
     expect(await client('GET', path, 'alice')).toBe(200);
   });
 
-  it.each(['users/bob/platforms/instagram', 'users/bob/platforms/instagram/posts/1', 'users/bob/platforms/instagram/posts'])(
-    "cannot read another user's %s",
-    async (path) => {
-      expect(await client('GET', path, 'alice')).toBe(403);
-    },
-  );
+  it.each([
+    'users/bob/platforms/instagram',
+    'users/bob/platforms/instagram/posts/1',
+    'users/bob/platforms/instagram/posts',
+  ])("cannot read another user's %s", async (path) => {
+    expect(await client('GET', path, 'alice')).toBe(403);
+  });
 
   it.each([
     '_tokens/instagram:alice',

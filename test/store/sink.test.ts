@@ -84,7 +84,9 @@ describe('writeItems', () => {
 
   it('replaces the metrics map: a metric the platform no longer returns disappears (never 0)', async () => {
     const key = connection();
-    await sink.writeItems(key, 'posts', [item('posts', 7, { likes: 5, reach: 100, saves: 2 })], { syncId: 's1' });
+    await sink.writeItems(key, 'posts', [item('posts', 7, { likes: 5, reach: 100, saves: 2 })], {
+      syncId: 's1',
+    });
     await sink.writeItems(key, 'posts', [item('posts', 7, { likes: 6 })], { syncId: 's2' });
     const snap = await itemDoc(key, 'posts', '1000007');
     expect(snap.get('metrics')).toEqual({ likes: 6 });
@@ -105,7 +107,9 @@ describe('writeItems', () => {
 
   it('refuses items of another kind and kinds the platform does not have', async () => {
     const key = connection();
-    await expect(sink.writeItems(key, 'posts', [item('stories', 1)], { syncId: 's' })).rejects.toThrow(/not posts/);
+    await expect(sink.writeItems(key, 'posts', [item('stories', 1)], { syncId: 's' })).rejects.toThrow(
+      /not posts/,
+    );
     await expect(sink.writeItems(key, 'tweets', [item('tweets', 1)], { syncId: 's' })).rejects.toThrow(
       /instagram has no "tweets"/,
     );
@@ -134,7 +138,11 @@ describe('deletions', () => {
 
     // Running it again marks nothing new (already deleted) — safe to retry.
     expect(
-      await sink.markUnseenDeleted(key, 'posts', { syncId: 'new', from: new Date(BASE), to: new Date(BASE + 8 * 60_000) }),
+      await sink.markUnseenDeleted(key, 'posts', {
+        syncId: 'new',
+        from: new Date(BASE),
+        to: new Date(BASE + 8 * 60_000),
+      }),
     ).toEqual([]);
   });
 
@@ -195,7 +203,12 @@ describe('account and connection', () => {
   it('updateConnection stores lastSync as a Timestamp and readConnection returns a Date', async () => {
     const key = connection('twitter');
     expect(await sink.readConnection(key)).toBeUndefined();
-    await sink.updateConnection(key, { accountId: 'x-1', status: 'connecting', lastSync: null, lastSyncMode: null });
+    await sink.updateConnection(key, {
+      accountId: 'x-1',
+      status: 'connecting',
+      lastSync: null,
+      lastSyncMode: null,
+    });
     const lastSync = new Date('2025-03-04T05:06:07.891Z');
     await sink.updateConnection(key, {
       status: 'active',

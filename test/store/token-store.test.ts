@@ -34,9 +34,12 @@ function tokens(tag: string): TokenSet {
 
 /** The document exactly as the emulator stores it, through its REST API with the rules-bypassing owner token. */
 async function rawDocument(path: string): Promise<string> {
-  const res = await fetch(`http://${fs.host}/v1/projects/${fs.projectId}/databases/(default)/documents/${path}`, {
-    headers: { Authorization: 'Bearer owner' },
-  });
+  const res = await fetch(
+    `http://${fs.host}/v1/projects/${fs.projectId}/databases/(default)/documents/${path}`,
+    {
+      headers: { Authorization: 'Bearer owner' },
+    },
+  );
   expect(res.status).toBe(200);
   return res.text();
 }
@@ -79,7 +82,16 @@ describe('TokenStore', () => {
     expect(raw).not.toContain('tweet.read');
     expect(raw).toContain('"k1"');
     const data = (await fs.db.doc(`_tokens/${key.platform}:${key.userId}`).get()).data()!;
-    expect(Object.keys(data).sort()).toEqual(['ciphertext', 'iv', 'kid', 'platform', 'tag', 'updatedAt', 'userId', 'v']);
+    expect(Object.keys(data).sort()).toEqual([
+      'ciphertext',
+      'iv',
+      'kid',
+      'platform',
+      'tag',
+      'updatedAt',
+      'userId',
+      'v',
+    ]);
   });
 
   it('uses a new IV on every save', async () => {
@@ -106,7 +118,10 @@ describe('TokenStore', () => {
 
   it('names an unknown key id clearly', async () => {
     const key = connection();
-    await createTokenStore({ db: fs.db, keyring: [{ kid: 'retired', key: randomBytes(32) }] }).save(key, tokens('x'));
+    await createTokenStore({ db: fs.db, keyring: [{ kid: 'retired', key: randomBytes(32) }] }).save(
+      key,
+      tokens('x'),
+    );
     const err = await cryptoFailure(createTokenStore({ db: fs.db, keyring: [k1, k2] }).load(key));
     expect(err.code).toBe('unknown_key');
     expect(err.message).toContain('"retired"');
