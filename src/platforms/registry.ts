@@ -4,6 +4,7 @@
  */
 import type { Env } from '../config';
 import type { Logger } from '../shared/logger';
+import { createInstagramConnector, instagramSettingsFromEnv } from './instagram';
 import { createTikTokConnector, tiktokSettingsFromEnv } from './tiktok';
 import { createTwitterConnector, twitterSettingsFromEnv } from './twitter';
 import type { PlatformConnector, PlatformId } from './types';
@@ -20,9 +21,13 @@ export interface ConnectorFactory {
   create(env: Env, deps?: ConnectorFactoryDeps): PlatformConnector;
 }
 
-export type ConnectorFactories = Partial<Record<PlatformId, ConnectorFactory>>;
+export type ConnectorFactories = Record<PlatformId, ConnectorFactory>;
 
 export const CONNECTOR_FACTORIES: ConnectorFactories = {
+  instagram: {
+    configured: (env) => Boolean(env.INSTAGRAM_CLIENT_ID && env.INSTAGRAM_CLIENT_SECRET),
+    create: (env, deps) => createInstagramConnector(instagramSettingsFromEnv(env), deps),
+  },
   twitter: {
     configured: (env) => Boolean(env.TWITTER_CLIENT_ID && env.TWITTER_CLIENT_SECRET),
     create: (env, deps) => createTwitterConnector(twitterSettingsFromEnv(env), deps),
