@@ -103,8 +103,14 @@ export function createTokenStore({
       if (err instanceof CryptoError) throw new CryptoError(err.code, `${where}: ${err.message}`);
       throw err;
     }
-    const parsed = StoredTokenSet.safeParse(JSON.parse(plaintext));
-    // Do not include zod's issue list: it could quote token material.
+    let json: unknown;
+    try {
+      json = JSON.parse(plaintext);
+    } catch {
+      json = undefined; // JSON.parse's message quotes its input: never let it near a log.
+    }
+    const parsed = StoredTokenSet.safeParse(json);
+    // Do not include zod's issue list either: it could quote token material.
     if (!parsed.success)
       throw new CryptoError('malformed', `${where} decrypted to something that is not a TokenSet`);
     return parsed.data;
