@@ -97,7 +97,8 @@ describe('authentication', () => {
 describe('validation', () => {
   it('answers 404 for unknown platforms and connections, 400 with the reason for bad input', async () => {
     expect((await call('GET', `/api/users/${ALICE}/connections/myspace`, admin)).status).toBe(404);
-    expect((await call('GET', `/api/users/${ALICE}/connections/instagram`, admin)).status).toBe(404);
+    expect((await call('GET', `/api/users/${ALICE}/connections/instagram`, admin)).status).toBe(404); // not connected
+    expect((await call('DELETE', `/api/users/${ALICE}/connections/Twitter`, admin)).status).toBe(404);
     expect((await call('GET', `/api/users/nobody/connections/tiktok`, admin)).status).toBe(404);
     expect((await call('POST', `/api/users/nobody/connections/tiktok/sync`, admin)).status).toBe(404);
 

@@ -24,6 +24,7 @@ let receiver: RunningServer;
 const ALICE = 'hook-alice';
 let tiktokAccount: string;
 let twitterAccount: string;
+let instagramAccount: string;
 /** Every hand-off to Temporal the app made (the recorder forwards to the real TemporalSyncService). */
 const handedOver: { key: ConnectionKey; events: WebhookEvent[] }[] = [];
 
@@ -41,14 +42,18 @@ beforeAll(async () => {
   h = await startHttpHarness();
   const tiktok = await connectThroughOAuth(h, 'tiktok', ALICE);
   const twitter = await connectThroughOAuth(h, 'twitter', ALICE);
-  if (tiktok.status !== 200 || twitter.status !== 200) throw new Error('setup connect failed');
+  const instagram = await connectThroughOAuth(h, 'instagram', ALICE);
+  if (tiktok.status !== 200 || twitter.status !== 200 || instagram.status !== 200) throw new Error('setup connect failed');
   tiktokAccount = tiktok.body.accountId as string;
   twitterAccount = twitter.body.accountId as string;
+  instagramAccount = instagram.body.accountId as string;
   receiver = await listen(h.appWith({ syncService: recording(h.syncService, handedOver) }));
   h.sandboxes.tiktok.control.subscribeWebhooks(`${receiver.url}/webhooks/tiktok`);
   // X checks the endpoint with a CRC request before it subscribes it.
   const subscribed = await h.sandboxes.twitter.world.subscribeWebhook(`${receiver.url}/webhooks/twitter`);
   if (!subscribed.ok) throw new Error(`X CRC failed: ${subscribed.reason}`);
+  // Meta verifies the endpoint (hub.challenge echo with the verify token) before it subscribes it.
+  await h.sandboxes.instagram.subscribeWebhook(`${receiver.url}/webhooks/instagram`);
   await eventually('initial syncs', async () => {
     const [a, b] = await Promise.all([
       h.syncService.status({ userId: ALICE, platform: 'tiktok' }),
@@ -132,6 +137,73 @@ describe('valid deliveries', () => {
       const doc = await h.firestore.db.doc(`users/${ALICE}/platforms/twitter/tweets/${tweet.id}`).get();
       return doc.exists && doc.get('text') === 'posted while connected';
     });
+  });
+});
+
+describe('Instagram', () => {
+  const sign = (body: string, secret = h.sandboxes.instagram.credentials.clientSecret) =>
+    `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+  it('answers the verification handshake only with the right verify token', async () => {
+    const token = h.sandboxes.instagram.credentials.webhookVerifyToken!;
+    const ok = await fetch(`${receiver.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('1158201444');
+    const wrong = await fetch(`${receiver.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`);
+    expect(wrong.status).toBeGreaterThanOrEqual(400);
+    expect(await wrong.text()).not.toBe('1');
+  });
+
+  it('a signed comments delivery from the sandbox is signalled to the connection workflow', async () => {
+    const before = handedOver.length;
+    const [delivery] = await h.sandboxes.instagram.sendWebhook({ accountId: instagramAccount, field: 'comments', text: 'nice' });
+    expect(delivery!.status).toBe(200);
+    const handed = handedOver.slice(before);
+    expect(handed.map((d) => d.key)).toEqual([{ userId: ALICE, platform: 'instagram' }]);
+    const [event] = handed[0]!.events;
+    const history = await signalledItemIds({ userId: ALICE, platform: 'instagram' });
+    expect(history).toContain(event!.itemId ?? event!.eventId);
+  });
+
+  it('takes a Meta batch of 1,000 entries in one delivery, each event handed over once', async () => {
+    const time = Math.floor(Date.now() / 1000);
+    const body = JSON.stringify({
+      object: 'instagram',
+      entry: Array.from({ length: 1000 }, (_, i) => ({
+        id: instagramAccount,
+        time,
+        changes: [
+          {
+            field: 'comments',
+            value: {
+              id: `179000000${String(i).padStart(5, '0')}`,
+              from: { id: '232323232', username: 'fan' },
+              text: `comment ${i} ${'·'.repeat(200)}`,
+              media: { id: '18000000000000001', media_product_type: 'FEED' },
+            },
+          },
+        ],
+      })),
+    });
+    expect(body.length).toBeGreaterThan(300_000);
+    const before = handedOver.length;
+    const res = await post(`${receiver.url}/webhooks/instagram`, body, { 'x-hub-signature-256': sign(body) });
+    expect(res).toEqual({ status: 200, body: { received: 1000, delivered: 1000, duplicates: 0 } });
+    const events = handedOver.slice(before).flatMap((d) => d.events);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(1000);
+
+    const again = await post(`${receiver.url}/webhooks/instagram`, body, { 'x-hub-signature-256': sign(body) });
+    expect(again).toEqual({ status: 200, body: { received: 1000, delivered: 0, duplicates: 1000 } });
+  });
+
+  it('refuses forged and malformed deliveries', async () => {
+    const before = handedOver.length;
+    const body = JSON.stringify({ object: 'instagram', entry: [{ id: instagramAccount, time: 1, changes: [] }] });
+    expect((await post(`${receiver.url}/webhooks/instagram`, body, { 'x-hub-signature-256': sign(body, 'wrong') })).status).toBe(401);
+    expect((await post(`${receiver.url}/webhooks/instagram`, body, {})).status).toBe(401);
+    const notMeta = '{"object":"page","entry":"nope"}';
+    expect((await post(`${receiver.url}/webhooks/instagram`, notMeta, { 'x-hub-signature-256': sign(notMeta) })).status).toBe(400);
+    expect(handedOver.length).toBe(before);
   });
 });
 

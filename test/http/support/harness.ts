@@ -9,11 +9,13 @@ import { getAuth } from 'firebase-admin/auth';
 import { Registry } from 'prom-client';
 import type { Express } from 'express';
 import { loadConfig, type Env } from '../../../src/config';
+import { createInstagramConnector, instagramSettingsFromEnv } from '../../../src/platforms/instagram';
 import { createConnectors } from '../../../src/platforms/registry';
 import type { PlatformConnector, PlatformId } from '../../../src/platforms/types';
 import { SandboxClock } from '../../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../../src/sandbox/core/http';
 import type { PlatformSandbox } from '../../../src/sandbox/core/types';
+import { createInstagramSandbox, type InstagramSandbox } from '../../../src/sandbox/instagram';
 import { createTikTokSandbox, type TikTokSandbox } from '../../../src/sandbox/tiktok';
 import { createTwitterSandbox, type TwitterSandbox } from '../../../src/sandbox/twitter';
 import { silentLogger, type Logger } from '../../../src/shared/logger';
@@ -35,6 +37,7 @@ import { startAuthEmulator, type AuthEmulator } from './auth-emulator';
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
 export interface Sandboxes {
+  instagram: InstagramSandbox;
   twitter: TwitterSandbox;
   tiktok: TikTokSandbox;
 }
@@ -64,7 +67,7 @@ export interface HttpHarness {
   close(): Promise<void>;
 }
 
-export const HARNESS_PLATFORMS = ['twitter', 'tiktok'] as const satisfies readonly PlatformId[];
+export const HARNESS_PLATFORMS = ['instagram', 'twitter', 'tiktok'] as const satisfies readonly PlatformId[];
 
 /** Worker runtime logs only warnings (the default floods test output with INFO lines). */
 function quietRuntime(): void {
@@ -79,6 +82,7 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   quietRuntime();
   const clock = new SandboxClock();
   const sandboxes: Sandboxes = {
+    instagram: createInstagramSandbox({ clock, seed: 10, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
     twitter: createTwitterSandbox({ clock, seed: 11, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
     tiktok: createTikTokSandbox({ clock, seed: 12, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
   };
@@ -106,7 +110,9 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   });
   const logger = opts.logger ?? silentLogger;
   const now = () => clock.now();
-  const connectors = createConnectors(config, { logger, now }, HARNESS_PLATFORMS);
+  const connectors = createConnectors(config, { logger, now }, ['twitter', 'tiktok']);
+  // The registry has no Instagram factory yet: built directly, as the registry will.
+  connectors.instagram ??= createInstagramConnector(instagramSettingsFromEnv(config), { logger, now });
 
   const firestore = await testFirestore();
   const auth = await startAuthEmulator(firestore.projectId);
