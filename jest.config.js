@@ -17,6 +17,8 @@ const match = (root, fallback) => {
 };
 
 module.exports = {
+  // Global on purpose: jest ignores testTimeout inside a project's config. Integration tests wait on real servers.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -32,7 +34,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup/per-file.ts'],
-      testTimeout: 60000,
     },
   ],
 };

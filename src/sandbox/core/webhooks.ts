@@ -2,10 +2,14 @@
  * Outgoing webhooks of a sandbox platform: subscribers, signed deliveries, and a record of every attempt
  * (the platforms deliver at least once and retry failures, so the record keeps undelivered bodies for redelivery).
  */
+/** Headers of one attempt; a function when they depend on the moment of sending (TikTok signs a timestamp). */
+export type WebhookHeaders = Record<string, string> | (() => Record<string, string>);
+
 export interface WebhookDelivery {
   id: number;
   url: string;
   body: string;
+  /** Headers of the latest attempt. */
   headers: Record<string, string>;
   status?: number;
   error?: string;
@@ -15,6 +19,7 @@ export interface WebhookDelivery {
 export class WebhookOutbox {
   private readonly subscribers = new Set<string>();
   private readonly deliveries: WebhookDelivery[] = [];
+  private readonly signers = new Map<number, () => Record<string, string>>();
   private nextId = 1;
 
   subscribe(url: string): void {
@@ -30,9 +35,11 @@ export class WebhookOutbox {
   }
 
   /** Sends one signed body to every subscriber; resolves when each answered (or failed). */
-  async send(body: string, headers: Record<string, string>): Promise<WebhookDelivery[]> {
+  async send(body: string, headers: WebhookHeaders): Promise<WebhookDelivery[]> {
+    const sign = typeof headers === 'function' ? headers : () => headers;
     const sent = [...this.subscribers].map((url) => {
-      const delivery: WebhookDelivery = { id: this.nextId++, url, body, headers, attempts: 0 };
+      const delivery: WebhookDelivery = { id: this.nextId++, url, body, headers: {}, attempts: 0 };
+      this.signers.set(delivery.id, sign);
       this.deliveries.push(delivery);
       return this.attempt(delivery);
     });
@@ -51,6 +58,8 @@ export class WebhookOutbox {
 
   private async attempt(delivery: WebhookDelivery): Promise<WebhookDelivery> {
     delivery.attempts += 1;
+    // Signed afresh for every attempt, as the platforms do when they retry.
+    delivery.headers = this.signers.get(delivery.id)!();
     try {
       const res = await fetch(delivery.url, {
         method: 'POST',

@@ -26,8 +26,9 @@ export async function sendWebhook(ctx: TikTokContext, req: SendWebhookRequest): 
   });
   // The signature time is wall-clock time of delivery (like TikTok signing as it sends), not the simulated
   // clock: a receiver checks it against its own clock, and the sandbox clock may be days ahead.
-  const t = Math.floor(Date.now() / 1000);
-  return ctx.outbox.send(body, {
-    'TikTok-Signature': `t=${t},s=${signature(ctx.credentials.clientSecret, t, body)}`,
+  // Re-signed on every attempt, so a redelivery carries a fresh timestamp like TikTok's retries.
+  return ctx.outbox.send(body, () => {
+    const t = Math.floor(Date.now() / 1000);
+    return { 'TikTok-Signature': `t=${t},s=${signature(ctx.credentials.clientSecret, t, body)}` };
   });
 }
