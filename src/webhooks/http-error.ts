@@ -3,7 +3,7 @@
  * Every error answer has the shape `{"error": "<reason>"}`.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import type { Logger } from '../shared/logger';
 
 export class HttpError extends Error {
@@ -51,6 +51,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // The sync engine has no workflow for this connection (never connected, or disconnected meanwhile).
       status = 404;
       message = 'no such connection';
+    } else if ((err as Error | null)?.name === 'SyncRefusedError') {
+      // The connection workflow refused the sync, e.g. while it needs re-authorization: the caller must act first.
+      status = 409;
+      message = (err as Error).message;
+    } else if (err instanceof WorkflowFailedError) {
+      // `?wait=true` on a sync that failed: its cause is a classified platform failure (never carries a token).
+      status = 502;
+      message = `the sync failed: ${err.cause?.message ?? err.message}`;
     } else if (isTemporalUnavailable(err)) {
       status = 503;
       message = 'sync engine unavailable, try again later';

@@ -163,3 +163,30 @@ describe('disconnect', () => {
     expect((await call('POST', `/api/users/${BOB}/connections/twitter/sync`, admin)).status).toBe(404);
   });
 });
+
+describe('needs re-authorization', () => {
+  it('refuses syncs with 409 while the consent is gone, and the OAuth flow brings the connection back', async () => {
+    const userId = 'mgmt-carol';
+    const connected = await connectThroughOAuth(h, 'instagram', userId);
+    expect(connected.status).toBe(200);
+    await activeStatus(userId, 'instagram');
+
+    // The user removes the app at Instagram: every token of the account is dead (OAuthException 190/458).
+    h.sandboxes.instagram.revoke(connected.body.accountId as string);
+    const failed = await call('POST', `/api/users/${userId}/connections/instagram/sync?wait=true`, admin);
+    expect(failed.status).toBe(502);
+    expect(failed.body.error).toMatch(/^the sync failed: .*not authorized/);
+    const reauth = await eventually('needs_reauth', async () => {
+      const s = await call('GET', `/api/users/${userId}/connections/instagram`, admin);
+      return s.body.status === 'needs_reauth' ? s.body : undefined;
+    });
+    expect(reauth.error).toEqual(expect.any(String));
+    const refused = await call('POST', `/api/users/${userId}/connections/instagram/sync`, admin);
+    expect(refused.status).toBe(409);
+
+    const again = await connectThroughOAuth(h, 'instagram', userId);
+    expect(again.status).toBe(200);
+    await activeStatus(userId, 'instagram');
+    expect((await call('POST', `/api/users/${userId}/connections/instagram/sync`, admin)).status).toBe(202);
+  });
+});
