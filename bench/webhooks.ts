@@ -107,7 +107,9 @@ export async function benchmarkWebhooks(options: WebhookBenchOptions = {}): Prom
       user_openid: `open-${i % accounts}`,
       content: JSON.stringify({ video_id: videoId }),
     });
-    const mac = createHmac('sha256', forged ? 'not-the-secret' : CLIENT_SECRET).update(`${t}.${body}`).digest('hex');
+    const mac = createHmac('sha256', forged ? 'not-the-secret' : CLIENT_SECRET)
+      .update(`${t}.${body}`)
+      .digest('hex');
     const started = performance.now();
     const res = await fetch(`${service.url}/webhooks/tiktok`, {
       method: 'POST',
@@ -135,7 +137,9 @@ export async function benchmarkWebhooks(options: WebhookBenchOptions = {}): Prom
   await service.close({ graceMs: 1_000 });
 
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100;
+  const pct = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) /
+    100;
   return {
     requests,
     concurrency,

@@ -39,7 +39,9 @@ describe('safeUrl', () => {
 
 describe('callback page', () => {
   it('escapes every dynamic value', () => {
-    expect(escapeHtml(`<script>"x"&'y'</script>`)).toBe('&#60;script&#62;&#34;x&#34;&#38;&#39;y&#39;&#60;/script&#62;');
+    expect(escapeHtml(`<script>"x"&'y'</script>`)).toBe(
+      '&#60;script&#62;&#34;x&#34;&#38;&#39;y&#39;&#60;/script&#62;',
+    );
     const page = renderCallbackPage({ ok: false, platform: 'tiktok', message: '<b>denied</b>' });
     expect(page).toContain('Could not connect TikTok');
     expect(page).toContain('&#60;b&#62;denied&#60;/b&#62;');
@@ -49,8 +51,12 @@ describe('callback page', () => {
 
 describe('OAuth helpers', () => {
   it('builds the redirect URI from PUBLIC_BASE_URL, with or without a trailing slash', () => {
-    expect(redirectUriFor('https://app.example.com/', 'tiktok')).toBe('https://app.example.com/oauth/tiktok/callback');
-    expect(redirectUriFor('https://app.example.com', 'instagram')).toBe('https://app.example.com/oauth/instagram/callback');
+    expect(redirectUriFor('https://app.example.com/', 'tiktok')).toBe(
+      'https://app.example.com/oauth/tiktok/callback',
+    );
+    expect(redirectUriFor('https://app.example.com', 'instagram')).toBe(
+      'https://app.example.com/oauth/instagram/callback',
+    );
   });
   it('strips the #_ Instagram appends to codes', () => {
     expect(cleanCode('AQD123#_')).toBe('AQD123');

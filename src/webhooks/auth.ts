@@ -56,7 +56,10 @@ export function requireUserAccess(deps: AccessDeps): RequestHandler {
       ({ uid } = await deps.idTokens.verifyIdToken(token));
     } catch (err) {
       // The reason (expired, revoked, malformed…) helps ops; the token itself is never logged.
-      deps.logger.info({ reason: (err as { code?: string }).code ?? (err as Error).message }, 'rejected ID token');
+      deps.logger.info(
+        { reason: (err as { code?: string }).code ?? (err as Error).message },
+        'rejected ID token',
+      );
       throw new HttpError(401, 'invalid or expired token');
     }
     if (uid !== req.params.userId) throw new HttpError(403, 'token does not belong to this user');

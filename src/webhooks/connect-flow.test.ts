@@ -11,7 +11,12 @@ import type { OAuthStateStore, PendingAuthorization } from './store-ports';
  * The rules of the connect flow (what is stored when, and what is rolled back) with in-memory stand-ins;
  * test/http/oauth.test.ts runs the same flow against Firestore, Temporal and the sandboxes.
  */
-function setup(opts: { exchange?: () => Promise<TokenSet>; connect?: () => Promise<{ workflowId: string; runId: string }> } = {}) {
+function setup(
+  opts: {
+    exchange?: () => Promise<TokenSet>;
+    connect?: () => Promise<{ workflowId: string; runId: string }>;
+  } = {},
+) {
   const states = new Map<string, PendingAuthorization>();
   const tokens = new Map<string, TokenSet>();
   const index = new Map<string, ConnectionKey[]>();
@@ -41,10 +46,12 @@ function setup(opts: { exchange?: () => Promise<TokenSet>; connect?: () => Promi
   };
   const connected: string[] = [];
   const syncService = {
-    connect: opts.connect ?? (async (key: ConnectionKey & { accountId: string }) => {
-      connected.push(k(key));
-      return { workflowId: `wf-${key.userId}`, runId: 'run-1' };
-    }),
+    connect:
+      opts.connect ??
+      (async (key: ConnectionKey & { accountId: string }) => {
+        connected.push(k(key));
+        return { workflowId: `wf-${key.userId}`, runId: 'run-1' };
+      }),
   } as unknown as SyncService;
   const exchanged: unknown[] = [];
   const oauth: OAuthProvider = {
@@ -55,7 +62,9 @@ function setup(opts: { exchange?: () => Promise<TokenSet>; connect?: () => Promi
       `https://x.example/authorize?state=${state}&redirect_uri=${encodeURIComponent(redirectUri)}&code_challenge=${codeChallenge}`,
     exchangeCode: async (req) => {
       exchanged.push(req);
-      return opts.exchange ? opts.exchange() : { accessToken: 'at', scopes: [], accountId: 'acct-1', issuedAt: 0 };
+      return opts.exchange
+        ? opts.exchange()
+        : { accessToken: 'at', scopes: [], accountId: 'acct-1', issuedAt: 0 };
     },
     refresh: async (t) => t,
     revoke: async () => true,
@@ -74,7 +83,10 @@ function setup(opts: { exchange?: () => Promise<TokenSet>; connect?: () => Promi
 }
 
 const statusOf = async (p: Promise<unknown>) => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HttpError);
   return (err as HttpError).status;
 };
@@ -84,7 +96,11 @@ test('start keeps the PKCE verifier server-side and sends only the challenge', a
   const { authorizeUrl } = await s.flow.start({ userId: 'u1', connector: s.connector });
   const url = new URL(authorizeUrl);
   const pending = s.states.get(url.searchParams.get('state')!)!;
-  expect(pending).toMatchObject({ userId: 'u1', platform: 'twitter', redirectUri: 'https://app.example.com/oauth/twitter/callback' });
+  expect(pending).toMatchObject({
+    userId: 'u1',
+    platform: 'twitter',
+    redirectUri: 'https://app.example.com/oauth/twitter/callback',
+  });
   expect(pending.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
   expect(authorizeUrl).not.toContain(pending.codeVerifier!);
   expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -96,8 +112,16 @@ test('complete exchanges with the stored verifier, stores, indexes and connects;
   const state = new URL(authorizeUrl).searchParams.get('state')!;
   const verifier = s.states.get(state)!.codeVerifier;
   const done = await s.flow.complete({ connector: s.connector, state, code: 'c0de' });
-  expect(done).toEqual({ userId: 'u1', platform: 'twitter', accountId: 'acct-1', workflowId: 'wf-u1', runId: 'run-1' });
-  expect(s.exchanged).toEqual([{ code: 'c0de', redirectUri: 'https://app.example.com/oauth/twitter/callback', codeVerifier: verifier }]);
+  expect(done).toEqual({
+    userId: 'u1',
+    platform: 'twitter',
+    accountId: 'acct-1',
+    workflowId: 'wf-u1',
+    runId: 'run-1',
+  });
+  expect(s.exchanged).toEqual([
+    { code: 'c0de', redirectUri: 'https://app.example.com/oauth/twitter/callback', codeVerifier: verifier },
+  ]);
   expect(s.tokens.get('twitter:u1')?.accountId).toBe('acct-1');
   expect(s.index.get('twitter:acct-1')).toEqual([{ userId: 'u1', platform: 'twitter' }]);
   expect(await statusOf(s.flow.complete({ connector: s.connector, state, code: 'c0de' }))).toBe(400);
@@ -105,14 +129,35 @@ test('complete exchanges with the stored verifier, stores, indexes and connects;
 });
 
 test('denial, unknown state, other platform and refused codes change nothing', async () => {
-  const s = setup({ exchange: () => Promise.reject(new PlatformError('permanent', 'invalid_grant', { platform: 'twitter', endpoint: 'POST /2/oauth2/token' })) });
-  const stateFor = async () => new URL((await s.flow.start({ userId: 'u1', connector: s.connector })).authorizeUrl).searchParams.get('state')!;
+  const s = setup({
+    exchange: () =>
+      Promise.reject(
+        new PlatformError('permanent', 'invalid_grant', {
+          platform: 'twitter',
+          endpoint: 'POST /2/oauth2/token',
+        }),
+      ),
+  });
+  const stateFor = async () =>
+    new URL((await s.flow.start({ userId: 'u1', connector: s.connector })).authorizeUrl).searchParams.get(
+      'state',
+    )!;
 
-  expect(await statusOf(s.flow.complete({ connector: s.connector, state: await stateFor(), error: 'access_denied' }))).toBe(400);
-  expect(await statusOf(s.flow.complete({ connector: s.connector, state: 'never-issued', code: 'x' }))).toBe(400);
+  expect(
+    await statusOf(
+      s.flow.complete({ connector: s.connector, state: await stateFor(), error: 'access_denied' }),
+    ),
+  ).toBe(400);
+  expect(await statusOf(s.flow.complete({ connector: s.connector, state: 'never-issued', code: 'x' }))).toBe(
+    400,
+  );
   const tiktok = { ...s.connector, id: 'tiktok' } as PlatformConnector;
-  expect(await statusOf(s.flow.complete({ connector: tiktok, state: await stateFor(), code: 'x' }))).toBe(400);
-  expect(await statusOf(s.flow.complete({ connector: s.connector, state: await stateFor(), code: 'bad' }))).toBe(400);
+  expect(await statusOf(s.flow.complete({ connector: tiktok, state: await stateFor(), code: 'x' }))).toBe(
+    400,
+  );
+  expect(
+    await statusOf(s.flow.complete({ connector: s.connector, state: await stateFor(), code: 'bad' })),
+  ).toBe(400);
 
   expect(s.tokens.size).toBe(0);
   expect(s.index.size).toBe(0);
@@ -120,8 +165,15 @@ test('denial, unknown state, other platform and refused codes change nothing', a
 });
 
 test('a platform outage during the exchange is a 502', async () => {
-  const s = setup({ exchange: () => Promise.reject(new PlatformError('transient', 'HTTP 503', { platform: 'twitter', endpoint: 'POST /2/oauth2/token' })) });
-  const state = new URL((await s.flow.start({ userId: 'u1', connector: s.connector })).authorizeUrl).searchParams.get('state')!;
+  const s = setup({
+    exchange: () =>
+      Promise.reject(
+        new PlatformError('transient', 'HTTP 503', { platform: 'twitter', endpoint: 'POST /2/oauth2/token' }),
+      ),
+  });
+  const state = new URL(
+    (await s.flow.start({ userId: 'u1', connector: s.connector })).authorizeUrl,
+  ).searchParams.get('state')!;
   expect(await statusOf(s.flow.complete({ connector: s.connector, state, code: 'c' }))).toBe(502);
   expect(s.tokens.size).toBe(0);
 });
@@ -129,12 +181,15 @@ test('a platform outage during the exchange is a 502', async () => {
 test('a sync engine failure after saving puts the previous tokens and index back', async () => {
   const s = setup({
     exchange: async () => ({ accessToken: 'new', scopes: [], accountId: 'acct-2', issuedAt: 1 }),
-    connect: () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 })),
+    connect: () =>
+      Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 })),
   });
   const previous: TokenSet = { accessToken: 'old', scopes: [], accountId: 'acct-1', issuedAt: 0 };
   s.tokens.set('twitter:u1', previous);
   s.index.set('twitter:acct-1', [{ userId: 'u1', platform: 'twitter' }]);
-  const state = new URL((await s.flow.start({ userId: 'u1', connector: s.connector })).authorizeUrl).searchParams.get('state')!;
+  const state = new URL(
+    (await s.flow.start({ userId: 'u1', connector: s.connector })).authorizeUrl,
+  ).searchParams.get('state')!;
   expect(await statusOf(s.flow.complete({ connector: s.connector, state, code: 'c' }))).toBe(503);
   expect(s.tokens.get('twitter:u1')).toEqual(previous);
   expect([...s.index.keys()]).toEqual(['twitter:acct-1']);

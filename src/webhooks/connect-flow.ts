@@ -72,7 +72,8 @@ export class ConnectFlow {
     const authorizeUrl = oauth.authorizeUrl({
       state,
       redirectUri,
-      codeChallenge: codeVerifier && oauth.pkce !== 'none' ? codeChallenge(codeVerifier, oauth.pkce) : undefined,
+      codeChallenge:
+        codeVerifier && oauth.pkce !== 'none' ? codeChallenge(codeVerifier, oauth.pkce) : undefined,
     });
     this.log.info({ userId, platform }, 'authorization started');
     return { authorizeUrl };
@@ -89,7 +90,10 @@ export class ConnectFlow {
       throw new HttpError(400, `authorization was not granted (${req.error}${detail})`);
     }
     if (!pending) {
-      throw new HttpError(400, 'unknown, expired or already used state (or one for another platform); start the connection again');
+      throw new HttpError(
+        400,
+        'unknown, expired or already used state (or one for another platform); start the connection again',
+      );
     }
     // Stores that cannot check the platform themselves hand the record back: refuse it here (it is spent by now).
     if (pending.platform !== platform) {
@@ -119,15 +123,24 @@ export class ConnectFlow {
       this.log.warn({ platform: connector.id, err: summarize(err) }, 'code exchange failed');
       // The platform's verdict on the code (invalid, expired, reused) is final; its outages are not.
       if (isPlatformError(err) && !err.retryable) {
-        throw new HttpError(400, 'the platform refused the authorization code; start the connection again', { cause: err });
+        throw new HttpError(400, 'the platform refused the authorization code; start the connection again', {
+          cause: err,
+        });
       }
-      throw new HttpError(502, 'the platform did not complete the token exchange; start the connection again', {
-        cause: err,
-      });
+      throw new HttpError(
+        502,
+        'the platform did not complete the token exchange; start the connection again',
+        {
+          cause: err,
+        },
+      );
     }
   }
 
-  private async persistAndConnect(key: ConnectionKey, tokens: TokenSet): Promise<{ workflowId: string; runId: string }> {
+  private async persistAndConnect(
+    key: ConnectionKey,
+    tokens: TokenSet,
+  ): Promise<{ workflowId: string; runId: string }> {
     const { tokenStore, accountIndex, syncService } = this.deps;
     const previous = await tokenStore.load(key);
     await tokenStore.save(key, tokens);
@@ -137,7 +150,8 @@ export class ConnectFlow {
       run = await syncService.connect({ ...key, accountId: tokens.accountId });
     } catch (err) {
       await this.rollback(key, tokens, previous);
-      if (isTemporalUnavailable(err)) throw new HttpError(503, 'sync engine unavailable; start the connection again', { cause: err });
+      if (isTemporalUnavailable(err))
+        throw new HttpError(503, 'sync engine unavailable; start the connection again', { cause: err });
       throw err;
     }
     // Reconnected with a different account: webhooks of the old one no longer concern this user.
@@ -148,12 +162,17 @@ export class ConnectFlow {
   }
 
   /** Puts tokens and index back as they were before this callback; failures are logged, the original error wins. */
-  private async rollback(key: ConnectionKey, tokens: TokenSet, previous: TokenSet | undefined): Promise<void> {
+  private async rollback(
+    key: ConnectionKey,
+    tokens: TokenSet,
+    previous: TokenSet | undefined,
+  ): Promise<void> {
     const { tokenStore, accountIndex } = this.deps;
     try {
       if (previous) await tokenStore.save(key, previous);
       else await tokenStore.delete(key);
-      if (previous?.accountId !== tokens.accountId) await accountIndex.remove(key.platform, tokens.accountId, key);
+      if (previous?.accountId !== tokens.accountId)
+        await accountIndex.remove(key.platform, tokens.accountId, key);
     } catch (err) {
       this.log.error({ ...key, err: summarize(err) }, 'rollback after failed connect did not complete');
     }

@@ -64,7 +64,8 @@ export function managementRoutes(deps: ManagementRoutesDeps): Router {
     const { key, connector } = target(req);
     const tokens = await deps.tokenStore.load(key);
     const status = await deps.syncService.status(key);
-    if (!tokens && (!status || status.status === 'disconnected')) throw new HttpError(404, 'no such connection');
+    if (!tokens && (!status || status.status === 'disconnected'))
+      throw new HttpError(404, 'no such connection');
     // Engine first: once the schedule and workflow are gone nothing can use the tokens we are about to revoke.
     // Every step is idempotent, so a DELETE that failed half-way is simply repeated.
     await deps.syncService.disconnect(key);

@@ -15,7 +15,9 @@ export function platformName(platform: string): string {
 }
 
 export function renderCallbackPage(opts: { ok: boolean; platform: string; message: string }): string {
-  const title = opts.ok ? `${platformName(opts.platform)} connected` : `Could not connect ${platformName(opts.platform)}`;
+  const title = opts.ok
+    ? `${platformName(opts.platform)} connected`
+    : `Could not connect ${platformName(opts.platform)}`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -20,12 +20,17 @@ export interface OAuthRoutesDeps {
 export function oauthRoutes(deps: OAuthRoutesDeps): Router {
   const router = Router();
 
-  router.post('/api/users/:userId/connections/:platform', deps.userAccess, deps.jsonBody, async (req, res) => {
-    const userId = parseOr400(UserId, req.params.userId, 'userId');
-    const connector = connectorFor(deps.connectors, req.params.platform);
-    parseOr400(EmptyBody, bodyOf(req.body), 'body');
-    res.json(await deps.flow.start({ userId, connector }));
-  });
+  router.post(
+    '/api/users/:userId/connections/:platform',
+    deps.userAccess,
+    deps.jsonBody,
+    async (req, res) => {
+      const userId = parseOr400(UserId, req.params.userId, 'userId');
+      const connector = connectorFor(deps.connectors, req.params.platform);
+      parseOr400(EmptyBody, bodyOf(req.body), 'body');
+      res.json(await deps.flow.start({ userId, connector }));
+    },
+  );
 
   router.get('/oauth/:platform/callback', async (req, res) => {
     const platform = String(req.params.platform);

@@ -25,7 +25,9 @@ export function opsRoutes(deps: OpsRoutesDeps): Router {
       return;
     }
     const report = await runReadiness(deps.readiness, deps.readinessTimeoutMs);
-    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+    res
+      .status(report.ready ? 200 : 503)
+      .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
   });
 
   router.get('/metrics', async (_req, res) => {

@@ -10,7 +10,9 @@ export function temporalReadiness(connection: Connection, timeoutMs = 2_000): Re
   return {
     name: 'temporal',
     async check() {
-      await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.getSystemInfo({}));
+      await connection.withDeadline(Date.now() + timeoutMs, () =>
+        connection.workflowService.getSystemInfo({}),
+      );
     },
   };
 }

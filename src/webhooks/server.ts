@@ -24,7 +24,13 @@ export interface ServeOptions {
   logger: Logger;
 }
 
-export async function serve({ app, port, host = '0.0.0.0', drain, logger }: ServeOptions): Promise<HttpService> {
+export async function serve({
+  app,
+  port,
+  host = '0.0.0.0',
+  drain,
+  logger,
+}: ServeOptions): Promise<HttpService> {
   const server = http.createServer(app);
   // Longer than typical load-balancer idle timeouts, so the balancer closes idle connections first.
   server.keepAliveTimeout = 65_000;

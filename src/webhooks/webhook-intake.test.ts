@@ -57,13 +57,19 @@ describe('deliverWebhookEvents', () => {
 
   it('delivers to every connection of the account, once, and skips redeliveries', async () => {
     const w = world({ acct1: [alice, bob] });
-    const first = await deliverWebhookEvents(w.deps, 'instagram', [event('e1', 'acct1'), event('e2', 'acct1')]);
+    const first = await deliverWebhookEvents(w.deps, 'instagram', [
+      event('e1', 'acct1'),
+      event('e2', 'acct1'),
+    ]);
     expect(first).toMatchObject({ delivered: 4, duplicates: 0, unknownAccount: 0 });
     expect(w.delivered).toEqual([
       { key: alice, ids: ['e1', 'e2'] },
       { key: bob, ids: ['e1', 'e2'] },
     ]);
-    const again = await deliverWebhookEvents(w.deps, 'instagram', [event('e2', 'acct1'), event('e3', 'acct1')]);
+    const again = await deliverWebhookEvents(w.deps, 'instagram', [
+      event('e2', 'acct1'),
+      event('e3', 'acct1'),
+    ]);
     expect(again).toMatchObject({ delivered: 2, duplicates: 2 });
     expect(w.delivered.slice(2).map((d) => d.ids)).toEqual([['e3'], ['e3']]);
   });

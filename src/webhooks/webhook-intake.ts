@@ -66,7 +66,10 @@ export async function deliverWebhookEvents(
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   if (outcome.unknownAccounts.length > 0) {
-    deps.logger.info({ platform, accounts: outcome.unknownAccounts, events: outcome.unknownAccount }, 'webhook for unknown account');
+    deps.logger.info(
+      { platform, accounts: outcome.unknownAccounts, events: outcome.unknownAccount },
+      'webhook for unknown account',
+    );
   }
   return outcome;
 }

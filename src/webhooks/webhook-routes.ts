@@ -5,7 +5,6 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { PlatformConnector, PlatformId, WebhookRequest } from '../platforms/types';
-import type { Logger } from '../shared/logger';
 import type { ConnectorMap } from './deps';
 import type { SocialsyncMetrics } from './metrics';
 import { deliverWebhookEvents, type WebhookIntakeDeps } from './webhook-intake';
@@ -76,11 +75,20 @@ function webhookHandler(deps: WebhookRoutesDeps, connector: PlatformConnector) {
       deps.metrics.webhookEvents.inc({ platform, outcome: 'delivered' }, outcome.delivered);
       deps.metrics.webhookEvents.inc({ platform, outcome: 'duplicate' }, outcome.duplicates);
       deps.metrics.webhookEvents.inc({ platform, outcome: 'unknown_account' }, outcome.unknownAccount);
-      res.status(200).json({ received: result.events.length, delivered: outcome.delivered, duplicates: outcome.duplicates });
+      res
+        .status(200)
+        .json({
+          received: result.events.length,
+          delivered: outcome.delivered,
+          duplicates: outcome.duplicates,
+        });
     } catch (err) {
       // Not acknowledged: the platform redelivers, and dedupe makes the redelivery of any part that did land a no-op.
       count('failed', result.events.length);
-      deps.logger.error({ platform, events: result.events.length, err: (err as Error).message }, 'webhook not delivered');
+      deps.logger.error(
+        { platform, events: result.events.length, err: (err as Error).message },
+        'webhook not delivered',
+      );
       res.status(503).json({ error: 'could not hand the events to the sync engine; retry later' });
     }
   };

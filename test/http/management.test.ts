@@ -3,7 +3,13 @@
  * nobody else), input validation, status, "sync now" (async and waiting for the summary) and disconnect.
  */
 import type { PlatformId } from '../../src/platforms/types';
-import { ADMIN_KEY, connectThroughOAuth, eventually, startHttpHarness, type HttpHarness } from './support/harness';
+import {
+  ADMIN_KEY,
+  connectThroughOAuth,
+  eventually,
+  startHttpHarness,
+  type HttpHarness,
+} from './support/harness';
 
 // Syncs run on real workers; the default 5 s per test is too tight on a shared machine.
 jest.setTimeout(60_000);
@@ -74,7 +80,9 @@ describe('authentication', () => {
   it('answers 401 without credentials or with an invalid, expired, foreign-project or revoked token', async () => {
     const path = `/api/users/${ALICE}/connections/twitter`;
     h.auth.addUser('mgmt-revoked');
-    const revokedToken = h.auth.idToken('mgmt-revoked', { authTimeSeconds: Math.floor(Date.now() / 1000) - 60 });
+    const revokedToken = h.auth.idToken('mgmt-revoked', {
+      authTimeSeconds: Math.floor(Date.now() / 1000) - 60,
+    });
     h.auth.revokeTokens('mgmt-revoked');
     const cases: Record<string, Record<string, string>> = {
       none: {},
@@ -107,13 +115,28 @@ describe('validation', () => {
     expect(badUser.body.error).toMatch(/userId/);
     const badWait = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync?wait=soon`, admin);
     expect(badWait).toMatchObject({ status: 400, body: { error: expect.stringMatching(/wait/) } });
-    const badMode = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, admin, '{"mode":"turbo"}');
+    const badMode = await call(
+      'POST',
+      `/api/users/${ALICE}/connections/tiktok/sync`,
+      admin,
+      '{"mode":"turbo"}',
+    );
     expect(badMode).toMatchObject({ status: 400, body: { error: expect.stringMatching(/mode/) } });
-    const extra = await call('POST', `/api/users/${ALICE}/connections/tiktok`, admin, '{"redirect":"https://evil"}');
+    const extra = await call(
+      'POST',
+      `/api/users/${ALICE}/connections/tiktok`,
+      admin,
+      '{"redirect":"https://evil"}',
+    );
     expect(extra).toMatchObject({ status: 400, body: { error: expect.stringMatching(/redirect/) } });
     const broken = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, admin, '{"mode":');
     expect(broken).toMatchObject({ status: 400, body: { error: 'malformed request body' } });
-    const huge = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, admin, JSON.stringify({ mode: 'x'.repeat(20_000) }));
+    const huge = await call(
+      'POST',
+      `/api/users/${ALICE}/connections/tiktok/sync`,
+      admin,
+      JSON.stringify({ mode: 'x'.repeat(20_000) }),
+    );
     expect(huge.status).toBe(413);
   });
 });
@@ -121,7 +144,13 @@ describe('validation', () => {
 describe('status and sync', () => {
   it('reports the status shape of the public contract', async () => {
     const status = await activeStatus(ALICE, 'tiktok');
-    expect(Object.keys(status).sort()).toEqual(['counts', 'lastSync', 'lastSyncMode', 'nextSyncAt', 'status']);
+    expect(Object.keys(status).sort()).toEqual([
+      'counts',
+      'lastSync',
+      'lastSyncMode',
+      'nextSyncAt',
+      'status',
+    ]);
     expect(new Date(status.lastSync as string).toString()).not.toBe('Invalid Date');
     expect(new Date(status.nextSyncAt as string).getTime()).toBeGreaterThan(Date.now());
     expect((status.counts as Record<string, number>).videos).toBe(8);
@@ -129,15 +158,28 @@ describe('status and sync', () => {
 
   it('starts a manual sync (202) and, with wait=true, answers its summary', async () => {
     await activeStatus(ALICE, 'tiktok');
-    const started = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync`, bearer(h.userToken(ALICE)));
+    const started = await call(
+      'POST',
+      `/api/users/${ALICE}/connections/tiktok/sync`,
+      bearer(h.userToken(ALICE)),
+    );
     expect(started.status).toBe(202);
     expect(started.body).toEqual({ workflowId: expect.any(String), runId: expect.any(String) });
 
-    const waited = await call('POST', `/api/users/${ALICE}/connections/tiktok/sync?wait=true`, admin, '{"mode":"manual"}');
+    const waited = await call(
+      'POST',
+      `/api/users/${ALICE}/connections/tiktok/sync?wait=true`,
+      admin,
+      '{"mode":"manual"}',
+    );
     expect(waited.status).toBe(200);
     expect(waited.body).toMatchObject({ userId: ALICE, platform: 'tiktok', mode: 'manual' });
     expect(waited.body).toEqual(
-      expect.objectContaining({ itemsWritten: expect.any(Number), calls: expect.any(Number), durationMs: expect.any(Number) }),
+      expect.objectContaining({
+        itemsWritten: expect.any(Number),
+        calls: expect.any(Number),
+        durationMs: expect.any(Number),
+      }),
     );
     expect(waited.body.workflowId).not.toBe(started.body.workflowId);
   });
@@ -151,7 +193,10 @@ describe('disconnect', () => {
     expect(res).toEqual({ status: 200, body: { status: 'disconnected', revoked: true } });
 
     expect(await h.tokenStore.load({ userId: BOB, platform: 'twitter' })).toBeUndefined();
-    expect(await h.accountIndex.find('twitter', tokens.accountId)).not.toContainEqual({ userId: BOB, platform: 'twitter' });
+    expect(await h.accountIndex.find('twitter', tokens.accountId)).not.toContainEqual({
+      userId: BOB,
+      platform: 'twitter',
+    });
     await expect(h.temporal.client.schedule.getHandle(`sync:${BOB}:twitter`).describe()).rejects.toThrow();
     // The token no longer works at the platform.
     const me = await fetch(`${h.config.TWITTER_API_URL}/2/users/me`, { headers: bearer(tokens.accessToken) });

@@ -48,7 +48,9 @@ async function expectNothingStored(userId: string, platform: PlatformId, account
   for (const accountId of accountIds) {
     expect(await h.accountIndex.find(platform, accountId)).not.toContainEqual({ userId, platform });
   }
-  await expect(h.temporal.client.schedule.getHandle(`sync:${userId}:${platform}`).describe()).rejects.toThrow();
+  await expect(
+    h.temporal.client.schedule.getHandle(`sync:${userId}:${platform}`).describe(),
+  ).rejects.toThrow();
 }
 
 async function startAuthorization(userId: string, platform: PlatformId): Promise<string> {
@@ -116,7 +118,11 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
     const page = await res.text();
     expect(page).toContain('Could not connect');
     expect(page).toContain('access_denied');
-    await expectNothingStored(userId, platform, h.sandboxes[platform as keyof typeof h.sandboxes].accountIds());
+    await expectNothingStored(
+      userId,
+      platform,
+      h.sandboxes[platform as keyof typeof h.sandboxes].accountIds(),
+    );
   });
 
   it('refuses a code the platform rejects, and changes nothing', async () => {
@@ -126,7 +132,11 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
     const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/refused the authorization code/);
-    await expectNothingStored(userId, platform, h.sandboxes[platform as keyof typeof h.sandboxes].accountIds());
+    await expectNothingStored(
+      userId,
+      platform,
+      h.sandboxes[platform as keyof typeof h.sandboxes].accountIds(),
+    );
   });
 });
 
@@ -152,12 +162,18 @@ it('refuses an expired state', async () => {
 });
 
 it('answers malformed callbacks and unknown platforms with errors', async () => {
-  const noState = await fetch(`${h.url}/oauth/twitter/callback?code=abc`, { headers: { accept: 'application/json' } });
+  const noState = await fetch(`${h.url}/oauth/twitter/callback?code=abc`, {
+    headers: { accept: 'application/json' },
+  });
   expect(noState.status).toBe(400);
   expect(await noState.json()).toEqual({ error: 'missing state parameter' });
-  const unknown = await fetch(`${h.url}/oauth/myspace/callback?code=abc&state=x`, { headers: { accept: 'application/json' } });
+  const unknown = await fetch(`${h.url}/oauth/myspace/callback?code=abc&state=x`, {
+    headers: { accept: 'application/json' },
+  });
   expect(unknown.status).toBe(404);
-  const doubled = await fetch(`${h.url}/oauth/tiktok/callback?code=a&code=b&state=x`, { headers: { accept: 'application/json' } });
+  const doubled = await fetch(`${h.url}/oauth/tiktok/callback?code=a&code=b&state=x`, {
+    headers: { accept: 'application/json' },
+  });
   expect(doubled.status).toBe(400);
 });
 

@@ -43,7 +43,8 @@ beforeAll(async () => {
   const tiktok = await connectThroughOAuth(h, 'tiktok', ALICE);
   const twitter = await connectThroughOAuth(h, 'twitter', ALICE);
   const instagram = await connectThroughOAuth(h, 'instagram', ALICE);
-  if (tiktok.status !== 200 || twitter.status !== 200 || instagram.status !== 200) throw new Error('setup connect failed');
+  if (tiktok.status !== 200 || twitter.status !== 200 || instagram.status !== 200)
+    throw new Error('setup connect failed');
   tiktokAccount = tiktok.body.accountId as string;
   twitterAccount = twitter.body.accountId as string;
   instagramAccount = instagram.body.accountId as string;
@@ -70,12 +71,16 @@ afterAll(async () => {
 
 /** Item ids of every `webhookEvents` signal in the connection workflow's history: what Temporal durably holds. */
 async function signalledItemIds(key: ConnectionKey): Promise<string[]> {
-  const history = await h.temporal.client.workflow.getHandle(`connection:${key.userId}:${key.platform}`).fetchHistory();
+  const history = await h.temporal.client.workflow
+    .getHandle(`connection:${key.userId}:${key.platform}`)
+    .fetchHistory();
   const ids: string[] = [];
   for (const e of history.events ?? []) {
     const signal = e.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName !== 'webhookEvents') continue;
-    const [events] = signal.input!.payloads!.map((p) => JSON.parse(Buffer.from(p.data!).toString()) as WebhookEvent[]);
+    const [events] = signal.input!.payloads!.map(
+      (p) => JSON.parse(Buffer.from(p.data!).toString()) as WebhookEvent[],
+    );
     ids.push(...(events ?? []).map((ev) => ev.itemId ?? ev.eventId));
   }
   return ids;
@@ -83,7 +88,10 @@ async function signalledItemIds(key: ConnectionKey): Promise<string[]> {
 
 const tiktokSecret = () => h.sandboxes.tiktok.credentials.clientSecret;
 
-function tiktokBody(openId: string, content: Record<string, unknown> = { video_id: '7000000000000000001' }): string {
+function tiktokBody(
+  openId: string,
+  content: Record<string, unknown> = { video_id: '7000000000000000001' },
+): string {
   return JSON.stringify({
     client_key: h.sandboxes.tiktok.credentials.clientId,
     event: 'video.publish.completed',
@@ -95,24 +103,34 @@ function tiktokBody(openId: string, content: Record<string, unknown> = { video_i
 
 function tiktokSignature(body: string, opts: { secret?: string; t?: number } = {}): string {
   const t = opts.t ?? Math.floor(Date.now() / 1000);
-  return `t=${t},s=${createHmac('sha256', opts.secret ?? tiktokSecret()).update(`${t}.${body}`).digest('hex')}`;
+  return `t=${t},s=${createHmac('sha256', opts.secret ?? tiktokSecret())
+    .update(`${t}.${body}`)
+    .digest('hex')}`;
 }
 
 async function post(url: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 describe('valid deliveries', () => {
   it('TikTok: a new video is signalled to the connection workflow and lands in Firestore', async () => {
     const before = handedOver.length;
-    const video = await h.sandboxes.tiktok.control.addVideo(tiktokAccount, { video_description: 'fresh from the webhook' } as never);
+    const video = await h.sandboxes.tiktok.control.addVideo(tiktokAccount, {
+      video_description: 'fresh from the webhook',
+    } as never);
     const delivery = h.sandboxes.tiktok.outbox.log().at(-1)!;
     expect(delivery.status).toBe(200);
     expect(handedOver.slice(before)).toEqual([
       {
         key: { userId: ALICE, platform: 'tiktok' },
-        events: [expect.objectContaining({ type: 'item_created', accountId: tiktokAccount, itemId: video.id })],
+        events: [
+          expect.objectContaining({ type: 'item_created', accountId: tiktokAccount, itemId: video.id }),
+        ],
       },
     ]);
     expect(await signalledItemIds({ userId: ALICE, platform: 'tiktok' })).toContain(video.id);
@@ -125,11 +143,15 @@ describe('valid deliveries', () => {
 
   it('X: CRC is answered and a new post is signalled and lands in Firestore', async () => {
     const crc = await fetch(`${receiver.url}/webhooks/twitter?crc_token=challenge-123`);
-    const expected = createHmac('sha256', h.sandboxes.twitter.credentials.clientSecret).update('challenge-123').digest('base64');
+    const expected = createHmac('sha256', h.sandboxes.twitter.credentials.clientSecret)
+      .update('challenge-123')
+      .digest('base64');
     expect(await crc.json()).toEqual({ response_token: `sha256=${expected}` });
 
     const before = handedOver.length;
-    const tweet = await h.sandboxes.twitter.world.createItem(twitterAccount, { text: 'posted while connected' });
+    const tweet = await h.sandboxes.twitter.world.createItem(twitterAccount, {
+      text: 'posted while connected',
+    });
     expect(h.sandboxes.twitter.outbox.log().at(-1)!.status).toBe(200);
     expect(handedOver.slice(before).map((d) => d.key)).toEqual([{ userId: ALICE, platform: 'twitter' }]);
     expect(await signalledItemIds({ userId: ALICE, platform: 'twitter' })).toContain(tweet.id);
@@ -146,17 +168,25 @@ describe('Instagram', () => {
 
   it('answers the verification handshake only with the right verify token', async () => {
     const token = h.sandboxes.instagram.credentials.webhookVerifyToken!;
-    const ok = await fetch(`${receiver.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
+    const ok = await fetch(
+      `${receiver.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`,
+    );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('1158201444');
-    const wrong = await fetch(`${receiver.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`);
+    const wrong = await fetch(
+      `${receiver.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`,
+    );
     expect(wrong.status).toBeGreaterThanOrEqual(400);
     expect(await wrong.text()).not.toBe('1');
   });
 
   it('a signed comments delivery from the sandbox is signalled to the connection workflow', async () => {
     const before = handedOver.length;
-    const [delivery] = await h.sandboxes.instagram.sendWebhook({ accountId: instagramAccount, field: 'comments', text: 'nice' });
+    const [delivery] = await h.sandboxes.instagram.sendWebhook({
+      accountId: instagramAccount,
+      field: 'comments',
+      text: 'nice',
+    });
     expect(delivery!.status).toBe(200);
     const handed = handedOver.slice(before);
     expect(handed.map((d) => d.key)).toEqual([{ userId: ALICE, platform: 'instagram' }]);
@@ -192,17 +222,28 @@ describe('Instagram', () => {
     const events = handedOver.slice(before).flatMap((d) => d.events);
     expect(new Set(events.map((e) => e.eventId)).size).toBe(1000);
 
-    const again = await post(`${receiver.url}/webhooks/instagram`, body, { 'x-hub-signature-256': sign(body) });
+    const again = await post(`${receiver.url}/webhooks/instagram`, body, {
+      'x-hub-signature-256': sign(body),
+    });
     expect(again).toEqual({ status: 200, body: { received: 1000, delivered: 0, duplicates: 1000 } });
   });
 
   it('refuses forged and malformed deliveries', async () => {
     const before = handedOver.length;
-    const body = JSON.stringify({ object: 'instagram', entry: [{ id: instagramAccount, time: 1, changes: [] }] });
-    expect((await post(`${receiver.url}/webhooks/instagram`, body, { 'x-hub-signature-256': sign(body, 'wrong') })).status).toBe(401);
+    const body = JSON.stringify({
+      object: 'instagram',
+      entry: [{ id: instagramAccount, time: 1, changes: [] }],
+    });
+    expect(
+      (await post(`${receiver.url}/webhooks/instagram`, body, { 'x-hub-signature-256': sign(body, 'wrong') }))
+        .status,
+    ).toBe(401);
     expect((await post(`${receiver.url}/webhooks/instagram`, body, {})).status).toBe(401);
     const notMeta = '{"object":"page","entry":"nope"}';
-    expect((await post(`${receiver.url}/webhooks/instagram`, notMeta, { 'x-hub-signature-256': sign(notMeta) })).status).toBe(400);
+    expect(
+      (await post(`${receiver.url}/webhooks/instagram`, notMeta, { 'x-hub-signature-256': sign(notMeta) }))
+        .status,
+    ).toBe(400);
     expect(handedOver.length).toBe(before);
   });
 });
@@ -227,9 +268,19 @@ describe('refused deliveries signal nothing', () => {
       ['unsigned', body, {}, 401],
       ['garbled header', body, { 'tiktok-signature': 'sha256=abc' }, 401],
       ['stale', body, { 'tiktok-signature': tiktokSignature(body, { t: sixMinutesAgo }) }, 401],
-      ['tampered body', body.replace(tiktokAccount, 'someone-else'), { 'tiktok-signature': tiktokSignature(body) }, 401],
+      [
+        'tampered body',
+        body.replace(tiktokAccount, 'someone-else'),
+        { 'tiktok-signature': tiktokSignature(body) },
+        401,
+      ],
       ['signed non-JSON', 'not json', { 'tiktok-signature': tiktokSignature('not json') }, 400],
-      ['signed wrong shape', '{"hello":"world"}', { 'tiktok-signature': tiktokSignature('{"hello":"world"}') }, 400],
+      [
+        'signed wrong shape',
+        '{"hello":"world"}',
+        { 'tiktok-signature': tiktokSignature('{"hello":"world"}') },
+        400,
+      ],
     ];
     for (const [name, payload, headers, status] of cases) {
       const res = await post(url, payload, headers);
@@ -247,7 +298,9 @@ describe('refused deliveries signal nothing', () => {
   it('an event for an account nobody connected is acknowledged and logged, not signalled', async () => {
     const before = handedOver.length;
     const body = tiktokBody('open-id-of-a-stranger');
-    const res = await post(`${receiver.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) });
+    const res = await post(`${receiver.url}/webhooks/tiktok`, body, {
+      'tiktok-signature': tiktokSignature(body),
+    });
     expect(res).toEqual({ status: 200, body: { received: 1, delivered: 0, duplicates: 0 } });
     expect(handedOver.length).toBe(before);
   });
@@ -330,13 +383,19 @@ describe('ops', () => {
     expect(metrics).toMatch(/socialsync_webhooks_total\{platform="tiktok",outcome="delivered"\} [1-9]/);
     expect(metrics).toMatch(/socialsync_webhooks_total\{platform="tiktok",outcome="rejected"\} [1-9]/);
     expect(metrics).toMatch(/socialsync_webhook_events_total\{platform="tiktok",outcome="duplicate"\} [1-9]/);
-    expect(metrics).toMatch(/socialsync_http_requests_total\{method="POST",route="\/webhooks\/tiktok",status="401"\} [1-9]/);
+    expect(metrics).toMatch(
+      /socialsync_http_requests_total\{method="POST",route="\/webhooks\/tiktok",status="401"\} [1-9]/,
+    );
     expect(metrics).toContain('socialsync_sync_duration_seconds');
   });
 
   it('refuses webhook bodies over the limit with 413', async () => {
     const big = 'x'.repeat(6 * 1024 * 1024);
-    const res = await fetch(`${receiver.url}/webhooks/tiktok`, { method: 'POST', body: big, headers: { 'tiktok-signature': tiktokSignature(big) } });
+    const res = await fetch(`${receiver.url}/webhooks/tiktok`, {
+      method: 'POST',
+      body: big,
+      headers: { 'tiktok-signature': tiktokSignature(big) },
+    });
     expect(res.status).toBe(413);
   });
 
@@ -351,9 +410,17 @@ describe('ops', () => {
       },
     };
     const drain = { draining: false };
-    const service = await serve({ app: h.appWith({ syncService: slow, drain }), port: 0, host: '127.0.0.1', drain, logger: silentLogger });
+    const service = await serve({
+      app: h.appWith({ syncService: slow, drain }),
+      port: 0,
+      host: '127.0.0.1',
+      drain,
+      logger: silentLogger,
+    });
     const body = tiktokBody(tiktokAccount, { video_id: '7000000000000000777' });
-    const inFlight = post(`${service.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) });
+    const inFlight = post(`${service.url}/webhooks/tiktok`, body, {
+      'tiktok-signature': tiktokSignature(body),
+    });
     await new Promise((r) => setTimeout(r, 200));
     const closed = service.close({ graceMs: 5_000 });
     expect(drain.draining).toBe(true);

@@ -24,7 +24,10 @@ export interface AuthEmulator {
   disableUser(uid: string): void;
   revokeTokens(uid: string): void;
   /** An emulator ID token as the client SDK would get it after signing in. */
-  idToken(uid: string, opts?: { expiresInSeconds?: number; authTimeSeconds?: number; audience?: string }): string;
+  idToken(
+    uid: string,
+    opts?: { expiresInSeconds?: number; authTimeSeconds?: number; audience?: string },
+  ): string;
   close(): Promise<void>;
 }
 
@@ -32,7 +35,9 @@ export async function startAuthEmulator(projectId: string): Promise<AuthEmulator
   const users = new Map<string, EmulatedUser>();
 
   const handler: http.RequestListener = (req, res) => {
-    const match = /^\/identitytoolkit\.googleapis\.com\/v1\/projects\/([^/]+)\/accounts:lookup$/.exec(req.url ?? '');
+    const match = /^\/identitytoolkit\.googleapis\.com\/v1\/projects\/([^/]+)\/accounts:lookup$/.exec(
+      req.url ?? '',
+    );
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -28,10 +28,23 @@ import { createWebhookDedupe } from '../../../src/store/webhook-dedupe';
 import type { AccountIndex, SyncSink, TokenStore } from '../../../src/store/types';
 import type { SyncService } from '../../../src/sync/service';
 import { createTemporalSyncService } from '../../../src/sync/temporal-sync-service';
-import { createApp, firebaseIdTokenVerifier, firestoreReadiness, temporalReadiness, type AppDeps } from '../../../src/webhooks';
+import {
+  createApp,
+  firebaseIdTokenVerifier,
+  firestoreReadiness,
+  temporalReadiness,
+  type AppDeps,
+} from '../../../src/webhooks';
 import type { OAuthStateStore, WebhookDedupe } from '../../../src/webhooks';
 import { runWorkers, type WorkersHandle } from '../../../src/workers';
-import { testFirestore, testServers, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../../helpers/servers';
+import {
+  testFirestore,
+  testServers,
+  testTemporal,
+  uniqueTaskQueue,
+  type TestFirestore,
+  type TestTemporal,
+} from '../../helpers/servers';
 import { startAuthEmulator, type AuthEmulator } from './auth-emulator';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -72,7 +85,9 @@ export const HARNESS_PLATFORMS = ['instagram', 'twitter', 'tiktok'] as const sat
 /** Worker runtime logs only warnings (the default floods test output with INFO lines). */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+    Runtime.install({
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    });
   } catch {
     // Already installed in this jest worker.
   }
@@ -82,7 +97,13 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   quietRuntime();
   const clock = new SandboxClock();
   const sandboxes: Sandboxes = {
-    instagram: createInstagramSandbox({ clock, seed: 10, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
+    instagram: createInstagramSandbox({
+      clock,
+      seed: 10,
+      accounts: 3,
+      itemsPerAccount: 8,
+      autoApprove: true,
+    }),
     twitter: createTwitterSandbox({ clock, seed: 11, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
     tiktok: createTikTokSandbox({ clock, seed: 12, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
   };
@@ -95,8 +116,8 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   }
 
   // The app's own server first: PUBLIC_BASE_URL (the OAuth redirect URI) must name its real port.
-  let app: Express | undefined;
-  const server = await listen((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
+  const mounted: { app?: Express } = {};
+  const server = await listen((req, res) => (mounted.app ? mounted.app(req, res) : res.writeHead(503).end()));
   const { temporalAddress, temporalNamespace, workflowBundlePath } = testServers();
   const config = loadConfig({
     ...sandboxEnv,
@@ -124,7 +145,9 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   const tokenStore = createTokenStore({ db: firestore.db, keyring, logger });
   const accountIndex = createAccountIndex(firestore.db);
   // States expire on the sandbox clock, so a test can let one go stale by advancing it.
-  const oauthStates = httpOAuthStates(createOAuthStateStore({ db: firestore.db, keyring, now: () => new Date(now()) }));
+  const oauthStates = httpOAuthStates(
+    createOAuthStateStore({ db: firestore.db, keyring, now: () => new Date(now()) }),
+  );
   const dedupe = httpWebhookDedupe(createWebhookDedupe({ db: firestore.db }));
 
   const taskQueuePrefix = uniqueTaskQueue('http');
@@ -167,7 +190,8 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
     // Webhook timestamps are checked against wall-clock time, as in production: the sandboxes sign deliveries with
     // the real time even when their simulated clock runs ahead.
   };
-  app = createApp(deps);
+  const app = createApp(deps);
+  mounted.app = app;
 
   return {
     url: server.url,
@@ -236,7 +260,11 @@ export interface ConnectResult {
  * The whole OAuth dance as a browser does it: ask the service for the authorize URL (as the user), open it at the
  * sandbox (consent auto-approved → 302 to our callback), follow the redirect to the callback.
  */
-export async function connectThroughOAuth(h: HttpHarness, platform: PlatformId, userId: string): Promise<ConnectResult> {
+export async function connectThroughOAuth(
+  h: HttpHarness,
+  platform: PlatformId,
+  userId: string,
+): Promise<ConnectResult> {
   const start = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${h.userToken(userId)}` },
@@ -252,6 +280,7 @@ export async function connectThroughOAuth(h: HttpHarness, platform: PlatformId, 
 export async function consentRedirect(authorizeUrl: string): Promise<string> {
   const consent = await fetch(authorizeUrl, { redirect: 'manual' });
   const location = consent.headers.get('location');
-  if (!location) throw new Error(`consent did not redirect (${consent.status}): ${(await consent.text()).slice(0, 200)}`);
+  if (!location)
+    throw new Error(`consent did not redirect (${consent.status}): ${(await consent.text()).slice(0, 200)}`);
   return location;
 }
