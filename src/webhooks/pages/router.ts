@@ -1,0 +1,176 @@
+/**
+ * The dashboard under `/ui`: log in with the admin key, then per user "Connect Instagram / X / TikTok" buttons,
+ * each connection's status, last sync, follower counts and top posts, and "Sync now". Plain HTML forms that
+ * redirect (POST → 303 → GET), so the page works without any script.
+ */
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { ITEM_KINDS, PLATFORM_IDS, PlatformId, type PlatformConnector } from '../../platforms/types';
+import type { Logger } from '../../shared/logger';
+import type { ConnectionKey, SyncSink } from '../../store/types';
+import type { SyncService } from '../../sync/service';
+import { secretsEqual } from '../auth';
+import type { ConnectorMap } from '../deps';
+import { HttpError } from '../http-error';
+import { escapeHtml, platformName } from '../oauth-page';
+import { UserId } from '../params';
+import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } from './render';
+import { clearedSessionCookie, hasSession, sessionCookie } from './session';
+import type { TopItemsReader } from './top-items';
+
+/** Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side). */
+export interface ConnectStarter {
+  start(req: { userId: string; connector: PlatformConnector }): Promise<{ authorizeUrl: string }>;
+}
+
+export interface DashboardDeps {
+  adminApiKey: string | undefined;
+  /** Mark the session cookie `Secure` (the service is reached over https). */
+  secureCookies: boolean;
+  connectors: ConnectorMap;
+  connect: ConnectStarter;
+  syncService: SyncService;
+  sink: Pick<SyncSink, 'readConnection'>;
+  items: TopItemsReader;
+  /** Origins of the platforms' consent pages: the connect forms redirect there, so CSP `form-action` allows them. */
+  authorizeOrigins: string[];
+  /** Where `/ui` lands after login (default `demo`, the user `npm start` creates). */
+  defaultUserId?: string;
+  logger: Logger;
+  /** How many top posts per connection (default 5). */
+  topItems?: number;
+}
+
+const NOTICES: Record<string, { kind: 'info' | 'error'; text: (platform: string) => string }> = {
+  'sync-started': { kind: 'info', text: (p) => `Sync of ${p} started; this page refreshes until it is done.` },
+  'not-connected': { kind: 'error', text: (p) => `${p} is not connected for this user.` },
+  'sync-refused': { kind: 'error', text: (p) => `${p} cannot sync right now (it needs to be reconnected or is being disconnected).` },
+};
+
+const IN_PROGRESS = new Set(['connecting', 'syncing']);
+
+export function dashboardRouter(deps: DashboardDeps): Router {
+  const router = Router();
+  const log = deps.logger.child({ module: 'dashboard' });
+  const defaultUser = deps.defaultUserId ?? 'demo';
+  const topCount = deps.topItems ?? 5;
+  const csp = [
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    `form-action 'self' ${deps.authorizeOrigins.join(' ')}`.trim(),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+
+  router.use('/ui', (_req, res, next) => {
+    res.set('Content-Security-Policy', csp);
+    res.set('Cache-Control', 'no-store');
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  const form = express.urlencoded({ extended: false, limit: '4kb' });
+
+  const requireSession: RequestHandler = (req, res, next) => {
+    if (hasSession(req.get('cookie'), deps.adminApiKey)) return next();
+    if (req.method === 'GET') return res.redirect(303, '/ui/login');
+    throw new HttpError(401, 'log in first');
+  };
+  const userOf = (req: Request): string => {
+    const parsed = UserId.safeParse(req.params.userId ?? req.query.user);
+    if (!parsed.success) throw new HttpError(400, 'invalid user id');
+    return parsed.data;
+  };
+  const connectorOf = (req: Request): PlatformConnector => {
+    const parsed = PlatformId.safeParse(req.params.platform);
+    const connector = parsed.success ? deps.connectors[parsed.data] : undefined;
+    if (!connector) throw new HttpError(404, 'unknown platform');
+    return connector;
+  };
+  const back = (res: Response, userId: string, notice?: string, platform?: string): void => {
+    const query = notice ? `?notice=${notice}&platform=${platform}` : '';
+    res.redirect(303, `/ui/users/${encodeURIComponent(userId)}${query}`);
+  };
+
+  router.get('/ui', (req, res) => {
+    res.redirect(303, hasSession(req.get('cookie'), deps.adminApiKey) ? `/ui/users/${defaultUser}` : '/ui/login');
+  });
+  router.get('/ui/login', (_req, res) => {
+    res.type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey) }));
+  });
+  router.post('/ui/login', form, (req, res) => {
+    const key = typeof req.body?.key === 'string' ? req.body.key : '';
+    if (!deps.adminApiKey || !secretsEqual(key, deps.adminApiKey)) {
+      log.info('dashboard login refused');
+      res.status(401).type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey), error: 'Wrong key.' }));
+      return;
+    }
+    res.set('Set-Cookie', sessionCookie({ adminApiKey: deps.adminApiKey, secure: deps.secureCookies }));
+    res.redirect(303, `/ui/users/${defaultUser}`);
+  });
+  router.post('/ui/logout', (_req, res) => {
+    res.set('Set-Cookie', clearedSessionCookie());
+    res.redirect(303, '/ui/login');
+  });
+
+  router.get('/ui/users', requireSession, (req, res) => {
+    res.redirect(303, `/ui/users/${encodeURIComponent(userOf(req))}`);
+  });
+
+  router.get('/ui/users/:userId', requireSession, async (req, res) => {
+    const userId = userOf(req);
+    const cards = await Promise.all(PLATFORM_IDS.map((platform) => cardOf({ userId, platform })));
+    const code = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
+    const platform = PlatformId.safeParse(req.query.platform);
+    const view: DashboardView = {
+      userId,
+      cards,
+      notice: code && platform.success ? { kind: code.kind, text: code.text(platformName(platform.data)) } : undefined,
+      refreshSeconds: cards.some((c) => c.status && IN_PROGRESS.has(c.status.status)) ? 2 : undefined,
+    };
+    res.type('html').send(renderDashboard(view));
+  });
+
+  router.post('/ui/users/:userId/connect/:platform', requireSession, async (req, res) => {
+    const userId = userOf(req);
+    const { authorizeUrl } = await deps.connect.start({ userId, connector: connectorOf(req) });
+    res.redirect(303, authorizeUrl);
+  });
+
+  router.post('/ui/users/:userId/sync/:platform', requireSession, async (req, res) => {
+    const userId = userOf(req);
+    const key: ConnectionKey = { userId, platform: connectorOf(req).id };
+    const status = await deps.syncService.status(key);
+    if (!status || status.status === 'disconnected') return back(res, userId, 'not-connected', key.platform);
+    try {
+      await deps.syncService.syncNow(key, { mode: 'manual' });
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'ConnectionNotFoundError') return back(res, userId, 'not-connected', key.platform);
+      if (name === 'SyncRefusedError') return back(res, userId, 'sync-refused', key.platform);
+      throw err;
+    }
+    log.info({ userId, platform: key.platform }, 'sync requested from the dashboard');
+    back(res, userId, 'sync-started', key.platform);
+  });
+
+  router.use('/ui', ((err, _req, res, _next) => {
+    void _next;
+    const status = err instanceof HttpError ? err.status : 500;
+    if (status >= 500) log.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'dashboard error');
+    const message = err instanceof HttpError ? err.message : 'Something went wrong; see the service log.';
+    res
+      .status(status)
+      .type('html')
+      .send(`<!doctype html><title>Error · socialsync</title><p>${escapeHtml(message)}</p><p><a href="/ui">Back</a></p>`);
+  }) as ErrorRequestHandler);
+
+  async function cardOf(key: ConnectionKey): Promise<PlatformCard> {
+    if (!deps.connectors[key.platform]) return { platform: key.platform, available: false, topItems: [] };
+    const [status, doc] = await Promise.all([deps.syncService.status(key), deps.sink.readConnection(key)]);
+    const connected = status !== undefined && status.status !== 'disconnected';
+    const topItems = connected ? await deps.items.topItems(key, ITEM_KINDS[key.platform][0]!, topCount) : [];
+    return { platform: key.platform, available: true, status, profile: doc?.profile, topItems };
+  }
+
+  return router;
+}
