@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger';
 import { isPlatformError } from '../platforms/errors';
 import { ITEM_KINDS, type Item, type ItemKind, type PlatformConnector, type PlatformId, type TokenSet } from '../platforms/types';
 import type { ConnectionKey, ItemCursor, SyncSink, TokenStore } from '../store/types';
+import { pendingPatch } from '../sync/pending';
 import type { ScheduleControl } from '../sync/schedules';
 import { missingTokenFailure, toActivityFailure } from './failures';
 import type {
@@ -154,12 +155,15 @@ export function createActivities(deps: ActivityDeps) {
      * Refreshes the stored token when it is due (or `force`). Only the new expiry instant is returned; a token
      * someone else already refreshed is left alone.
      */
-    async refreshToken({ key, force }: RefreshTokenInput): Promise<RefreshTokenResult> {
+    async refreshToken({ key, force, knownExpiresAt, marginMs }: RefreshTokenInput): Promise<RefreshTokenResult> {
       try {
         const connector = connectorFor(key.platform);
         const tokens = await loadToken(key);
         const due =
-          tokens.expiresAt !== undefined && tokens.expiresAt - connector.oauth.refreshMarginMs <= clock.now();
+          tokens.expiresAt !== undefined &&
+          (knownExpiresAt != null
+            ? tokens.expiresAt <= knownExpiresAt
+            : tokens.expiresAt - (marginMs ?? connector.oauth.refreshMarginMs) <= clock.now());
         if (!due && !force) return { expiresAt: tokens.expiresAt ?? null, hasToken: true, refreshed: false };
         const fresh = await refresh(key, tokens);
         return { expiresAt: fresh.expiresAt ?? null, hasToken: true, refreshed: true };
@@ -249,6 +253,7 @@ export function createActivities(deps: ActivityDeps) {
         error: null,
         counts,
         cursors: { ...(current?.cursors ?? {}), ...input.cursors },
+        ...(input.pending && Object.keys(input.pending).length > 0 ? pendingPatch(input.pending) : {}),
       });
       return { counts };
     },

@@ -19,6 +19,15 @@ export interface RefreshTokenInput {
   key: ConnectionKey;
   /** Refresh even if the stored token is not due yet. */
   force?: boolean;
+  /**
+   * The expiry the caller planned this refresh for (the connection workflow's timer, on workflow time). A stored
+   * token that still expires then (or earlier) is refreshed; one that expires later was refreshed by someone else
+   * and is left alone, so a rotating refresh token is never spent twice. Without it, the connector's margin and
+   * the activity clock decide.
+   */
+  knownExpiresAt?: number | null;
+  /** Margin for the clock-based check (default: the connector's `refreshMarginMs`). */
+  marginMs?: number;
 }
 
 export interface RefreshTokenResult extends TokenExpiry {
@@ -87,6 +96,11 @@ export interface FinishSyncInput {
   finishedAt: string;
   /** Only kinds whose checkpoint advanced. */
   cursors: Partial<Record<ItemKind, ItemCursor>>;
+  /**
+   * Items the rate budget left for a later sync, per kind walked in full (0 clears an earlier count); kinds
+   * absent are left as stored.
+   */
+  pending?: Partial<Record<ItemKind, number>>;
 }
 
 export interface FinishSyncResult {

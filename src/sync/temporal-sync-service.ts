@@ -21,6 +21,7 @@ import {
 } from '../workflows/definitions';
 import type { connectionWorkflow, ConnectionOptions, ConnectionWorkflowInput } from '../workflows/connection';
 import type { SyncWorkflowResult } from '../workflows/sync';
+import { readPending, type PendingCounts } from './pending';
 import { createTemporalSchedules, type ScheduleControl } from './schedules';
 import type { ConnectionStatus, SyncService, SyncSummary } from './service';
 import type { WebhookEvent } from '../platforms/types';
@@ -54,7 +55,20 @@ export class SyncRefusedError extends Error {
   }
 }
 
-export function createTemporalSyncService(deps: TemporalSyncServiceDeps): SyncService {
+/**
+ * The status of the public contract plus `pending`: per item kind, how many items a budget-cut sync left for a
+ * later backfill (absent when nothing is pending). An addition the HTTP status route passes through as is.
+ */
+export interface ConnectionStatusWithPending extends ConnectionStatus {
+  pending?: PendingCounts;
+}
+
+/** A SyncService whose status also says what is pending. */
+export interface TemporalSyncService extends SyncService {
+  status(key: ConnectionKey): Promise<ConnectionStatusWithPending | undefined>;
+}
+
+export function createTemporalSyncService(deps: TemporalSyncServiceDeps): TemporalSyncService {
   const { client, sink } = deps;
   const prefix = deps.taskQueuePrefix ?? DEFAULT_TASK_QUEUE_PREFIX;
   const schedules =
@@ -135,7 +149,7 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): SyncSe
       });
     },
 
-    async status(key): Promise<ConnectionStatus | undefined> {
+    async status(key): Promise<ConnectionStatusWithPending | undefined> {
       const doc = await sink.readConnection(key);
       if (!doc) return undefined;
       const nextSyncAt = doc.status === 'disconnected' ? null : await schedules.nextActionAt(key);
@@ -143,6 +157,7 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): SyncSe
       // and `error`. (Querying the workflow would hang whenever no worker is polling.)
       const { status } = doc;
       const error = doc.error ?? undefined;
+      const pending = readPending(doc.pending);
       return {
         status,
         lastSync: doc.lastSync ? doc.lastSync.toISOString() : null,
@@ -150,6 +165,7 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): SyncSe
         nextSyncAt: nextSyncAt ? nextSyncAt.toISOString() : null,
         counts: doc.counts ?? {},
         ...(error ? { error } : {}),
+        ...(Object.keys(pending).length > 0 ? { pending } : {}),
       };
     },
 

@@ -43,6 +43,11 @@ export interface ConnectionOptions extends SyncOptions {
   webhookMaxDelayMs: number;
   /** Continue-as-new once history has this many events (or when the server suggests it). */
   maxHistoryLength: number;
+  /**
+   * Refresh the token this long before it expires. Default: the connector's margin (X 10 min, TikTok 1 h,
+   * Instagram 10 days). Tests set it close to the token's lifetime to see a proactive refresh within seconds.
+   */
+  refreshMarginMs?: number;
   /** Task queue prefix of the deployment (definitions.ts). */
   taskQueuePrefix?: string;
 }
@@ -239,6 +244,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     lastSyncMode: state.lastSyncMode,
     recentSyncs: state.recentSyncs,
     pendingWebhookEvents: state.webhook?.count ?? 0,
+    seenEventCount: state.seenEventIds.length,
+    pendingBackfill: Object.keys(state.resume) as ItemKind[],
     budgetRemaining: state.budget ? remaining(state.budget, Date.now()) : {},
     tokenExpiresAt: state.tokenExpiresAt,
     syncCount: state.syncCount,
@@ -267,7 +274,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   async function refreshToken(): Promise<void> {
     try {
-      const result = await remote.refreshToken({ key });
+      // The refresh is planned for the expiry we know: if someone else refreshed meanwhile, the activity skips it.
+      const result = await remote.refreshToken({ key, knownExpiresAt: state.tokenExpiresAt, marginMs: refreshMarginMs });
       state.tokenExpiresAt = result.expiresAt;
       const due = result.expiresAt === null ? null : result.expiresAt - refreshMarginMs;
       nextRefreshAt = due === null ? null : Math.max(due, Date.now() + MIN_REFRESH_RETRY_MS);
@@ -349,7 +357,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   // ── Main loop ─────────────────────────────────────────────────────────────────────────────────────────────
   const limits = await engineActivities.platformLimits({ platform });
-  refreshMarginMs = limits.refreshMarginMs;
+  refreshMarginMs = options.refreshMarginMs ?? limits.refreshMarginMs;
   state.budget = state.budget ? withWindows(state.budget, limits.rateLimits) : emptyBudget(limits.rateLimits);
   await loadTokenExpiry();
   if (!input.state) enqueue('initial');
@@ -358,6 +366,16 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     state.webhook
       ? Math.min(state.webhook.lastAt + options.webhookDebounceMs, state.webhook.firstAt + options.webhookMaxDelayMs)
       : null;
+  /**
+   * Safe to continue-as-new: no handler is running (an update caller waits in memory for its sync to start)
+   * and nothing in the queue could run now (only continuations waiting for the budget window).
+   */
+  const readyToContinue = () =>
+    !disconnected &&
+    !reconnected &&
+    revoked === null &&
+    allHandlersFinished() &&
+    state.queue.every((q) => q.notBefore !== undefined && q.notBefore > Date.now());
   const runnable = () =>
     state.status !== 'needs_reauth' ? state.queue.find((q) => q.notBefore === undefined || q.notBefore <= Date.now()) : undefined;
 
@@ -406,11 +424,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (state.budget) state.budget = prune(state.budget, Date.now());
 
     const info = workflowInfo();
-    if ((info.continueAsNewSuggested || info.historyLength > options.maxHistoryLength) && state.queue.length === 0) {
-      await condition(allHandlersFinished);
-      if (state.queue.length === 0 && !disconnected) {
-        await continueAsNew<typeof connectionWorkflow>({ userId, platform, accountId, options: input.options, state });
-      }
+    if ((info.continueAsNewSuggested || info.historyLength > options.maxHistoryLength) && readyToContinue()) {
+      // The queue (e.g. a backfill waiting for the budget window), budget, dedupe ids and resume points are all
+      // in `state`, so the new run picks up exactly where this one stopped.
+      await continueAsNew<typeof connectionWorkflow>({ userId, platform, accountId, options: input.options, state });
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PlatformId, WebhookEvent } from '../platforms/types';
+import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
 import type { ConnectionStatusName, SyncMode, SyncSummary } from '../sync/service';
 
 // ── Task queues ────────────────────────────────────────────────────────────────────────────────────────────
@@ -99,6 +99,10 @@ export interface ConnectionQueryResult {
   recentSyncs: SyncSummary[];
   /** Webhook events seen (after dedupe) and not yet covered by a sync. */
   pendingWebhookEvents: number;
+  /** Event ids remembered for dedupe (bounded; carried across continue-as-new). */
+  seenEventCount: number;
+  /** Item kinds whose walk the budget cut short and a backfill will continue. */
+  pendingBackfill: ItemKind[];
   /** Calls still allowed right now, per budget bucket. */
   budgetRemaining: Record<string, number>;
   /** Epoch ms of the current access token's expiry (never the token itself). */

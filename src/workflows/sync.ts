@@ -43,6 +43,8 @@ export interface ResumePoint {
   cursor?: string;
   /** Oldest createdAt already covered (ISO); the continuation covers strictly older items. */
   coveredFrom?: string;
+  /** Items covered by the walk (and the walks it continues) so far, for the pending estimate. */
+  covered?: number;
 }
 
 export interface SyncWorkflowInput {
@@ -148,7 +150,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     for (;;) {
       if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) {
         // Most recent items were covered first; the older rest stays pending for a later sync.
-        resume = pages === 0 ? (resumeFrom ?? {}) : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom };
+        const covered = (resumeFrom?.covered ?? 0) + seen;
+        resume = pages === 0 ? (resumeFrom ?? {}) : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom, covered };
         break;
       }
       const page: SyncItemsPageResult = await spend(PAGE_CALL_ESTIMATE, () =>
@@ -233,6 +236,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     let itemsWritten = 0;
     let itemsDeleted = 0;
     let pending = 0;
+    /** Per kind, for the platform document; only full walks know what is left (see below). */
+    const pendingByKind: Partial<Record<ItemKind, number>> = {};
     const cursors: Partial<Record<ItemKind, ItemCursor>> = {};
     const resume: Partial<Record<ItemKind, ResumePoint>> = {};
     // A backfill that continues earlier work walks only the kinds left pending.
@@ -245,9 +250,13 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       if (result.cursor) cursors[kind] = result.cursor;
       if (result.resume !== undefined) {
         resume[kind] = result.resume;
-        // An estimate: what the profile says exists minus what this walk covered (at least one).
         const primary = kind === ITEM_KINDS_OF[platform][0];
-        pending += primary && postCount !== null ? Math.max(1, postCount - result.seen) : 1;
+        const left = pendingEstimate({ total: primary ? postCount : null, covered: result.resume.covered ?? result.seen });
+        pending += left;
+        pendingByKind[kind] = left;
+      } else if (full) {
+        // A full walk that reached its end leaves nothing pending for this kind: clear what an earlier cut left.
+        pendingByKind[kind] = 0;
       }
     }
 
@@ -258,7 +267,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       }
     }
 
-    await engine.finishSync({ key, mode, finishedAt: new Date(Date.now()).toISOString(), cursors });
+    // Incremental walks stop at their horizon by design, so they say nothing about an older part still pending.
+    await engine.finishSync({
+      key,
+      mode,
+      finishedAt: new Date(Date.now()).toISOString(),
+      cursors,
+      pending: full ? pendingByKind : {},
+    });
 
     return {
       summary: {
@@ -293,6 +309,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       cause: err instanceof Error ? err : undefined,
     });
   }
+}
+
+/**
+ * Items a cut-short walk left for later: what the profile says exists minus what was covered, at least one
+ * (the walk stopped before the end, so something is left); 1 when the platform gives no total (e.g. stories).
+ */
+export function pendingEstimate({ total, covered }: { total: number | null; covered: number }): number {
+  return total === null ? 1 : Math.max(1, total - covered);
 }
 
 function rootCause(err: unknown): unknown {
