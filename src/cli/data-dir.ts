@@ -1,0 +1,74 @@
+/**
+ * The data directory of `npm start` (default `.data/` in the working directory, `SOCIALSYNC_DATA_DIR` overrides):
+ * Temporal's database, the Firestore emulator's export, the dev token key, the generated admin key, the logs, and
+ * `runtime.json` — where the running instance's servers are, so the CLI finds them without configuration.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PlatformId } from '../platforms/types';
+
+export const ADMIN_KEY_FILE = 'admin-api-key';
+export const RUNTIME_FILE = 'runtime.json';
+
+export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.SOCIALSYNC_DATA_DIR?.trim() || '.data');
+}
+
+/**
+ * ADMIN_API_KEY from the environment, or the key kept in `<dataDir>/admin-api-key` (generated on first use, mode
+ * 0600). `created` tells the caller to print it, once.
+ */
+export function resolveAdminKey(opts: { env: NodeJS.ProcessEnv; dataDir: string }): {
+  key: string;
+  source: 'env' | 'file';
+  created: boolean;
+  file?: string;
+} {
+  const fromEnv = opts.env.ADMIN_API_KEY?.trim();
+  if (fromEnv) return { key: fromEnv, source: 'env', created: false };
+  const file = path.join(opts.dataDir, ADMIN_KEY_FILE);
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  let created = false;
+  try {
+    fs.writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
+    created = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const key = fs.readFileSync(file, 'utf8').trim();
+  if (key.length < 16) throw new Error(`${file} holds no usable key; delete it to generate a new one`);
+  return { key, source: 'file', created, file };
+}
+
+/** Where a running `npm start` instance is; written when it is ready, removed when it stops. */
+export interface RuntimeInfo {
+  pid: number;
+  startedAt: string;
+  serviceUrl: string;
+  dashboardUrl: string;
+  temporal: { address: string; namespace: string; uiUrl?: string; embedded: boolean };
+  firestore: { emulatorHost?: string; projectId: string; embedded: boolean };
+  sandboxes: Partial<Record<PlatformId, string>>;
+}
+
+export function writeRuntime(dataDir: string, info: RuntimeInfo): void {
+  const file = path.join(dataDir, RUNTIME_FILE);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+export function readRuntime(dataDir: string): RuntimeInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dataDir, RUNTIME_FILE), 'utf8')) as RuntimeInfo;
+    // A file left behind by an instance that was killed outright describes nothing that runs.
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeRuntime(dataDir: string): void {
+  fs.rmSync(path.join(dataDir, RUNTIME_FILE), { force: true });
+}
