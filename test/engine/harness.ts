@@ -8,7 +8,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Env } from '../../src/config';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
-import type { ItemKind, PlatformConnector, PlatformId } from '../../src/platforms/types';
+import type { ItemKind, PlatformConnector, PlatformId, TokenSet } from '../../src/platforms/types';
 import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
 import type { PlatformSandbox } from '../../src/sandbox/core/types';
@@ -17,7 +17,7 @@ import { createFirestoreSink } from '../../src/store/sink';
 import { createTokenStore } from '../../src/store/token-store';
 import type { ConnectionKey, SyncSink, TokenStore } from '../../src/store/types';
 import type { SyncService } from '../../src/sync/service';
-import { createTemporalSyncService } from '../../src/sync/temporal-sync-service';
+import { createTemporalSyncService, type TemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { runWorkers, type WorkersHandle } from '../../src/workers';
 import type { ConnectionOptions } from '../../src/workflows/connection';
 import { testFirestore, testServers, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../helpers/servers';
@@ -29,6 +29,21 @@ export interface EngineHarnessOptions<S extends PlatformSandbox> {
   /** Extra environment (e.g. small per-user budgets). */
   env?: Record<string, string>;
   engine?: Partial<ConnectionOptions>;
+  /**
+   * Sandbox time. `frozen` (default): fixed at the harness start, so metrics (which grow with sandbox time) stay
+   * put and Firestore can be compared with the ground truth exactly; tests move it with `clock.advance`.
+   * `real`: wall-clock time, for tests that need the sandbox's windows and expiries to pass on their own.
+   * A clock instance: share another harness's sandbox (and its time).
+   */
+  clock?: 'frozen' | 'real' | SandboxClock;
+}
+
+/** A request as it reached the sandbox, on wall-clock time (the sandbox's own log uses sandbox time). */
+export interface Arrival {
+  at: number;
+  method: string;
+  path: string;
+  status: number;
 }
 
 export interface EngineHarness<S extends PlatformSandbox> {
@@ -42,13 +57,25 @@ export interface EngineHarness<S extends PlatformSandbox> {
   client: Client;
   sink: SyncSink;
   tokenStore: TokenStore;
-  service: SyncService;
+  service: TemporalSyncService;
+  /** Every request the sandbox received, in wall-clock time. */
+  arrivals: Arrival[];
   taskQueuePrefix: string;
   workers: WorkersHandle;
   /** Starts a (new) set of workers, e.g. after `workers.shutdown()` to simulate a restart. */
   startWorkers(): Promise<WorkersHandle>;
-  /** OAuth through the sandbox (consent auto-approved), stores tokens, connects; returns the key. */
-  connect(accountId: string, userId?: string): Promise<ConnectionKey & { accountId: string; workflowId: string; runId: string }>;
+  /** A sync service on this harness's workers whose connection workflows get other tuning. */
+  serviceWith(engine: Partial<ConnectionOptions>): TemporalSyncService;
+  /** OAuth through the sandbox (consent auto-approved) and stores the tokens; does not connect yet. */
+  authorize(accountId: string, userId?: string): Promise<{ key: ConnectionKey; tokens: TokenSet }>;
+  /** `authorize`, then `service.connect` (or the given service's); returns the key and the initial sync. */
+  connect(
+    accountId: string,
+    userId?: string,
+    options?: { service?: SyncService },
+  ): Promise<ConnectionKey & { accountId: string; workflowId: string; runId: string }>;
+  /** Daily account insights stored under `insights/{date}`, by date. */
+  storedDaily(key: ConnectionKey): Promise<Map<string, Record<string, number>>>;
   /** The stored items of one kind, by id (deleted ones excluded unless asked). */
   storedItems(key: ConnectionKey, kind: ItemKind, opts?: { includeDeleted?: boolean }): Promise<Map<string, StoredItem>>;
   close(): Promise<void>;
@@ -59,6 +86,7 @@ export interface StoredItem {
   createdAt: string;
   text: string | null;
   metrics: Record<string, number>;
+  attributes?: Record<string, unknown>;
   deleted: boolean;
 }
 
@@ -73,9 +101,23 @@ function quietRuntime(): void {
 
 export async function startEngine<S extends PlatformSandbox>(opts: EngineHarnessOptions<S>): Promise<EngineHarness<S>> {
   quietRuntime();
-  const clock = new SandboxClock();
+  const frozenAt = Date.now();
+  const clock =
+    opts.clock instanceof SandboxClock
+      ? opts.clock
+      : opts.clock === 'real'
+        ? new SandboxClock()
+        : new SandboxClock(() => frozenAt);
   const sandbox = opts.createSandbox(clock);
-  const server = await listen(sandbox.handler);
+  const arrivals: Arrival[] = [];
+  const server = await listen((req, res) => {
+    const arrival: Arrival = { at: Date.now(), method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status: 0 };
+    res.on('close', () => {
+      arrival.status = res.statusCode;
+      arrivals.push(arrival);
+    });
+    sandbox.handler(req, res);
+  });
   const { temporalAddress, temporalNamespace, workflowBundlePath } = testServers();
   const config = loadConfig({
     ...sandbox.env(server.url),
@@ -111,13 +153,15 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
     });
   }
 
-  const service = createTemporalSyncService({
-    client: temporal.client,
-    sink,
-    config,
-    taskQueuePrefix,
-    engine: { webhookDebounceMs: 1_500, webhookMaxDelayMs: 10_000, ...opts.engine },
-  });
+  const serviceWith = (engine: Partial<ConnectionOptions>) =>
+    createTemporalSyncService({
+      client: temporal.client,
+      sink,
+      config,
+      taskQueuePrefix,
+      engine: { webhookDebounceMs: 1_500, webhookMaxDelayMs: 10_000, ...opts.engine, ...engine },
+    });
+  const service = serviceWith({});
 
   const harness: EngineHarness<S> = {
     sandbox,
@@ -131,11 +175,13 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
     sink,
     tokenStore,
     service,
+    arrivals,
     taskQueuePrefix,
     workers: await startWorkers(),
     startWorkers,
+    serviceWith,
 
-    async connect(accountId, userId = `user-${randomUUID().slice(0, 8)}`) {
+    async authorize(accountId, userId = `user-${randomUUID().slice(0, 8)}`) {
       const redirectUri = 'http://127.0.0.1:1/oauth/callback';
       const verifier = createCodeVerifier();
       const state = randomUUID();
@@ -154,10 +200,21 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
         redirectUri,
         ...(connector.oauth.pkce === 'none' ? {} : { codeVerifier: verifier }),
       });
+      if (tokens.accountId !== accountId) throw new Error(`consent gave account ${tokens.accountId}, not ${accountId}`);
       const key = { userId, platform: opts.platform };
       await tokenStore.save(key, tokens);
-      const started = await service.connect({ ...key, accountId: tokens.accountId });
+      return { key, tokens };
+    },
+
+    async connect(accountId, userId, options = {}) {
+      const { key, tokens } = await harness.authorize(accountId, userId);
+      const started = await (options.service ?? service).connect({ ...key, accountId: tokens.accountId });
       return { ...key, accountId: tokens.accountId, ...started };
+    },
+
+    async storedDaily(key) {
+      const snap = await firestore.db.collection(`users/${key.userId}/platforms/${key.platform}/insights`).get();
+      return new Map(snap.docs.map((d) => [d.id, d.data().metrics as Record<string, number>]));
     },
 
     async storedItems(key, kind, { includeDeleted = false } = {}) {
@@ -170,6 +227,7 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
           createdAt: data.createdAt.toDate().toISOString(),
           text: data.text ?? null,
           metrics: data.metrics ?? {},
+          ...(data.attributes !== undefined ? { attributes: data.attributes } : {}),
           deleted: data.deleted === true,
         };
         if (includeDeleted || !item.deleted) out.set(doc.id, item);
@@ -208,11 +266,49 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
-/** Firestore items compared with the sandbox's ground truth: same ids, createdAt, text and metrics. */
-export function normalizeTruth(items: { id: string; createdAt: string; text: string | null; metrics: Record<string, number> }[]) {
+/** Firestore items compared with the sandbox's ground truth: same ids, createdAt, text, metrics and attributes. */
+export function normalizeTruth(
+  items: { id: string; createdAt: string; text: string | null; metrics: Record<string, number>; attributes?: Record<string, unknown> }[],
+) {
   return new Map(
-    items.map((i) => [i.id, { id: i.id, createdAt: new Date(i.createdAt).toISOString(), text: i.text, metrics: i.metrics }]),
+    items.map((i) => [
+      i.id,
+      {
+        id: i.id,
+        createdAt: new Date(i.createdAt).toISOString(),
+        text: i.text,
+        metrics: i.metrics,
+        ...(i.attributes !== undefined ? { attributes: i.attributes } : {}),
+      },
+    ]),
   );
+}
+
+/**
+ * Every stored field of a connection equals the sandbox's ground truth: items of every kind (all fields),
+ * profile, latest insights, audience, and each daily insight the sync read (the last `dailyDays` days of it).
+ */
+export async function expectStoredEqualsTruth(
+  engine: EngineHarness<PlatformSandbox>,
+  key: ConnectionKey,
+  accountId: string,
+  { dailyDays }: { dailyDays?: number } = {},
+): Promise<void> {
+  const truth = engine.sandbox.groundTruth(accountId);
+  for (const [kind, items] of Object.entries(truth.items) as [ItemKind, NonNullable<(typeof truth.items)[ItemKind]>][]) {
+    expect({ kind, items: withoutDeletedFlag(await engine.storedItems(key, kind)) }).toEqual({ kind, items: normalizeTruth(items) });
+  }
+  const doc = await engine.sink.readConnection(key);
+  expect(doc?.profile).toEqual(truth.profile);
+  expect(doc?.insights).toEqual(truth.insights);
+  expect(doc?.audience).toEqual(truth.audience);
+  if (dailyDays !== undefined && truth.daily) {
+    const stored = await engine.storedDaily(key);
+    const since = new Date(engine.clock.now() - dailyDays * 86_400_000).toISOString().slice(0, 10);
+    const expected = new Map(truth.daily.filter((d) => d.date >= since).map((d) => [d.date, d.metrics]));
+    expect(new Map([...stored].filter(([date]) => date >= since))).toEqual(expected);
+    expect(expected.size).toBeGreaterThan(0);
+  }
 }
 
 export function withoutDeletedFlag(stored: Map<string, StoredItem>) {

@@ -6,7 +6,7 @@ import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platform
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
 import { connectionStatusQuery, connectionWorkflowId, scheduleId } from '../../src/workflows/definitions';
 import type { SyncWorkflowResult } from '../../src/workflows/sync';
-import { eventually, normalizeTruth, startEngine, withoutDeletedFlag, type EngineHarness } from './harness';
+import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -37,13 +37,9 @@ async function syncResult(workflowId: string, runId: string): Promise<SyncWorkfl
   return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
 }
 
+/** Sandbox time is frozen (harness default), so every field is compared exactly. */
 async function expectFirestoreEqualsTruth(key: { userId: string; platform: 'tiktok' }, accountId: string) {
-  const truth = engine.sandbox.groundTruth(accountId);
-  const stored = await engine.storedItems(key, 'videos');
-  expect(withoutDeletedFlag(stored)).toEqual(normalizeTruth(truth.items.videos ?? []));
-  const doc = await engine.sink.readConnection(key);
-  expect(doc?.profile).toEqual(truth.profile);
-  expect(doc?.insights).toEqual(truth.insights);
+  await expectStoredEqualsTruth(engine, key, accountId, { dailyDays: 20 });
 }
 
 test('initial sync: Firestore equals the platform, status active with lastSync, schedule created', async () => {
