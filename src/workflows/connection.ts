@@ -324,7 +324,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       });
       state.budget = result.budget;
       if (mode === 'initial' || mode === 'manual' || mode === 'backfill') state.resume = result.resume;
-      else state.resume = { ...state.resume, ...result.resume };
+      // An incremental walk cut short never replaces a pending backfill point: that one covers the older part.
+      else state.resume = { ...result.resume, ...state.resume };
       if (mode === 'initial' || mode === 'manual') state.initialDone = true;
       state.lastSync = new Date(Date.now()).toISOString();
       state.lastSyncMode = mode;
