@@ -21,8 +21,13 @@ export interface RunCliOptions {
 }
 
 /** Builds the command tree; each action receives a context made from the global options. */
-export function buildProgram(run: (fn: (ctx: CliContext) => Promise<void>, program: Command) => Promise<void>): Command {
+export function buildProgram(
+  run: (fn: (ctx: CliContext) => Promise<void>, program: Command) => Promise<void>,
+  output: { out: (line: string) => void; err: (line: string) => void },
+): Command {
   const program = new Command('socialsync')
+    // Before any subcommand is added: subcommands copy these settings when they are created.
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
     .description('Operate socialsync: connections, syncs, schedules, keys and the sandbox platforms')
     .option('--url <url>', 'service base URL (default: SOCIALSYNC_URL, the running npm start, or PUBLIC_BASE_URL)')
     .option('--data-dir <dir>', 'data directory of npm start (default: SOCIALSYNC_DATA_DIR or ./.data)')
@@ -139,8 +144,7 @@ export async function runCli(argv: string[], opts: RunCliOptions = {}): Promise<
     } finally {
       await ctx.close();
     }
-  });
-  program.configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
+  }, { out, err });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
