@@ -390,7 +390,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         (t): t is number => t !== null,
       );
       const timeout = wakeups.length > 0 ? Math.max(0, Math.min(...wakeups) - now) : undefined;
-      const woke = () => disconnected || revoked !== null || reconnected || runnable() !== undefined;
+      // A webhook event moves the debounce deadline: wake up to wait for the new one instead of the old timeout.
+      const webhookDue = webhookDueAt();
+      const woke = () =>
+        disconnected || revoked !== null || reconnected || runnable() !== undefined || webhookDueAt() !== webhookDue;
       if (timeout === undefined) await condition(woke);
       else if (timeout > 0) await condition(woke, timeout);
     }
