@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: starts its own Temporal dev server and Firestore emulator (src/infra) and TikTok sandboxes,
+ * runs the sync-engine benchmarks (and the HTTP service's webhook intake benchmark, bench/webhooks.ts), prints a
+ * table of numbers with their targets, and exits. Nothing is asserted: a miss is printed, not thrown.
+ *
+ * BENCH_QUICK=1 runs a smaller version of each. BENCH_CONNECTIONS sets the fan-out size (default 500; quick 100).
+ * Needs the Temporal CLI (or Go) and the Firestore emulator, like the integration tests.
+ */
+import { benchmarkWebhooks, formatWebhookBench } from './webhooks';
+import { startBenchServers } from './engine-env';
+import { benchFanOut, benchInitialThroughput, benchSaturatedBackfill, benchSyncLatency } from './sync-benchmarks';
+import { fixed, formatTable, type BenchRow } from './table';
+
+const quick = process.env.BENCH_QUICK === '1';
+const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+const plan = {
+  latencyRuns: quick ? 8 : 30,
+  initialItems: 1_000,
+  connections: Number(process.env.BENCH_CONNECTIONS) || (quick ? 100 : 500),
+  itemsPerConnection: 20,
+  saturation: { limit: 10, windowMs: 10_000, windows: quick ? 2 : 5 },
+  webhookRequests: quick ? 1_000 : 5_000,
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  say(`${quick ? 'quick' : 'full'} run: ${JSON.stringify(plan)}`);
+  const servers = await startBenchServers(say);
+  say(`servers up in ${Date.now() - started} ms`);
+  const rows: BenchRow[] = [];
+  let whileLimited = 0;
+  try {
+    say(`sync latency: ${plan.latencyRuns} manual and incremental syncs of an unchanged 45-video account`);
+    const latency = await benchSyncLatency(servers, { runs: plan.latencyRuns });
+    whileLimited += latency.requestsWhileLimited;
+    rows.push(
+      { benchmark: 'manual sync, unchanged account, warm worker: p50', result: `${fixed(latency.manualP50Ms)} ms`, target: '< 1000 ms', pass: latency.manualP50Ms < 1_000 },
+      { benchmark: 'manual sync, unchanged account, warm worker: p95', result: `${fixed(latency.manualP95Ms)} ms`, target: '< 5000 ms (seed limit)', pass: latency.manualP95Ms < 5_000 },
+      { benchmark: 'incremental sync, unchanged account: p50 / p95', result: `${fixed(latency.incrementalP50Ms)} / ${fixed(latency.incrementalP95Ms)} ms`, target: '-' },
+      {
+        benchmark: 'API calls per incremental sync vs paging minimum',
+        result: `${latency.incrementalCalls} vs ${latency.minimumCalls} (x${fixed(latency.incrementalCalls / latency.minimumCalls, 2)})`,
+        target: 'x1.00',
+        pass: latency.incrementalCalls <= latency.minimumCalls,
+      },
+    );
+
+    say(`initial sync of a ${plan.initialItems}-video account, no limits in the way`);
+    const initial = await benchInitialThroughput(servers, { items: plan.initialItems });
+    rows.push({
+      benchmark: `initial sync, ${initial.items} items: items/s into Firestore`,
+      result: `${fixed(initial.itemsPerSecond)} items/s (${fixed(initial.seconds, 1)} s, ${initial.calls} calls)`,
+      target: '-',
+    });
+
+    say(`fan-out: ${plan.connections} connections x ${plan.itemsPerConnection} videos synced at once on one worker`);
+    const fan = await benchFanOut(servers, { connections: plan.connections, itemsPerConnection: plan.itemsPerConnection });
+    whileLimited += fan.requestsWhileLimited;
+    rows.push(
+      {
+        benchmark: `${fan.connections} connections at once, one worker: total time`,
+        result: `${fixed(fan.seconds, 1)} s (${fan.completed}/${fan.connections} done)`,
+        target: plan.connections === 500 ? '-' : `- (scaled down from 500)`,
+      },
+      {
+        benchmark: `${fan.connections} connections at once: peak worker RSS`,
+        result: `${fixed(fan.peakRssMb)} MB (baseline ${fixed(fan.baselineRssMb)} MB)`,
+        target: '< 512 MB',
+        pass: fan.peakRssMb < 512,
+      },
+    );
+
+    const s = plan.saturation;
+    say(`saturated backfill: budget ${s.limit} calls / ${s.windowMs} ms, measured over ${s.windows} windows`);
+    const saturation = await benchSaturatedBackfill(servers, s);
+    whileLimited += saturation.requestsWhileLimited;
+    rows.push(
+      {
+        benchmark: `share of rate budget used, saturated backfill (${s.limit}/${s.windowMs / 1000} s x ${s.windows})`,
+        result: `${fixed(saturation.share * 100, 1)} % (${saturation.calls} calls)`,
+        target: '>= 90 %',
+        pass: saturation.share >= 0.9,
+      },
+      { benchmark: 'requests made while rate-limited (all runs above)', result: String(whileLimited), target: '0', pass: whileLimited === 0 },
+    );
+
+    say(`webhook intake: ${plan.webhookRequests} signed deliveries`);
+    const webhooks = await benchmarkWebhooks({ requests: plan.webhookRequests });
+    say(formatWebhookBench(webhooks));
+    rows.push(
+      { benchmark: 'webhook intake (HTTP service, bench/webhooks.ts)', result: `${webhooks.requestsPerSecond} req/s, p99 ${webhooks.p99Ms} ms`, target: '-' },
+      { benchmark: 'webhook events lost / forged delivered', result: `${webhooks.lost} / ${webhooks.forgedDelivered}`, target: '0 / 0', pass: webhooks.lost === 0 && webhooks.forgedDelivered === 0 },
+    );
+  } finally {
+    await servers.stop();
+  }
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  process.stdout.write(
+    `node ${process.version}, ${quick ? 'BENCH_QUICK' : 'full'} run in ${fixed((Date.now() - started) / 1000)} s; ` +
+      `one process hosts the worker, the sandbox and the client; Temporal and Firestore run as local dev servers.\n`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
