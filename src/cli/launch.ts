@@ -23,6 +23,9 @@ import { startService, type RunningService } from './service';
 
 export const DEMO_USER_ID = 'demo';
 
+/** How often the embedded Firestore emulator's data is saved to the data directory. */
+export const EXPORT_INTERVAL_MS = 30_000;
+
 export interface LaunchOptions {
   env: NodeJS.ProcessEnv;
   dataDir: string;
@@ -106,16 +109,24 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
         port: numberEnv(env.SOCIALSYNC_FIRESTORE_PORT),
       });
       const emulatorDataDir = path.join(dataDir, 'firestore');
+      const save = () => exportEmulatorData({ host: emulator.host, projectId: config.GCLOUD_PROJECT, emulatorDataDir });
       stack.push({
         what: 'firestore emulator',
         stop: async () => {
           try {
-            await exportEmulatorData({ host: emulator.host, projectId: config.GCLOUD_PROJECT, emulatorDataDir });
+            await save();
           } finally {
             await emulator.stop();
           }
         },
       });
+      // Ctrl-C in a terminal signals the whole process group, so the emulator may be gone before the final save
+      // above runs: save every half minute too, so a restart loses at most that much.
+      const saver = setInterval(() => {
+        save().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic Firestore export failed'));
+      }, EXPORT_INTERVAL_MS);
+      saver.unref();
+      stack.push({ what: 'periodic Firestore export', stop: async () => clearInterval(saver) });
       env.FIRESTORE_EMULATOR_HOST = emulator.host;
       firestoreInfo = { emulatorHost: emulator.host, projectId: config.GCLOUD_PROJECT, embedded: true };
     }

@@ -1,0 +1,203 @@
+/**
+ * The quick start, exactly: `npm start` as a child process on a clean data directory (free ports through the
+ * environment). Waits for the demo user's first syncs, checks the Firestore data in the embedded emulator, the web
+ * page and the CLI, then presses Ctrl-C (SIGINT to the process group, as a terminal does) and checks that every
+ * process and port it started is gone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../src/cli/main';
+import type { RuntimeInfo } from '../../src/cli/data-dir';
+import { freePort } from '../../src/infra/ports';
+import { repoPath } from '../helpers/servers';
+
+jest.setTimeout(300_000);
+
+const PLATFORMS = { instagram: 'posts', twitter: 'tweets', tiktok: 'videos' } as const;
+
+let dataDir: string;
+let child: ChildProcess;
+let output = '';
+let exited: Promise<number | null>;
+let exitSignal: NodeJS.Signals | null = null;
+
+function waitForOutput(text: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`"${text}" did not appear within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (output.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      if (!output.includes(text)) reject(new Error(`npm start exited (${code}) before "${text}"; output:\n${output}`));
+    });
+    check();
+  });
+}
+
+/** Processes whose command line names the data directory (the dev server's database, the emulator's export…). */
+function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) found.push(`${pid}: ${cmd.slice(0, 160)}`);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function firestoreDoc(host: string, docPath: string): Promise<{ fields: Record<string, any> }> {
+  const res = await fetch(`http://${host}/v1/projects/socialsync-local/databases/(default)/documents/${docPath}`, {
+    headers: { authorization: 'Bearer owner' },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { fields: Record<string, any> };
+}
+
+async function countDocs(host: string, collection: string): Promise<number> {
+  let count = 0;
+  let pageToken = '';
+  do {
+    const url = `http://${host}/v1/projects/socialsync-local/databases/(default)/documents/${collection}?pageSize=300&mask.fieldPaths=id${pageToken ? `&pageToken=${pageToken}` : ''}`;
+    const page = (await (await fetch(url, { headers: { authorization: 'Bearer owner' } })).json()) as {
+      documents?: unknown[];
+      nextPageToken?: string;
+    };
+    count += page.documents?.length ?? 0;
+    pageToken = page.nextPageToken ?? '';
+  } while (pageToken);
+  return count;
+}
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-start-'));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The test run's own servers must not be reused: npm start has to start its own.
+  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'SOCIALSYNC_TEST_STATE', 'NODE_ENV', 'ADMIN_API_KEY', 'TOKEN_ENCRYPTION_KEYS', 'GCLOUD_PROJECT']) {
+    delete env[name];
+  }
+  Object.assign(env, {
+    SOCIALSYNC_DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    SOCIALSYNC_TEMPORAL_PORT: String(await freePort()),
+    SOCIALSYNC_TEMPORAL_UI_PORT: String(await freePort()),
+    SOCIALSYNC_FIRESTORE_PORT: String(await freePort()),
+  });
+  child = spawn('npm', ['start'], { cwd: repoPath(), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitSignal = signal;
+      resolve(code);
+    }),
+  );
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+});
+
+afterAll(async () => {
+  // Whatever happened above, nothing may outlive the test.
+  if (child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('npm start: demo syncs land in Firestore, the web page and CLI show them, Ctrl-C stops everything', async () => {
+  await waitForOutput('ready; press Ctrl-C to stop', 240_000);
+  expect(output).toContain('socialsync is running:');
+  for (const platform of Object.keys(PLATFORMS)) {
+    expect(output).toMatch(new RegExp(`demo: connected ${platform} account \\S+ through OAuth`));
+    expect(output).toMatch(new RegExp(`demo: ${platform} first sync done \\(`));
+  }
+  const runtime = JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime.json'), 'utf8')) as RuntimeInfo;
+  expect(runtime.temporal.embedded && runtime.firestore.embedded).toBe(true);
+  const adminKey = fs.readFileSync(path.join(dataDir, 'admin-api-key'), 'utf8').trim();
+  expect(output).toContain(`Admin API key      ${adminKey}  (new; kept in ${dataDir}/admin-api-key)`);
+  expect(output).toContain(`Temporal UI        ${runtime.temporal.uiUrl}`);
+
+  // Firestore: the documented layout, filled by the demo syncs.
+  const host = runtime.firestore.emulatorHost!;
+  for (const [platform, kind] of Object.entries(PLATFORMS)) {
+    const doc = await firestoreDoc(host, `users/demo/platforms/${platform}`);
+    expect(doc.fields.status.stringValue).toBe('active');
+    expect(doc.fields.lastSync.timestampValue).toEqual(expect.any(String));
+    expect(Number(doc.fields.profile.mapValue.fields.followers.integerValue)).toBeGreaterThan(0);
+    const stored = await countDocs(host, `users/demo/platforms/${platform}/${kind}`);
+    expect(stored).toBeGreaterThan(0);
+    expect(Number(doc.fields.counts.mapValue.fields[kind].integerValue)).toBe(stored);
+  }
+  // No token in plaintext: the token documents hold ciphertext only.
+  const tokens = await firestoreDoc(host, '_tokens/twitter:demo');
+  expect(JSON.stringify(tokens)).not.toMatch(/accessToken|refreshToken/);
+
+  // The web page, logged in with the admin key.
+  const login = await fetch(`${runtime.serviceUrl}/ui/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ key: adminKey }),
+    redirect: 'manual',
+  });
+  expect(login.status).toBe(303);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await (await fetch(`${runtime.dashboardUrl}/users/demo`, { headers: { cookie } })).text();
+  expect(page.match(/data-field="status">active</g)).toHaveLength(3);
+  expect(page).toMatch(/data-field="followers">[\d,]+</);
+  expect(page).toContain('Sync now');
+
+  // The Temporal UI answers.
+  expect((await fetch(runtime.temporal.uiUrl!)).status).toBe(200);
+
+  // The CLI finds the running instance through the data directory alone.
+  const out: string[] = [];
+  const code = await runCli(['--json', 'status', '--user', 'demo'], {
+    env: { SOCIALSYNC_DATA_DIR: dataDir, PATH: process.env.PATH },
+    out: (l) => out.push(l),
+    err: (l) => out.push(l),
+  });
+  expect(code).toBe(0);
+  expect((JSON.parse(out.join('')) as { status: string }[]).map((r) => r.status)).toEqual(['active', 'active', 'active']);
+
+  // Ctrl-C.
+  const ports = [
+    new URL(runtime.serviceUrl).port,
+    runtime.temporal.address.split(':')[1],
+    new URL(runtime.temporal.uiUrl!).port,
+    host.split(':')[1],
+    ...Object.values(runtime.sandboxes).map((u) => new URL(u!).port),
+  ].map(Number);
+  expect(ports).toHaveLength(7);
+  process.kill(-child.pid!, 'SIGINT');
+  const exitCode = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
+  // npm itself ends on the SIGINT the terminal sent it (or with 0 once the script is done); what counts is that
+  // socialsync got to finish its own stop.
+  expect(exitCode === 0 || exitSignal === 'SIGINT').toBe(true);
+  await waitForOutput('[socialsync] stopped', 30_000).catch(() => undefined);
+  expect(output).toContain('[socialsync] stopped');
+  // The guards give stubborn servers 5 s before SIGKILL.
+  const deadline = Date.now() + 10_000;
+  while (processesUsing(dataDir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  expect(processesUsing(dataDir)).toEqual([]);
+  for (const port of ports) expect(await portOpen(port)).toBe(false);
+  expect(fs.existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);
+});
