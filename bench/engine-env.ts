@@ -167,7 +167,8 @@ export async function startBenchEngine(servers: BenchServers, opts: BenchEngineO
       const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code');
       if (!code) throw new Error(`sandbox consent gave no code (${consent.status})`);
       const tokens = await connector.oauth.exchangeCode({ code, redirectUri, codeVerifier: verifier });
-      const key: ConnectionKey = { userId: `bench-${accountId}`, platform: 'tiktok' };
+      // Users are unique per engine: sandboxes of one seed share account ids, connection workflows must not.
+      const key: ConnectionKey = { userId: `${taskQueuePrefix}-${accountId}`, platform: 'tiktok' };
       await tokenStore.save(key, tokens);
       return { key, tokens };
     },
