@@ -188,7 +188,9 @@ test('npm start: demo syncs land in Firestore, the web page and CLI show them, C
   ].map(Number);
   expect(ports).toHaveLength(7);
   process.kill(-child.pid!, 'SIGINT');
-  const exitCode = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const exitCode = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
+  clearTimeout(timer);
   // npm itself ends on the SIGINT the terminal sent it (or with 0 once the script is done); what counts is that
   // socialsync got to finish its own stop.
   expect(exitCode === 0 || exitSignal === 'SIGINT').toBe(true);
