@@ -18,9 +18,12 @@ export class ApiError extends Error {
 /** The service could not be reached at all (not running, wrong URL). */
 export class ServiceUnreachableError extends Error {
   constructor(url: string, cause: unknown) {
-    super(`cannot reach the socialsync service at ${url} (${(cause as Error).message}); is \`npm start\` running?`, {
-      cause,
-    });
+    super(
+      `cannot reach the socialsync service at ${url} (${(cause as Error).message}); is \`npm start\` running?`,
+      {
+        cause,
+      },
+    );
     this.name = 'ServiceUnreachableError';
   }
 }
@@ -43,7 +46,11 @@ export class ServiceApi {
     return `/api/users/${encodeURIComponent(userId)}/connections/${platform}`;
   }
 
-  async request<T>(method: string, path: string, opts: { body?: unknown; timeoutMs?: number } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; timeoutMs?: number } = {},
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -68,7 +75,8 @@ export class ServiceApi {
       json = undefined;
     }
     if (!res.ok) {
-      const message = (json as { error?: string } | undefined)?.error ?? (text.slice(0, 200) || res.statusText);
+      const message =
+        (json as { error?: string } | undefined)?.error ?? (text.slice(0, 200) || res.statusText);
       throw new ApiError(res.status, message);
     }
     return json as T;
@@ -92,7 +100,11 @@ export class ServiceApi {
     }
   }
 
-  syncNow(userId: string, platform: PlatformId, mode: 'manual' | 'backfill' = 'manual'): Promise<{ workflowId: string; runId: string }> {
+  syncNow(
+    userId: string,
+    platform: PlatformId,
+    mode: 'manual' | 'backfill' = 'manual',
+  ): Promise<{ workflowId: string; runId: string }> {
     return this.request('POST', `${this.connectionPath(userId, platform)}/sync`, { body: { mode } });
   }
 

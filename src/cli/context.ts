@@ -52,7 +52,8 @@ export interface CliContext {
 
 export function parsePlatform(raw: string): PlatformId {
   const parsed = PlatformId.safeParse(raw);
-  if (!parsed.success) throw new CliError(`unknown platform "${raw}" (expected instagram, twitter or tiktok)`, EXIT.usage);
+  if (!parsed.success)
+    throw new CliError(`unknown platform "${raw}" (expected instagram, twitter or tiktok)`, EXIT.usage);
   return parsed.data;
 }
 
@@ -78,7 +79,10 @@ export function createContext(opts: {
     if (env.ADMIN_API_KEY?.trim()) return env.ADMIN_API_KEY.trim();
     const file = path.join(dataDir, ADMIN_KEY_FILE);
     if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-    throw new CliError(`no admin key: set ADMIN_API_KEY, or run where ${file} exists (npm start creates it)`, EXIT.usage);
+    throw new CliError(
+      `no admin key: set ADMIN_API_KEY, or run where ${file} exists (npm start creates it)`,
+      EXIT.usage,
+    );
   };
 
   return {
@@ -88,22 +92,33 @@ export function createContext(opts: {
     json: Boolean(opts.global.json),
     out: opts.out ?? ((line) => process.stdout.write(`${line}\n`)),
     err: opts.err ?? ((line) => process.stderr.write(`${line}\n`)),
-    api: (o = {}) => new ServiceApi({ baseUrl: serviceUrl(), adminApiKey: adminKey(), timeoutMs: o.timeoutMs }),
+    api: (o = {}) =>
+      new ServiceApi({ baseUrl: serviceUrl(), adminApiKey: adminKey(), timeoutMs: o.timeoutMs }),
     async temporal() {
       const address = env.TEMPORAL_ADDRESS || runtime?.temporal.address;
-      if (!address) throw new CliError('no Temporal address: set TEMPORAL_ADDRESS or start socialsync with `npm start`', EXIT.usage);
+      if (!address)
+        throw new CliError(
+          'no Temporal address: set TEMPORAL_ADDRESS or start socialsync with `npm start`',
+          EXIT.usage,
+        );
       const namespace = env.TEMPORAL_NAMESPACE || runtime?.temporal.namespace || 'default';
       try {
         connection ??= await Connection.connect({ address, connectTimeout: 5_000 });
       } catch (err) {
-        throw new CliError(`cannot reach Temporal at ${address}: ${(err as Error).message}`, EXIT.unreachable);
+        throw new CliError(
+          `cannot reach Temporal at ${address}: ${(err as Error).message}`,
+          EXIT.unreachable,
+        );
       }
       return new Client({ connection, namespace });
     },
     sandboxUrl(platform, given) {
       const url = given ?? runtime?.sandboxes[platform];
       if (!url) {
-        throw new CliError(`no ${platform} sandbox is running here: pass --sandbox-url or start socialsync with \`npm start\``, EXIT.usage);
+        throw new CliError(
+          `no ${platform} sandbox is running here: pass --sandbox-url or start socialsync with \`npm start\``,
+          EXIT.usage,
+        );
       }
       return url.replace(/\/+$/, '');
     },

@@ -9,7 +9,11 @@ import path from 'node:path';
 
 export const EXPORT_DIR_NAME = 'firestore-export';
 
-export async function exportEmulatorData(opts: { host: string; projectId: string; emulatorDataDir: string }): Promise<void> {
+export async function exportEmulatorData(opts: {
+  host: string;
+  projectId: string;
+  emulatorDataDir: string;
+}): Promise<void> {
   const target = path.join(opts.emulatorDataDir, EXPORT_DIR_NAME);
   const scratch = fs.mkdtempSync(path.join(opts.emulatorDataDir, 'export-'));
   try {
@@ -28,7 +32,10 @@ export async function exportEmulatorData(opts: { host: string; projectId: string
     const [written] = fs.readdirSync(scratch);
     if (!written) throw new Error('Firestore emulator export wrote nothing');
     const folder = path.join(scratch, written);
-    fs.renameSync(path.join(folder, `${written}.overall_export_metadata`), path.join(folder, `${EXPORT_DIR_NAME}.overall_export_metadata`));
+    fs.renameSync(
+      path.join(folder, `${written}.overall_export_metadata`),
+      path.join(folder, `${EXPORT_DIR_NAME}.overall_export_metadata`),
+    );
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(folder, target);
   } finally {

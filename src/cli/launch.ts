@@ -57,7 +57,8 @@ async function portNear(preferred: number): Promise<number> {
   return free ? preferred : freePort();
 }
 
-const numberEnv = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+const numberEnv = (v: string | undefined): number | undefined =>
+  v && /^\d+$/.test(v) ? Number(v) : undefined;
 
 export async function launch(opts: LaunchOptions): Promise<Launched> {
   const { progress, logger, dataDir } = opts;
@@ -82,7 +83,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
 
     let temporalInfo: RuntimeInfo['temporal'];
     if (config.TEMPORAL_ADDRESS) {
-      temporalInfo = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, embedded: false };
+      temporalInfo = {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        embedded: false,
+      };
     } else {
       progress('starting the Temporal dev server (with UI)…');
       const temporal = await startTemporalDevServer({
@@ -95,12 +100,21 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       });
       stack.push({ what: 'temporal', stop: () => temporal.stop() });
       env.TEMPORAL_ADDRESS = temporal.address;
-      temporalInfo = { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl, embedded: true };
+      temporalInfo = {
+        address: temporal.address,
+        namespace: temporal.namespace,
+        uiUrl: temporal.uiUrl,
+        embedded: true,
+      };
     }
 
     let firestoreInfo: RuntimeInfo['firestore'];
     if (config.FIRESTORE_EMULATOR_HOST || config.GOOGLE_APPLICATION_CREDENTIALS) {
-      firestoreInfo = { emulatorHost: config.FIRESTORE_EMULATOR_HOST, projectId: config.GCLOUD_PROJECT, embedded: false };
+      firestoreInfo = {
+        emulatorHost: config.FIRESTORE_EMULATOR_HOST,
+        projectId: config.GCLOUD_PROJECT,
+        embedded: false,
+      };
     } else {
       progress('starting the Firestore emulator…');
       const emulator = await startFirestoreEmulator({
@@ -109,7 +123,8 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
         port: numberEnv(env.SOCIALSYNC_FIRESTORE_PORT),
       });
       const emulatorDataDir = path.join(dataDir, 'firestore');
-      const save = () => exportEmulatorData({ host: emulator.host, projectId: config.GCLOUD_PROJECT, emulatorDataDir });
+      const save = () =>
+        exportEmulatorData({ host: emulator.host, projectId: config.GCLOUD_PROJECT, emulatorDataDir });
       stack.push({
         what: 'firestore emulator',
         stop: async () => {
@@ -123,7 +138,9 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       // Ctrl-C in a terminal signals the whole process group, so the emulator may be gone before the final save
       // above runs: save every half minute too, so a restart loses at most that much.
       const saver = setInterval(() => {
-        save().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic Firestore export failed'));
+        save().catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'periodic Firestore export failed'),
+        );
       }, EXPORT_INTERVAL_MS);
       saver.unref();
       stack.push({ what: 'periodic Firestore export', stop: async () => clearInterval(saver) });
@@ -186,7 +203,9 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       const api = new ServiceApi({ baseUrl: service.url, adminApiKey: adminKey.key });
       for (const { platform } of sandboxes.list()) {
         const connected = await connectThroughOAuth({ api, userId: DEMO_USER_ID, platform });
-        progress(`demo: connected ${platform} account ${connected.accountId} through OAuth; initial sync started`);
+        progress(
+          `demo: connected ${platform} account ${connected.accountId} through OAuth; initial sync started`,
+        );
         demoPlatforms.push(platform);
       }
     }

@@ -29,7 +29,10 @@ export function buildProgram(
     // Before any subcommand is added: subcommands copy these settings when they are created.
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
     .description('Operate socialsync: connections, syncs, schedules, keys and the sandbox platforms')
-    .option('--url <url>', 'service base URL (default: SOCIALSYNC_URL, the running npm start, or PUBLIC_BASE_URL)')
+    .option(
+      '--url <url>',
+      'service base URL (default: SOCIALSYNC_URL, the running npm start, or PUBLIC_BASE_URL)',
+    )
     .option('--data-dir <dir>', 'data directory of npm start (default: SOCIALSYNC_DATA_DIR or ./.data)')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
@@ -38,14 +41,21 @@ export function buildProgram(
     function (this: Command, ...args: unknown[]) {
       return run((ctx) => (fn as (ctx: CliContext, ...a: unknown[]) => Promise<void>)(ctx, ...args), program);
     };
-  const platformOption = () => new Option('--platform <platform>', 'instagram, twitter or tiktok').makeOptionMandatory();
+  const platformOption = () =>
+    new Option('--platform <platform>', 'instagram, twitter or tiktok').makeOptionMandatory();
 
   program
     .command('connect <platform>')
-    .description('start an OAuth connect and print the authorize URL (--approve: answer a sandbox consent page with Allow)')
+    .description(
+      'start an OAuth connect and print the authorize URL (--approve: answer a sandbox consent page with Allow)',
+    )
     .requiredOption('--user <userId>', 'the user to connect')
     .option('--approve', 'sandbox only: follow the authorize URL, click Allow and complete the callback')
-    .action(act((ctx, platform: string, o: { user: string; approve?: boolean }) => connectCommand(ctx, { platform, ...o })));
+    .action(
+      act((ctx, platform: string, o: { user: string; approve?: boolean }) =>
+        connectCommand(ctx, { platform, ...o }),
+      ),
+    );
 
   program
     .command('disconnect <platform>')
@@ -60,7 +70,11 @@ export function buildProgram(
     .addOption(platformOption())
     .option('--wait', 'wait for the sync to finish')
     .option('--timeout <duration>', 'longest wait with --wait', '15m')
-    .action(act((ctx, o: { user: string; platform: string; wait?: boolean; timeout?: string }) => syncCommand(ctx, { ...o, mode: 'manual' })));
+    .action(
+      act((ctx, o: { user: string; platform: string; wait?: boolean; timeout?: string }) =>
+        syncCommand(ctx, { ...o, mode: 'manual' }),
+      ),
+    );
 
   program
     .command('backfill')
@@ -69,7 +83,11 @@ export function buildProgram(
     .addOption(platformOption())
     .option('--wait', 'wait for the backfill to finish')
     .option('--timeout <duration>', 'longest wait with --wait', '30m')
-    .action(act((ctx, o: { user: string; platform: string; wait?: boolean; timeout?: string }) => syncCommand(ctx, { ...o, mode: 'backfill' })));
+    .action(
+      act((ctx, o: { user: string; platform: string; wait?: boolean; timeout?: string }) =>
+        syncCommand(ctx, { ...o, mode: 'backfill' }),
+      ),
+    );
 
   program
     .command('status')
@@ -78,7 +96,9 @@ export function buildProgram(
     .option('--platform <platform>')
     .action(act((ctx, o: { user?: string; platform?: string }) => statusCommand(ctx, o)));
 
-  const schedules = program.command('schedules').description('the Temporal Schedules of the connections (sync:{userId}:{platform})');
+  const schedules = program
+    .command('schedules')
+    .description('the Temporal Schedules of the connections (sync:{userId}:{platform})');
   schedules
     .command('list')
     .option('--user <userId>')
@@ -90,7 +110,9 @@ export function buildProgram(
       .requiredOption('--user <userId>')
       .addOption(platformOption())
       .option('--note <text>', 'note shown in the Temporal UI')
-      .action(act((ctx, o: { user: string; platform: string; note?: string }) => controlSchedule(ctx, action, o)));
+      .action(
+        act((ctx, o: { user: string; platform: string; note?: string }) => controlSchedule(ctx, action, o)),
+      );
   }
 
   program
@@ -98,8 +120,11 @@ export function buildProgram(
     .description('re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEYS')
     .action(act((ctx) => rotateKeysCommand(ctx)));
 
-  const sandbox = program.command('sandbox').description('control the sandbox platforms of a running npm start');
-  const sandboxUrl = () => new Option('--sandbox-url <url>', "the sandbox's base URL (default: from the running npm start)");
+  const sandbox = program
+    .command('sandbox')
+    .description('control the sandbox platforms of a running npm start');
+  const sandboxUrl = () =>
+    new Option('--sandbox-url <url>', "the sandbox's base URL (default: from the running npm start)");
   sandbox
     .command('accounts')
     .addOption(platformOption())
@@ -113,21 +138,38 @@ export function buildProgram(
     .option('--text <text>')
     .option('--likes <n>')
     .addOption(sandboxUrl())
-    .action(act((ctx, o: { platform: string; account?: string; text?: string; likes?: string; sandboxUrl?: string }) => sandboxAddPost(ctx, o)));
+    .action(
+      act(
+        (
+          ctx,
+          o: { platform: string; account?: string; text?: string; likes?: string; sandboxUrl?: string },
+        ) => sandboxAddPost(ctx, o),
+      ),
+    );
   sandbox
     .command('webhook')
-    .description("make the platform send a webhook to the service (Instagram comments, X tweet_create, TikTok video.publish.completed)")
+    .description(
+      'make the platform send a webhook to the service (Instagram comments, X tweet_create, TikTok video.publish.completed)',
+    )
     .addOption(platformOption())
     .option('--account <accountId>', 'default: the logged-in account')
     .option('--type <type>', 'Instagram field, X event type or TikTok event')
     .addOption(sandboxUrl())
-    .action(act((ctx, o: { platform: string; account?: string; type?: string; sandboxUrl?: string }) => sandboxWebhook(ctx, o)));
+    .action(
+      act((ctx, o: { platform: string; account?: string; type?: string; sandboxUrl?: string }) =>
+        sandboxWebhook(ctx, o),
+      ),
+    );
   sandbox
     .command('advance <duration>')
     .description('move the shared sandbox clock forward, e.g. 6h or 30d')
     .option('--platform <platform>', 'sandbox to send it through (they share one clock)')
     .addOption(sandboxUrl())
-    .action(act((ctx, duration: string, o: { platform?: string; sandboxUrl?: string }) => sandboxAdvance(ctx, { duration, ...o })));
+    .action(
+      act((ctx, duration: string, o: { platform?: string; sandboxUrl?: string }) =>
+        sandboxAdvance(ctx, { duration, ...o }),
+      ),
+    );
 
   return program;
 }
@@ -137,14 +179,17 @@ export async function runCli(argv: string[], opts: RunCliOptions = {}): Promise<
   const err = opts.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   let code: number = EXIT.ok;
-  const program = buildProgram(async (fn, root) => {
-    const ctx = createContext({ global: root.opts<GlobalOptions>(), env: opts.env, out, err });
-    try {
-      await fn(ctx);
-    } finally {
-      await ctx.close();
-    }
-  }, { out, err });
+  const program = buildProgram(
+    async (fn, root) => {
+      const ctx = createContext({ global: root.opts<GlobalOptions>(), env: opts.env, out, err });
+      try {
+        await fn(ctx);
+      } finally {
+        await ctx.close();
+      }
+    },
+    { out, err },
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -168,7 +213,8 @@ function exitCodeOf(e: unknown, err: (line: string) => void): number {
   }
   if (e instanceof ApiError) {
     err(`error: the service answered ${e.status}: ${e.message}`);
-    if (e.status === 401 || e.status === 403) err('hint: check ADMIN_API_KEY (or the admin-api-key file in the data directory)');
+    if (e.status === 401 || e.status === 403)
+      err('hint: check ADMIN_API_KEY (or the admin-api-key file in the data directory)');
     return e.status === 503 || e.status === 504 ? EXIT.unreachable : EXIT.failed;
   }
   err(`error: ${(e as Error).message ?? String(e)}`);

@@ -24,5 +24,13 @@ describe('parseConsentForm', () => {
 });
 
 test('formatTable pads columns and shows missing cells as -', () => {
-  expect(formatTable(['A', 'LONGER'], [['x', null], ['yyy', 2]])).toBe(['A    LONGER', '---  ------', 'x    -', 'yyy  2'].join('\n'));
+  expect(
+    formatTable(
+      ['A', 'LONGER'],
+      [
+        ['x', null],
+        ['yyy', 2],
+      ],
+    ),
+  ).toBe(['A    LONGER', '---  ------', 'x    -', 'yyy  2'].join('\n'));
 });

@@ -54,7 +54,10 @@ export async function approveConsent(authorizeUrl: string): Promise<string> {
   if (immediate) return immediate; // auto-approving sandbox
   const html = await first.text();
   const form = first.ok ? parseConsentForm(html) : undefined;
-  if (!form) throw new Error(`the authorize page did not show a consent form (HTTP ${first.status}): ${html.slice(0, 200)}`);
+  if (!form)
+    throw new Error(
+      `the authorize page did not show a consent form (HTTP ${first.status}): ${html.slice(0, 200)}`,
+    );
   const actionUrl = new URL(form.action, authorizeUrl).toString();
   const body = new URLSearchParams([...form.fields, ['decision', 'allow']]);
   const decided = await fetch(actionUrl, {
@@ -64,7 +67,10 @@ export async function approveConsent(authorizeUrl: string): Promise<string> {
     body,
   });
   const target = redirectTarget(decided, actionUrl);
-  if (!target) throw new Error(`the consent form did not redirect back (HTTP ${decided.status}): ${(await decided.text()).slice(0, 200)}`);
+  if (!target)
+    throw new Error(
+      `the consent form did not redirect back (HTTP ${decided.status}): ${(await decided.text()).slice(0, 200)}`,
+    );
   return target;
 }
 
@@ -79,7 +85,9 @@ export async function connectThroughOAuth(opts: {
   const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
   const json = (await res.json().catch(() => ({}))) as Partial<ConnectedResult> & { error?: string };
   if (!res.ok || json.status !== 'connected') {
-    throw new Error(`the OAuth callback of ${opts.platform} failed (HTTP ${res.status}): ${json.error ?? 'unexpected answer'}`);
+    throw new Error(
+      `the OAuth callback of ${opts.platform} failed (HTTP ${res.status}): ${json.error ?? 'unexpected answer'}`,
+    );
   }
   return json as ConnectedResult;
 }

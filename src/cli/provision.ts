@@ -19,7 +19,9 @@ async function main(): Promise<number> {
     const { stdout } = await run(cli.path, ['--version']);
     say(`Temporal CLI: ${cli.path} (${cli.source}) — ${stdout.trim()}`);
   } else {
-    say('Temporal CLI: not found and no Go toolchain to build it; the SDK will try to download the dev server');
+    say(
+      'Temporal CLI: not found and no Go toolchain to build it; the SDK will try to download the dev server',
+    );
   }
 
   const emulator = await findFirestoreEmulator();

@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const seed = Number(process.env.SANDBOX_SEED ?? 1);
   const sandboxes = await startSandboxes({ seed, autoApprove: process.env.SANDBOX_AUTO_APPROVE === 'true' });
   say(`Sandbox platforms (seed ${seed}):`);
-  for (const { platform, url } of sandboxes.list()) say(`  ${platform.padEnd(9)} ${url}   control API: ${url}/_sandbox`);
+  for (const { platform, url } of sandboxes.list())
+    say(`  ${platform.padEnd(9)} ${url}   control API: ${url}/_sandbox`);
   say('\nEnvironment for socialsync (paste into a shell to use them):');
   for (const [name, value] of Object.entries(sandboxes.env())) say(`export ${name}=${value}`);
   say('\nPress Ctrl-C to stop.');

@@ -13,7 +13,15 @@ import type { Env } from '../config';
 import { createConnectors } from '../platforms/registry';
 import type { PlatformId } from '../platforms/types';
 import type { Logger } from '../shared/logger';
-import { closeFirestore, createFirestore, createStore, httpOAuthStates, httpWebhookDedupe, resolveKeyring, type Store } from '../store';
+import {
+  closeFirestore,
+  createFirestore,
+  createStore,
+  httpOAuthStates,
+  httpWebhookDedupe,
+  resolveKeyring,
+  type Store,
+} from '../store';
 import type { SyncService } from '../sync/service';
 import { createTemporalSyncService } from '../sync/temporal-sync-service';
 import {
@@ -68,7 +76,8 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
   if (!config.TEMPORAL_ADDRESS) throw new Error('startService needs TEMPORAL_ADDRESS');
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup step failed'));
+    for (const fn of cleanups.reverse())
+      await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup step failed'));
     cleanups.length = 0;
   };
 
@@ -79,7 +88,8 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     const store = createStore({ db, keyring, logger });
     const connectors = createConnectors(config, { logger, now: opts.now });
     const platforms = Object.keys(connectors) as PlatformId[];
-    if (platforms.length === 0) throw new Error('no platform is configured: set credentials or run the sandboxes');
+    if (platforms.length === 0)
+      throw new Error('no platform is configured: set credentials or run the sandboxes');
 
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanups.push(() => connection.close());
@@ -148,7 +158,11 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
         syncService,
         sink: store.sink,
         items: firestoreTopItems(db),
-        authorizeOrigins: [config.INSTAGRAM_AUTHORIZE_URL, config.TWITTER_AUTHORIZE_URL, config.TIKTOK_AUTHORIZE_URL].map(origin),
+        authorizeOrigins: [
+          config.INSTAGRAM_AUTHORIZE_URL,
+          config.TWITTER_AUTHORIZE_URL,
+          config.TIKTOK_AUTHORIZE_URL,
+        ].map(origin),
         logger,
       }),
     );

@@ -21,7 +21,10 @@ function banner(l: Launched): string {
   const rows: [string, string][] = [
     ['Service', r.serviceUrl],
     ['Web page', `${r.dashboardUrl}  (log in with the admin API key)`],
-    ['Temporal', `${r.temporal.address} namespace ${r.temporal.namespace}${r.temporal.embedded ? ' (embedded dev server)' : ''}`],
+    [
+      'Temporal',
+      `${r.temporal.address} namespace ${r.temporal.namespace}${r.temporal.embedded ? ' (embedded dev server)' : ''}`,
+    ],
   ];
   if (r.temporal.uiUrl) rows.push(['Temporal UI', r.temporal.uiUrl]);
   rows.push([
@@ -31,7 +34,8 @@ function banner(l: Launched): string {
       : `project ${r.firestore.projectId} (Application Default Credentials)`,
   ]);
   for (const [platform, url] of Object.entries(r.sandboxes)) rows.push([`Sandbox ${platform}`, url]);
-  if (l.adminKey.created) rows.push(['Admin API key', `${l.adminKey.key}  (new; kept in ${l.adminKey.file})`]);
+  if (l.adminKey.created)
+    rows.push(['Admin API key', `${l.adminKey.key}  (new; kept in ${l.adminKey.file})`]);
   else if (l.adminKey.source === 'file') rows.push(['Admin API key', `in ${l.adminKey.file}`]);
   else rows.push(['Admin API key', 'from ADMIN_API_KEY']);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -54,7 +58,9 @@ async function main(): Promise<void> {
     ERROR: 'error',
   };
   Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => temporalLog[levels[entry.level]](entry.meta ?? {}, entry.message)),
+    logger: new DefaultLogger('INFO', (entry) =>
+      temporalLog[levels[entry.level]](entry.meta ?? {}, entry.message),
+    ),
   });
   progress(`data directory ${dataDir}${production ? '' : `; logs in ${logFile}`}`);
 

@@ -73,7 +73,9 @@ function create(platform: PlatformId, opts: StartSandboxesOptions, clock: Sandbo
   }
 }
 
-export async function startSandboxes(opts: StartSandboxesOptions & { platforms?: undefined }): Promise<AllSandboxes>;
+export async function startSandboxes(
+  opts: StartSandboxesOptions & { platforms?: undefined },
+): Promise<AllSandboxes>;
 export async function startSandboxes(opts: StartSandboxesOptions): Promise<SandboxSet>;
 export async function startSandboxes(opts: StartSandboxesOptions): Promise<SandboxSet> {
   const clock = opts.clock ?? new SandboxClock();
@@ -124,7 +126,9 @@ export async function subscribeSandboxWebhooks(
       body: JSON.stringify({ url: `${base}/webhooks/${platform}` }),
     });
     if (!res.ok) {
-      throw new Error(`subscribing the ${platform} sandbox's webhooks failed: HTTP ${res.status} ${await res.text()}`);
+      throw new Error(
+        `subscribing the ${platform} sandbox's webhooks failed: HTTP ${res.status} ${await res.text()}`,
+      );
     }
   }
 }

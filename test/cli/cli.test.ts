@@ -69,7 +69,19 @@ test('connect without --approve prints the authorize URL of the platform', async
 
 test('sandbox add-post, then sync --wait stores the new post with the platform value', async () => {
   await waitForActive('carol', 'twitter');
-  const added = await cli(['--json', 'sandbox', 'add-post', '--platform', 'twitter', '--sandbox-url', s.sandboxes.twitter.url, '--text', 'from the CLI test', '--likes', '42']);
+  const added = await cli([
+    '--json',
+    'sandbox',
+    'add-post',
+    '--platform',
+    'twitter',
+    '--sandbox-url',
+    s.sandboxes.twitter.url,
+    '--text',
+    'from the CLI test',
+    '--likes',
+    '42',
+  ]);
   expect(added.code).toBe(0);
   const { id } = JSON.parse(added.out) as { id: string };
 
@@ -85,7 +97,10 @@ test('sandbox add-post, then sync --wait stores the new post with the platform v
 
 test('schedules list, pause, resume and trigger act on sync:{userId}:{platform}', async () => {
   await waitForActive('carol', 'twitter');
-  expect((await cli(['schedules', 'pause', '--user', 'carol', '--platform', 'twitter', '--note', 'maintenance'])).code).toBe(0);
+  expect(
+    (await cli(['schedules', 'pause', '--user', 'carol', '--platform', 'twitter', '--note', 'maintenance']))
+      .code,
+  ).toBe(0);
   let list = await cli(['schedules', 'list', '--user', 'carol']);
   expect(list.out).toMatch(/sync:carol:twitter\s+paused\s+1h\s.*maintenance/);
   const handle = (await s.service.client.schedule.getHandle('sync:carol:twitter').describe()).state;
@@ -93,14 +108,17 @@ test('schedules list, pause, resume and trigger act on sync:{userId}:{platform}'
 
   expect((await cli(['schedules', 'resume', '--user', 'carol', '--platform', 'twitter'])).code).toBe(0);
   list = await cli(['--json', 'schedules', 'list', '--user', 'carol']);
-  expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ id: 'sync:carol:twitter', paused: false })]);
+  expect(JSON.parse(list.out)).toEqual([
+    expect.objectContaining({ id: 'sync:carol:twitter', paused: false }),
+  ]);
 
   const triggered = await cli(['schedules', 'trigger', '--user', 'carol', '--platform', 'twitter']);
   expect(triggered.out).toBe('Schedule sync:carol:twitter triggered.');
   const deadline = Date.now() + 30_000;
   let actions = 0;
   while (actions === 0 && Date.now() < deadline) {
-    actions = (await s.service.client.schedule.getHandle('sync:carol:twitter').describe()).info.recentActions.length;
+    actions = (await s.service.client.schedule.getHandle('sync:carol:twitter').describe()).info.recentActions
+      .length;
     await new Promise((r) => setTimeout(r, 300));
   }
   expect(actions).toBeGreaterThan(0);
@@ -108,7 +126,14 @@ test('schedules list, pause, resume and trigger act on sync:{userId}:{platform}'
 
 test('sandbox webhook is delivered to the service and accepted', async () => {
   await waitForActive('carol', 'twitter');
-  const r = await cli(['sandbox', 'webhook', '--platform', 'twitter', '--sandbox-url', s.sandboxes.twitter.url]);
+  const r = await cli([
+    'sandbox',
+    'webhook',
+    '--platform',
+    'twitter',
+    '--sandbox-url',
+    s.sandboxes.twitter.url,
+  ]);
   expect(r.code).toBe(0);
   expect(r.out).toBe(`Delivered to ${s.url}/webhooks/twitter: HTTP 200`);
 });
@@ -137,7 +162,10 @@ test('errors: usage 2, refused 1, wrong key 1 with a hint, unreachable 3', async
   expect(wrongKey.err).toContain('answered 401');
   expect(wrongKey.err).toContain('hint: check ADMIN_API_KEY');
 
-  const down = await cli(['status', '--user', 'carol'], { ...s.cliEnv, SOCIALSYNC_URL: 'http://127.0.0.1:9' });
+  const down = await cli(['status', '--user', 'carol'], {
+    ...s.cliEnv,
+    SOCIALSYNC_URL: 'http://127.0.0.1:9',
+  });
   expect(down.code).toBe(3);
   expect(down.err).toContain('cannot reach the socialsync service at http://127.0.0.1:9');
 });
@@ -149,10 +177,14 @@ test('`tsx src/cli/main.ts rotate-keys` re-encrypts stored tokens with the first
   // which still holds that dev key ("dev" is its key id) so it can decrypt.
   const fs = await import('node:fs');
   const devKey = fs.readFileSync(`${s.dataDir}/token-encryption.key`, 'utf8').trim();
-  const { stdout } = await exec(repoPath('node_modules', '.bin', 'tsx'), ['src/cli/main.ts', '--json', 'rotate-keys'], {
-    cwd: repoPath(),
-    env: { ...s.cliEnv, TOKEN_ENCRYPTION_KEYS: `${newKey},dev:${devKey}` },
-  });
+  const { stdout } = await exec(
+    repoPath('node_modules', '.bin', 'tsx'),
+    ['src/cli/main.ts', '--json', 'rotate-keys'],
+    {
+      cwd: repoPath(),
+      env: { ...s.cliEnv, TOKEN_ENCRYPTION_KEYS: `${newKey},dev:${devKey}` },
+    },
+  );
   const result = JSON.parse(stdout) as { rewritten: number; kid: string; keyring: string };
   expect(result).toMatchObject({ kid: 'k2', keyring: 'env' });
   expect(result.rewritten).toBeGreaterThanOrEqual(1);

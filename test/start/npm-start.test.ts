@@ -26,7 +26,10 @@ let exitSignal: NodeJS.Signals | null = null;
 
 function waitForOutput(text: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`"${text}" did not appear within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`"${text}" did not appear within ${timeoutMs} ms; output:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       if (output.includes(text)) {
         clearTimeout(timer);
@@ -36,7 +39,8 @@ function waitForOutput(text: string, timeoutMs: number): Promise<void> {
     child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      if (!output.includes(text)) reject(new Error(`npm start exited (${code}) before "${text}"; output:\n${output}`));
+      if (!output.includes(text))
+        reject(new Error(`npm start exited (${code}) before "${text}"; output:\n${output}`));
     });
     check();
   });
@@ -64,12 +68,23 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function firestoreDoc(host: string, docPath: string): Promise<{ fields: Record<string, any> }> {
-  const res = await fetch(`http://${host}/v1/projects/socialsync-local/databases/(default)/documents/${docPath}`, {
-    headers: { authorization: 'Bearer owner' },
-  });
+/** A value in the Firestore REST API's JSON. */
+interface RestValue {
+  stringValue?: string;
+  timestampValue?: string;
+  integerValue?: string;
+  mapValue?: { fields: Record<string, RestValue> };
+}
+
+async function firestoreDoc(host: string, docPath: string): Promise<{ fields: Record<string, RestValue> }> {
+  const res = await fetch(
+    `http://${host}/v1/projects/socialsync-local/databases/(default)/documents/${docPath}`,
+    {
+      headers: { authorization: 'Bearer owner' },
+    },
+  );
   expect(res.status).toBe(200);
-  return (await res.json()) as { fields: Record<string, any> };
+  return (await res.json()) as { fields: Record<string, RestValue> };
 }
 
 async function countDocs(host: string, collection: string): Promise<number> {
@@ -91,7 +106,17 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-start-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The test run's own servers must not be reused: npm start has to start its own.
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'SOCIALSYNC_TEST_STATE', 'NODE_ENV', 'ADMIN_API_KEY', 'TOKEN_ENCRYPTION_KEYS', 'GCLOUD_PROJECT']) {
+  for (const name of [
+    'TEMPORAL_ADDRESS',
+    'TEMPORAL_NAMESPACE',
+    'FIRESTORE_EMULATOR_HOST',
+    'FIREBASE_AUTH_EMULATOR_HOST',
+    'SOCIALSYNC_TEST_STATE',
+    'NODE_ENV',
+    'ADMIN_API_KEY',
+    'TOKEN_ENCRYPTION_KEYS',
+    'GCLOUD_PROJECT',
+  ]) {
     delete env[name];
   }
   Object.assign(env, {
@@ -101,7 +126,12 @@ beforeAll(async () => {
     SOCIALSYNC_TEMPORAL_UI_PORT: String(await freePort()),
     SOCIALSYNC_FIRESTORE_PORT: String(await freePort()),
   });
-  child = spawn('npm', ['start'], { cwd: repoPath(), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn('npm', ['start'], {
+    cwd: repoPath(),
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       exitSignal = signal;
@@ -141,12 +171,12 @@ test('npm start: demo syncs land in Firestore, the web page and CLI show them, C
   const host = runtime.firestore.emulatorHost!;
   for (const [platform, kind] of Object.entries(PLATFORMS)) {
     const doc = await firestoreDoc(host, `users/demo/platforms/${platform}`);
-    expect(doc.fields.status.stringValue).toBe('active');
-    expect(doc.fields.lastSync.timestampValue).toEqual(expect.any(String));
-    expect(Number(doc.fields.profile.mapValue.fields.followers.integerValue)).toBeGreaterThan(0);
+    expect(doc.fields.status?.stringValue).toBe('active');
+    expect(doc.fields.lastSync?.timestampValue).toEqual(expect.any(String));
+    expect(Number(doc.fields.profile?.mapValue?.fields.followers?.integerValue)).toBeGreaterThan(0);
     const stored = await countDocs(host, `users/demo/platforms/${platform}/${kind}`);
     expect(stored).toBeGreaterThan(0);
-    expect(Number(doc.fields.counts.mapValue.fields[kind].integerValue)).toBe(stored);
+    expect(Number(doc.fields.counts?.mapValue?.fields[kind]?.integerValue)).toBe(stored);
   }
   // No token in plaintext: the token documents hold ciphertext only.
   const tokens = await firestoreDoc(host, '_tokens/twitter:demo');
@@ -176,7 +206,11 @@ test('npm start: demo syncs land in Firestore, the web page and CLI show them, C
     err: (l) => out.push(l),
   });
   expect(code).toBe(0);
-  expect((JSON.parse(out.join('')) as { status: string }[]).map((r) => r.status)).toEqual(['active', 'active', 'active']);
+  expect((JSON.parse(out.join('')) as { status: string }[]).map((r) => r.status)).toEqual([
+    'active',
+    'active',
+    'active',
+  ]);
 
   // Ctrl-C.
   const ports = [
@@ -189,7 +223,10 @@ test('npm start: demo syncs land in Firestore, the web page and CLI show them, C
   expect(ports).toHaveLength(7);
   process.kill(-child.pid!, 'SIGINT');
   let timer: NodeJS.Timeout | undefined;
-  const exitCode = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
+  const exitCode = await Promise.race([
+    exited,
+    new Promise((r) => (timer = setTimeout(() => r('timeout'), 60_000))),
+  ]);
   clearTimeout(timer);
   // npm itself ends on the SIGINT the terminal sent it (or with 0 once the script is done); what counts is that
   // socialsync got to finish its own stop.
@@ -198,7 +235,8 @@ test('npm start: demo syncs land in Firestore, the web page and CLI show them, C
   expect(output).toContain('[socialsync] stopped');
   // The guards give stubborn servers 5 s before SIGKILL.
   const deadline = Date.now() + 10_000;
-  while (processesUsing(dataDir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  while (processesUsing(dataDir).length > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 250));
   expect(processesUsing(dataDir)).toEqual([]);
   for (const port of ports) expect(await portOpen(port)).toBe(false);
   expect(fs.existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);

@@ -85,7 +85,9 @@ test('log in, connect through the consent pages, see the numbers, sync now', asy
     const truth = sandbox.groundTruth(sandbox.accountIds()[0]!);
     const followers = await card(platform).locator('[data-field="followers"]').textContent();
     expect(followers).toBe(truth.profile.followers!.toLocaleString('en-US'));
-    await expect(card(platform).locator('[data-field="username"]').textContent()).resolves.toBe(`@${truth.profile.username}`);
+    await expect(card(platform).locator('[data-field="username"]').textContent()).resolves.toBe(
+      `@${truth.profile.username}`,
+    );
     // Top posts: the best stored item by likes is the platform's best.
     const kind = platform === 'instagram' ? 'posts' : platform === 'twitter' ? 'tweets' : 'videos';
     const best = [...truth.items[kind]!].sort((a, b) => (b.metrics.likes ?? 0) - (a.metrics.likes ?? 0))[0]!;
@@ -96,14 +98,19 @@ test('log in, connect through the consent pages, see the numbers, sync now', asy
   // A new TikTok video with many likes, then "Sync now": it becomes the top post.
   const tiktok = s.sandboxes.tiktok.sandbox;
   const accountId = tiktok.accountIds()[0]!;
-  const added = await tiktok.control.addVideo(accountId, { text: 'fresh from the browser test', metrics: { likes: 10_000_000 } });
+  const added = await tiktok.control.addVideo(accountId, {
+    text: 'fresh from the browser test',
+    metrics: { likes: 10_000_000 },
+  });
   await card('tiktok').getByRole('button', { name: 'Sync now' }).click();
   await expect(page.locator('[role="status"]').textContent()).resolves.toBe(
     'Sync of TikTok started; this page refreshes until it is done.',
   );
   const top = card('tiktok').locator('[data-field="topItems"] li').first();
   await reloadUntil('the new video on top', async () => (await top.getAttribute('data-item')) === added.id);
-  await expect(card('tiktok').locator('[data-field="lastSync"]').textContent()).resolves.toMatch(/\(manual\)$/);
+  await expect(card('tiktok').locator('[data-field="lastSync"]').textContent()).resolves.toMatch(
+    /\(manual\)$/,
+  );
 });
 
 test('the page sends its own CSP: no script, forms only to itself and the consent pages', async () => {

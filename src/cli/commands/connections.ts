@@ -21,14 +21,21 @@ export async function connectCommand(
   // --approve: the sandbox consent page is answered with "Allow" on the user's behalf.
   const connected = await connectThroughOAuth({ api, userId: opts.user, platform });
   if (ctx.json) return ctx.out(JSON.stringify(connected));
-  ctx.out(`Connected ${platform} account ${connected.accountId} for ${opts.user}; initial sync ${connected.workflowId} started.`);
+  ctx.out(
+    `Connected ${platform} account ${connected.accountId} for ${opts.user}; initial sync ${connected.workflowId} started.`,
+  );
 }
 
-export async function disconnectCommand(ctx: CliContext, opts: { platform: string; user: string }): Promise<void> {
+export async function disconnectCommand(
+  ctx: CliContext,
+  opts: { platform: string; user: string },
+): Promise<void> {
   const platform = parsePlatform(opts.platform);
   const result = await ctx.api().disconnect(opts.user, platform);
   if (ctx.json) return ctx.out(JSON.stringify(result));
-  ctx.out(`Disconnected ${platform} for ${opts.user}${result.revoked ? ' (access revoked at the platform)' : ''}.`);
+  ctx.out(
+    `Disconnected ${platform} for ${opts.user}${result.revoked ? ' (access revoked at the platform)' : ''}.`,
+  );
 }
 
 /** Users and platforms with a running connection workflow (`connection:{userId}:{platform}`), from Temporal. */
@@ -50,10 +57,16 @@ function countsText(status: ConnectionStatus): string {
     .join(', ');
 }
 
-export async function statusCommand(ctx: CliContext, opts: { user?: string; platform?: string }): Promise<void> {
+export async function statusCommand(
+  ctx: CliContext,
+  opts: { user?: string; platform?: string },
+): Promise<void> {
   const api = ctx.api();
   const targets: { userId: string; platform: PlatformId }[] = opts.user
-    ? (opts.platform ? [parsePlatform(opts.platform)] : PLATFORM_IDS).map((platform) => ({ userId: opts.user!, platform }))
+    ? (opts.platform ? [parsePlatform(opts.platform)] : PLATFORM_IDS).map((platform) => ({
+        userId: opts.user!,
+        platform,
+      }))
     : await knownConnections(ctx);
   const rows: { userId: string; platform: PlatformId; status?: ConnectionStatus }[] = [];
   for (const t of targets) {
@@ -65,7 +78,10 @@ export async function statusCommand(ctx: CliContext, opts: { user?: string; plat
       else throw err;
     }
   }
-  if (ctx.json) return ctx.out(JSON.stringify(rows.map((r) => ({ userId: r.userId, platform: r.platform, ...r.status }))));
+  if (ctx.json)
+    return ctx.out(
+      JSON.stringify(rows.map((r) => ({ userId: r.userId, platform: r.platform, ...r.status }))),
+    );
   if (rows.length === 0) {
     ctx.out('No connections yet.');
     return;
@@ -85,5 +101,6 @@ export async function statusCommand(ctx: CliContext, opts: { user?: string; plat
       ]),
     ),
   );
-  if (opts.user && rows.every((r) => !r.status)) throw new CliError(`${opts.user} has no connections`, EXIT.failed);
+  if (opts.user && rows.every((r) => !r.status))
+    throw new CliError(`${opts.user} has no connections`, EXIT.failed);
 }

@@ -12,7 +12,10 @@ export async function rotateKeysCommand(ctx: CliContext): Promise<void> {
   const env = { ...ctx.env };
   env.FIRESTORE_EMULATOR_HOST ||= ctx.runtime?.firestore.emulatorHost;
   if (!env.FIRESTORE_EMULATOR_HOST && !env.GOOGLE_APPLICATION_CREDENTIALS) {
-    throw new CliError('no Firestore: set FIRESTORE_EMULATOR_HOST or GOOGLE_APPLICATION_CREDENTIALS, or run `npm start`', EXIT.usage);
+    throw new CliError(
+      'no Firestore: set FIRESTORE_EMULATOR_HOST or GOOGLE_APPLICATION_CREDENTIALS, or run `npm start`',
+      EXIT.usage,
+    );
   }
   if (env.FIRESTORE_EMULATOR_HOST) process.env.FIRESTORE_EMULATOR_HOST = env.FIRESTORE_EMULATOR_HOST;
   const config = loadConfig(env);
@@ -21,7 +24,9 @@ export async function rotateKeysCommand(ctx: CliContext): Promise<void> {
   try {
     const rewritten = await createTokenStore({ db, keyring }).rotateKeys();
     if (ctx.json) return ctx.out(JSON.stringify({ rewritten, kid: keyring[0]!.kid, keyring: source }));
-    ctx.out(`Re-encrypted ${rewritten} token set(s) with key "${keyring[0]!.kid}" (${source === 'env' ? 'TOKEN_ENCRYPTION_KEYS' : 'dev key in the data directory'}).`);
+    ctx.out(
+      `Re-encrypted ${rewritten} token set(s) with key "${keyring[0]!.kid}" (${source === 'env' ? 'TOKEN_ENCRYPTION_KEYS' : 'dev key in the data directory'}).`,
+    );
   } finally {
     await closeFirestore(db);
   }

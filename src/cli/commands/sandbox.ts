@@ -27,7 +27,11 @@ async function control<T>(base: string, method: string, path: string, body?: unk
   }
   const text = await res.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) throw new CliError(`sandbox refused ${method} ${path}: ${(json as { error?: string })?.error ?? text}`, EXIT.failed);
+  if (!res.ok)
+    throw new CliError(
+      `sandbox refused ${method} ${path}: ${(json as { error?: string })?.error ?? text}`,
+      EXIT.failed,
+    );
   return json as T;
 }
 
@@ -40,7 +44,10 @@ async function accountOf(base: string, given?: string): Promise<string> {
   return id;
 }
 
-export async function sandboxAccounts(ctx: CliContext, opts: { platform: string; sandboxUrl?: string }): Promise<void> {
+export async function sandboxAccounts(
+  ctx: CliContext,
+  opts: { platform: string; sandboxUrl?: string },
+): Promise<void> {
   const base = ctx.sandboxUrl(parsePlatform(opts.platform), opts.sandboxUrl);
   const answer = await control<AccountsAnswer>(base, 'GET', '/accounts');
   if (ctx.json) return ctx.out(JSON.stringify(answer));
@@ -61,11 +68,17 @@ export async function sandboxAddPost(
   const base = ctx.sandboxUrl(platform, opts.sandboxUrl);
   const accountId = await accountOf(base, opts.account);
   const likes = opts.likes === undefined ? undefined : Number(opts.likes);
-  if (likes !== undefined && (!Number.isInteger(likes) || likes < 0)) throw new CliError('--likes must be a whole number', EXIT.usage);
-  const item = await control<{ id: string; createdAt?: string }>(base, 'POST', `/accounts/${encodeURIComponent(accountId)}/items`, {
-    text: opts.text ?? `posted from the socialsync CLI at ${new Date().toISOString()}`,
-    ...(likes === undefined ? {} : { metrics: { likes } }),
-  });
+  if (likes !== undefined && (!Number.isInteger(likes) || likes < 0))
+    throw new CliError('--likes must be a whole number', EXIT.usage);
+  const item = await control<{ id: string; createdAt?: string }>(
+    base,
+    'POST',
+    `/accounts/${encodeURIComponent(accountId)}/items`,
+    {
+      text: opts.text ?? `posted from the socialsync CLI at ${new Date().toISOString()}`,
+      ...(likes === undefined ? {} : { metrics: { likes } }),
+    },
+  );
   if (ctx.json) return ctx.out(JSON.stringify({ accountId, ...item }));
   ctx.out(`Added ${platform} post ${item.id} to account ${accountId}.`);
 }
@@ -83,17 +96,18 @@ export async function sandboxWebhook(
   const platform = parsePlatform(opts.platform);
   const base = ctx.sandboxUrl(platform, opts.sandboxUrl);
   const accountId = await accountOf(base, opts.account);
-  const answer = await control<{ deliveries: { url?: string; status?: number; ok?: boolean; error?: string }[] }>(
-    base,
-    'POST',
-    '/webhooks/send',
-    WEBHOOK_BODIES[platform](accountId, opts.type),
-  );
+  const answer = await control<{
+    deliveries: { url?: string; status?: number; ok?: boolean; error?: string }[];
+  }>(base, 'POST', '/webhooks/send', WEBHOOK_BODIES[platform](accountId, opts.type));
   if (ctx.json) return ctx.out(JSON.stringify(answer));
   if (answer.deliveries.length === 0) {
-    throw new CliError('no webhook subscriber: the sandbox has nowhere to deliver (is the service running?)', EXIT.failed);
+    throw new CliError(
+      'no webhook subscriber: the sandbox has nowhere to deliver (is the service running?)',
+      EXIT.failed,
+    );
   }
-  for (const d of answer.deliveries) ctx.out(`Delivered to ${d.url ?? '?'}: HTTP ${d.status ?? d.error ?? '?'}`);
+  for (const d of answer.deliveries)
+    ctx.out(`Delivered to ${d.url ?? '?'}: HTTP ${d.status ?? d.error ?? '?'}`);
 }
 
 export async function sandboxAdvance(
@@ -107,7 +121,9 @@ export async function sandboxAdvance(
     throw new CliError((err as Error).message, EXIT.usage);
   }
   // The three sandboxes share one clock: advancing it through any of them moves all.
-  const platform = opts.platform ? parsePlatform(opts.platform) : (Object.keys(ctx.runtime?.sandboxes ?? {})[0] as PlatformId | undefined);
+  const platform = opts.platform
+    ? parsePlatform(opts.platform)
+    : (Object.keys(ctx.runtime?.sandboxes ?? {})[0] as PlatformId | undefined);
   if (!platform && !opts.sandboxUrl) throw new CliError('no sandbox is running here', EXIT.usage);
   const base = opts.sandboxUrl ?? ctx.sandboxUrl(platform!);
   const answer = await control<{ iso: string }>(base, 'POST', '/clock/advance', { ms });

@@ -6,7 +6,12 @@ import { CliError, EXIT, parsePlatform } from '../context';
 import { formatTable } from '../table';
 
 function human(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -16,7 +21,8 @@ const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z'
 
 export async function listSchedules(ctx: CliContext, opts: { user?: string }): Promise<void> {
   const client = await ctx.temporal();
-  const rows: { id: string; paused: boolean; note?: string; next?: Date; last?: Date; interval?: string }[] = [];
+  const rows: { id: string; paused: boolean; note?: string; next?: Date; last?: Date; interval?: string }[] =
+    [];
   for await (const s of client.schedule.list()) {
     if (!s.scheduleId.startsWith('sync:')) continue;
     if (opts.user && !s.scheduleId.startsWith(`sync:${opts.user}:`)) continue;
@@ -36,7 +42,14 @@ export async function listSchedules(ctx: CliContext, opts: { user?: string }): P
   ctx.out(
     formatTable(
       ['SCHEDULE', 'STATE', 'EVERY', 'LAST RUN', 'NEXT RUN', 'NOTE'],
-      rows.map((r) => [r.id, r.paused ? 'paused' : 'active', r.interval, iso(r.last), r.paused ? undefined : iso(r.next), r.note]),
+      rows.map((r) => [
+        r.id,
+        r.paused ? 'paused' : 'active',
+        r.interval,
+        iso(r.last),
+        r.paused ? undefined : iso(r.next),
+        r.note,
+      ]),
     ),
   );
 }

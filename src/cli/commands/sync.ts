@@ -18,7 +18,9 @@ export async function syncCommand(ctx: CliContext, opts: SyncCommandOptions): Pr
   if (!opts.wait) {
     const run = await ctx.api().syncNow(opts.user, platform, opts.mode);
     if (ctx.json) return ctx.out(JSON.stringify(run));
-    ctx.out(`${opts.mode === 'backfill' ? 'Backfill' : 'Sync'} started: workflow ${run.workflowId} run ${run.runId}`);
+    ctx.out(
+      `${opts.mode === 'backfill' ? 'Backfill' : 'Sync'} started: workflow ${run.workflowId} run ${run.runId}`,
+    );
     ctx.out('Follow it in the Temporal UI, or run again with --wait.');
     return;
   }
@@ -52,7 +54,17 @@ export async function syncCommand(ctx: CliContext, opts: SyncCommandOptions): Pr
   ctx.out(
     formatTable(
       ['WORKFLOW', 'MODE', 'WRITTEN', 'DELETED', 'CALLS', 'PENDING', 'DURATION'],
-      [[summary.workflowId, summary.mode, summary.itemsWritten, summary.itemsDeleted, summary.calls, summary.pending, `${(summary.durationMs / 1000).toFixed(1)} s`]],
+      [
+        [
+          summary.workflowId,
+          summary.mode,
+          summary.itemsWritten,
+          summary.itemsDeleted,
+          summary.calls,
+          summary.pending,
+          `${(summary.durationMs / 1000).toFixed(1)} s`,
+        ],
+      ],
     ),
   );
 }

@@ -15,12 +15,21 @@ describe('dashboard session cookie', () => {
   });
 
   test('parseCookies splits a Cookie header', () => {
-    expect([...parseCookies(`a=1; ${SESSION_COOKIE}=${sessionValue('k')}`).keys()]).toEqual(['a', SESSION_COOKIE]);
+    expect([...parseCookies(`a=1; ${SESSION_COOKIE}=${sessionValue('k')}`).keys()]).toEqual([
+      'a',
+      SESSION_COOKIE,
+    ]);
   });
 });
 
 describe('renderDashboard', () => {
-  const status = { status: 'active' as const, lastSync: '2026-01-02T03:04:05.678Z', lastSyncMode: 'manual' as const, nextSyncAt: null, counts: { tweets: 2 } };
+  const status = {
+    status: 'active' as const,
+    lastSync: '2026-01-02T03:04:05.678Z',
+    lastSyncMode: 'manual' as const,
+    nextSyncAt: null,
+    counts: { tweets: 2 },
+  };
 
   test('escapes platform text, shows numbers, and refreshes only while something syncs', () => {
     const html = renderDashboard({
@@ -31,7 +40,15 @@ describe('renderDashboard', () => {
           available: true,
           status,
           profile: { username: 'x"y', displayName: null, followers: 12345 },
-          topItems: [{ id: '9', kind: 'tweets', text: '<script>alert(1)</script>', createdAt: null, metrics: { likes: 3 } }],
+          topItems: [
+            {
+              id: '9',
+              kind: 'tweets',
+              text: '<script>alert(1)</script>',
+              createdAt: null,
+              metrics: { likes: 3 },
+            },
+          ],
         },
         { platform: 'tiktok', available: false, topItems: [] },
       ],
@@ -43,7 +60,13 @@ describe('renderDashboard', () => {
     expect(html).toContain('2026-01-02 03:04:05Z (manual)');
     expect(html).toContain('Not configured in this deployment.');
     expect(html).not.toContain('http-equiv="refresh"');
-    const syncing = renderDashboard({ userId: 'u', cards: [{ platform: 'twitter', available: true, status: { ...status, status: 'syncing' }, topItems: [] }], refreshSeconds: 2 });
+    const syncing = renderDashboard({
+      userId: 'u',
+      cards: [
+        { platform: 'twitter', available: true, status: { ...status, status: 'syncing' }, topItems: [] },
+      ],
+      refreshSeconds: 2,
+    });
     expect(syncing).toContain('<meta http-equiv="refresh" content="2">');
   });
 });

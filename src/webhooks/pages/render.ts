@@ -105,7 +105,9 @@ function card(userId: string, c: PlatformCard): string {
       `<form method="post" action="${base}/sync/${c.platform}"><button class="primary" type="submit">Sync now</button></form> `,
     );
   }
-  parts.push(`<form method="post" action="${base}/connect/${c.platform}"><button type="submit">${connectLabel}</button></form>`);
+  parts.push(
+    `<form method="post" action="${base}/connect/${c.platform}"><button type="submit">${connectLabel}</button></form>`,
+  );
   return `<section class="card" data-platform="${c.platform}">${parts.join('\n')}</section>`;
 }
 

@@ -3,7 +3,13 @@
  * each connection's status, last sync, follower counts and top posts, and "Sync now". Plain HTML forms that
  * redirect (POST → 303 → GET), so the page works without any script.
  */
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  Router,
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { ITEM_KINDS, PLATFORM_IDS, PlatformId, type PlatformConnector } from '../../platforms/types';
 import type { Logger } from '../../shared/logger';
 import type { ConnectionKey, SyncSink } from '../../store/types';
@@ -41,9 +47,15 @@ export interface DashboardDeps {
 }
 
 const NOTICES: Record<string, { kind: 'info' | 'error'; text: (platform: string) => string }> = {
-  'sync-started': { kind: 'info', text: (p) => `Sync of ${p} started; this page refreshes until it is done.` },
+  'sync-started': {
+    kind: 'info',
+    text: (p) => `Sync of ${p} started; this page refreshes until it is done.`,
+  },
   'not-connected': { kind: 'error', text: (p) => `${p} is not connected for this user.` },
-  'sync-refused': { kind: 'error', text: (p) => `${p} cannot sync right now (it needs to be reconnected or is being disconnected).` },
+  'sync-refused': {
+    kind: 'error',
+    text: (p) => `${p} cannot sync right now (it needs to be reconnected or is being disconnected).`,
+  },
 };
 
 const IN_PROGRESS = new Set(['connecting', 'syncing']);
@@ -92,7 +104,10 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   };
 
   router.get('/ui', (req, res) => {
-    res.redirect(303, hasSession(req.get('cookie'), deps.adminApiKey) ? `/ui/users/${defaultUser}` : '/ui/login');
+    res.redirect(
+      303,
+      hasSession(req.get('cookie'), deps.adminApiKey) ? `/ui/users/${defaultUser}` : '/ui/login',
+    );
   });
   router.get('/ui/login', (_req, res) => {
     res.type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey) }));
@@ -101,7 +116,10 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const key = typeof req.body?.key === 'string' ? req.body.key : '';
     if (!deps.adminApiKey || !secretsEqual(key, deps.adminApiKey)) {
       log.info('dashboard login refused');
-      res.status(401).type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey), error: 'Wrong key.' }));
+      res
+        .status(401)
+        .type('html')
+        .send(renderLogin({ configured: Boolean(deps.adminApiKey), error: 'Wrong key.' }));
       return;
     }
     res.set('Set-Cookie', sessionCookie({ adminApiKey: deps.adminApiKey, secure: deps.secureCookies }));
@@ -124,7 +142,10 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const view: DashboardView = {
       userId,
       cards,
-      notice: code && platform.success ? { kind: code.kind, text: code.text(platformName(platform.data)) } : undefined,
+      notice:
+        code && platform.success
+          ? { kind: code.kind, text: code.text(platformName(platform.data)) }
+          : undefined,
       refreshSeconds: cards.some((c) => c.status && IN_PROGRESS.has(c.status.status)) ? 2 : undefined,
     };
     res.type('html').send(renderDashboard(view));
@@ -156,12 +177,15 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.use('/ui', ((err, _req, res, _next) => {
     void _next;
     const status = err instanceof HttpError ? err.status : 500;
-    if (status >= 500) log.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'dashboard error');
+    if (status >= 500)
+      log.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'dashboard error');
     const message = err instanceof HttpError ? err.message : 'Something went wrong; see the service log.';
     res
       .status(status)
       .type('html')
-      .send(`<!doctype html><title>Error · socialsync</title><p>${escapeHtml(message)}</p><p><a href="/ui">Back</a></p>`);
+      .send(
+        `<!doctype html><title>Error · socialsync</title><p>${escapeHtml(message)}</p><p><a href="/ui">Back</a></p>`,
+      );
   }) as ErrorRequestHandler);
 
   async function cardOf(key: ConnectionKey): Promise<PlatformCard> {

@@ -33,7 +33,12 @@ export function hasSession(cookieHeader: string | undefined, adminApiKey: string
 }
 
 export function sessionCookie(opts: { adminApiKey: string; secure: boolean }): string {
-  const attrs = [`${SESSION_COOKIE}=${sessionValue(opts.adminApiKey)}`, 'Path=/ui', 'HttpOnly', 'SameSite=Strict'];
+  const attrs = [
+    `${SESSION_COOKIE}=${sessionValue(opts.adminApiKey)}`,
+    'Path=/ui',
+    'HttpOnly',
+    'SameSite=Strict',
+  ];
   if (opts.secure) attrs.push('Secure');
   return attrs.join('; ');
 }

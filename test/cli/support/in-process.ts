@@ -30,7 +30,9 @@ export interface InProcessSocialsync {
 
 export async function startInProcess(label: string): Promise<InProcessSocialsync> {
   try {
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+    Runtime.install({
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    });
   } catch {
     // Already installed in this jest worker.
   }
