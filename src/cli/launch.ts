@@ -17,7 +17,6 @@ import { startSandboxes, subscribeSandboxWebhooks, type SandboxSet } from '../sa
 import type { Logger } from '../shared/logger';
 import { ServiceApi } from './api';
 import { removeRuntime, resolveAdminKey, writeRuntime, type RuntimeInfo } from './data-dir';
-import { exportEmulatorData } from './firestore-export';
 import { connectThroughOAuth } from './oauth-driver';
 import { startService, type RunningService } from './service';
 
@@ -122,9 +121,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
         persist: true,
         port: numberEnv(env.SOCIALSYNC_FIRESTORE_PORT),
       });
-      const emulatorDataDir = path.join(dataDir, 'firestore');
-      const save = () =>
-        exportEmulatorData({ host: emulator.host, projectId: config.GCLOUD_PROJECT, emulatorDataDir });
+      const save = () => emulator.save(config.GCLOUD_PROJECT);
       stack.push({
         what: 'firestore emulator',
         stop: async () => {
@@ -135,8 +132,8 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
           }
         },
       });
-      // Ctrl-C in a terminal signals the whole process group, so the emulator may be gone before the final save
-      // above runs: save every half minute too, so a restart loses at most that much.
+      // The final save above runs on every orderly stop; saving every half minute too bounds what a crash or a
+      // SIGKILL of `npm start` loses.
       const saver = setInterval(() => {
         save().catch((err: unknown) =>
           logger.warn({ err: (err as Error).message }, 'periodic Firestore export failed'),

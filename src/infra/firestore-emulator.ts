@@ -39,13 +39,20 @@ export async function findFirestoreEmulator(env: NodeJS.ProcessEnv = process.env
 export interface FirestoreEmulator {
   /** host:port, the value for FIRESTORE_EMULATOR_HOST. */
   host: string;
+  /**
+   * Writes the project's data to `<dataDir>/firestore-export`, which the next `persist` start imports.
+   * Explicit, over the emulator's export endpoint: the bare emulator has no export-on-exit of its own.
+   */
+  save(projectId: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+const EXPORT_DIR_NAME = 'firestore-export';
 
 export async function startFirestoreEmulator(opts: {
   dataDir: string;
   port?: number;
-  /** Export the data to `<dataDir>/firestore-export` on stop and import it on the next start. */
+  /** Import `<dataDir>/firestore-export` (written by `save`) at start. */
   persist?: boolean;
 }): Promise<FirestoreEmulator> {
   const launcher = await findFirestoreEmulator();
@@ -53,13 +60,9 @@ export async function startFirestoreEmulator(opts: {
   const port = opts.port || (await freePort());
   const host = `127.0.0.1:${port}`;
   const logFile = path.join(opts.dataDir, 'firestore.log');
-  const exportDir = path.join(opts.dataDir, 'firestore-export');
   const args = ['start', '--host=127.0.0.1', `--port=${port}`];
-  if (opts.persist) {
-    args.push(`--export-on-exit=${exportDir}`);
-    const metadata = path.join(exportDir, 'firestore-export.overall_export_metadata');
-    if (fs.existsSync(metadata)) args.push(`--import-data=${metadata}`);
-  }
+  const metadata = path.join(opts.dataDir, EXPORT_DIR_NAME, `${EXPORT_DIR_NAME}.overall_export_metadata`);
+  if (opts.persist && fs.existsSync(metadata)) args.push(`--import-data=${metadata}`);
   const emulator = spawnGuarded({ command: launcher, args, logFile });
   let exited = false;
   void emulator.exited.then(() => (exited = true));
@@ -77,7 +80,42 @@ export async function startFirestoreEmulator(opts: {
     await emulator.stop();
     throw err;
   }
-  return { host, stop: () => emulator.stop() };
+  return {
+    host,
+    save: (projectId) => exportEmulatorData({ host, projectId, dataDir: opts.dataDir }),
+    stop: () => emulator.stop(),
+  };
+}
+
+/** Exports through a scratch folder, then swaps it in, so a crash mid-export never leaves a half-written copy. */
+async function exportEmulatorData(opts: { host: string; projectId: string; dataDir: string }): Promise<void> {
+  const target = path.join(opts.dataDir, EXPORT_DIR_NAME);
+  const scratch = fs.mkdtempSync(path.join(opts.dataDir, 'export-'));
+  try {
+    const res = await fetch(`http://${opts.host}/emulator/v1/projects/${opts.projectId}:export`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        database: `projects/${opts.projectId}/databases/(default)`,
+        export_directory: scratch,
+      }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    if (!res.ok) throw new Error(`Firestore emulator export failed: HTTP ${res.status} ${await res.text()}`);
+    // The emulator writes `<scratch>/firestore_export_<n>/firestore_export_<n>.overall_export_metadata`; the
+    // metadata names its files relative to itself, so the folder can take the fixed name the importer expects.
+    const [written] = fs.readdirSync(scratch);
+    if (!written) throw new Error('Firestore emulator export wrote nothing');
+    const folder = path.join(scratch, written);
+    fs.renameSync(
+      path.join(folder, `${written}.overall_export_metadata`),
+      path.join(folder, `${EXPORT_DIR_NAME}.overall_export_metadata`),
+    );
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(folder, target);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Deletes every document of one project in the emulator (projects are isolated from each other). */

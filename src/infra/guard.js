@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
  * Process guard: `node guard.js <parentPid> <command> [args...]`.
- * Runs the command in its own process group and kills that whole group when
- * - the guard gets SIGINT/SIGTERM/SIGHUP (e.g. Ctrl-C on the test run), or
- * - the parent process is gone (it was SIGKILLed, crashed, or exited without cleaning up).
+ * Runs the command in its own process group and stops that whole group when
+ * - the guard gets SIGTERM or SIGHUP (the owner's orderly `stop()`), or
+ * - the parent process is gone (it was interrupted, SIGKILLed, crashed, or exited without cleaning up).
+ * SIGINT is ignored: Ctrl-C in a terminal reaches the whole foreground group, guards included, and the owner must
+ * decide the order of shutdown (workers drain before the servers they use go away). If the owner dies of the
+ * Ctrl-C instead, the parent watch stops the servers within half a second.
  * So a dev server or emulator started for tests or `npm start` never outlives its owner.
  * Plain JavaScript on purpose: it must start in milliseconds, without a TypeScript loader.
  */
@@ -28,6 +31,15 @@ function killGroup(signal) {
   }
 }
 
+function groupAlive() {
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function stop() {
   if (stopping) return;
   stopping = true;
@@ -39,7 +51,8 @@ function stop() {
   }, 5000).unref();
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, stop);
+process.on('SIGINT', () => {});
 
 const watch = setInterval(() => {
   try {
@@ -55,7 +68,14 @@ child.on('error', (err) => {
 });
 child.on('exit', (code, signal) => {
   clearInterval(watch);
-  // Make sure helpers the command forked (the emulator's launcher starts a JVM) go with it.
-  killGroup('SIGKILL');
-  process.exit(code ?? (signal ? 1 : 0));
+  const status = code ?? (signal ? 1 : 0);
+  // Processes the command forked (the emulator's launcher script starts a JVM) may still be finishing — the
+  // emulator exports its data on exit. Give them time, then make sure nothing of the group survives.
+  const deadline = Date.now() + 10_000;
+  const wait = setInterval(() => {
+    if (groupAlive() && Date.now() < deadline) return;
+    clearInterval(wait);
+    killGroup('SIGKILL');
+    process.exit(status);
+  }, 100);
 });
