@@ -21,9 +21,13 @@ afterEach(() => {
 });
 
 async function startOwner(): Promise<{ owner: ReturnType<typeof spawn>; pids: number[] }> {
-  const owner = spawn(process.execPath, ['--import', 'tsx', repoPath('test', 'fixtures', 'start-servers.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const owner = spawn(
+    process.execPath,
+    ['--import', 'tsx', repoPath('test', 'fixtures', 'start-servers.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   owners.push(owner);
   const pids = await new Promise<number[]>((resolve, reject) => {
     let out = '';
@@ -44,11 +48,11 @@ async function allGone(pids: number[], timeoutMs = 15_000): Promise<number[]> {
 }
 
 test.each(['SIGINT', 'SIGKILL'] as const)(
-  'when the owner gets %s, no Temporal or emulator process survives',
+  'when the owner gets %s, no Temporal, Firestore emulator or Auth emulator process survives',
   async (signal) => {
     const { owner, pids } = await startOwner();
-    // guard ×2, temporal, the emulator's shell launcher and its JVM at least.
-    expect(pids.length).toBeGreaterThanOrEqual(5);
+    // guard ×3, temporal, the Firestore emulator's shell launcher and its JVM, the Auth emulator's node at least.
+    expect(pids.length).toBeGreaterThanOrEqual(7);
     expect(pids.every(alive)).toBe(true);
     owner.kill(signal);
     expect(await allGone(pids)).toEqual([]);

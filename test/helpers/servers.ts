@@ -1,7 +1,8 @@
 /**
- * Helpers for integration tests: the run's Temporal dev server and Firestore emulator (started once by
- * test/setup/global-setup.ts), a client, workers that share the run's workflow bundle, and a Firestore handle on a
- * project of its own per test file (emulator projects are isolated, so files never see each other's data).
+ * Helpers for integration tests: the run's Temporal dev server, Firestore emulator and Firebase Auth emulator
+ * (started once by test/setup/global-setup.ts), a client, workers that share the run's workflow bundle, a Firestore
+ * handle on a project of its own per test file (emulator projects are isolated, so files never see each other's
+ * data), and Auth emulator users with real emulator ID tokens.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,7 +10,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { getAuth, type Auth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { AUTH_EMULATOR_API_KEY } from '../../src/infra/auth-emulator';
 import { clearEmulatorProject } from '../../src/infra/firestore-emulator';
 import type { TestServersState } from '../setup/global-setup';
 
@@ -34,7 +37,9 @@ function quietRuntime(): void {
   if (runtimeQuiet) return;
   runtimeQuiet = true;
   try {
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+    Runtime.install({
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    });
   } catch {
     // Already installed by an earlier helper call in this worker process.
   }
@@ -94,10 +99,14 @@ export interface TestFirestore {
  * A Firestore handle on a project id derived from the test file (or `name`), emptied first unless
  * `clear: false` (a helper process joining the project of the test that started it).
  */
-export async function testFirestore(name?: string, options: { clear?: boolean } = {}): Promise<TestFirestore> {
+export async function testFirestore(
+  name?: string,
+  options: { clear?: boolean } = {},
+): Promise<TestFirestore> {
   const { firestoreHost } = testServers();
   process.env.FIRESTORE_EMULATOR_HOST = firestoreHost;
-  const label = name ?? (typeof expect === 'undefined' ? undefined : expect.getState().testPath) ?? randomUUID();
+  const label =
+    name ?? (typeof expect === 'undefined' ? undefined : expect.getState().testPath) ?? randomUUID();
   const projectId = `test-${createHash('sha256').update(label).digest('hex').slice(0, 16)}`;
   const app = initializeApp({ projectId }, `${projectId}-${randomUUID()}`);
   const db = getFirestore(app);
@@ -105,6 +114,81 @@ export async function testFirestore(name?: string, options: { clear?: boolean } 
   const clear = () => clearEmulatorProject(firestoreHost, projectId);
   if (options.clear !== false) await clear();
   return { db, app, projectId, host: firestoreHost, clear, close: () => deleteApp(app) };
+}
+
+export interface TestAuth {
+  /** firebase-admin Auth on the emulator's project; with FIREBASE_AUTH_EMULATOR_HOST set it talks to the emulator. */
+  auth: Auth;
+  app: App;
+  projectId: string;
+  /** host:port of the emulator. */
+  host: string;
+  /**
+   * A real ID token of `uid`: the user is created in the emulator (firebase-admin) unless it exists, then signs in
+   * with email and password through the emulator's client REST API (`accounts:signInWithPassword`).
+   */
+  signIn(uid: string): Promise<string>;
+  disableUser(uid: string): Promise<void>;
+  /** Revokes every token `uid` got so far (firebase-admin's revokeRefreshTokens). */
+  revokeTokens(uid: string): Promise<void>;
+  deleteUser(uid: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The run's Firebase Auth emulator (one project for the whole run: the emulator's client API signs users in to its
+ * default project only). Users are named by the test, so files keep their uids distinct.
+ */
+export function testAuth(): TestAuth {
+  const { authEmulatorHost: host, authProjectId: projectId } = testServers();
+  // firebase-admin reads the variable when the Auth service is created and on every verification.
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = host;
+  const app = initializeApp({ projectId }, `auth-${randomUUID()}`);
+  const auth = getAuth(app);
+  const emailOf = (uid: string) => `${uid.replace(/[^A-Za-z0-9._-]/g, '_')}@users.socialsync.test`;
+  const passwordOf = (uid: string) => `pw-${createHash('sha256').update(uid).digest('hex').slice(0, 16)}`;
+
+  return {
+    auth,
+    app,
+    projectId,
+    host,
+    async signIn(uid) {
+      try {
+        await auth.createUser({ uid, email: emailOf(uid), password: passwordOf(uid) });
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'auth/uid-already-exists') throw err;
+      }
+      const res = await fetch(
+        `http://${host}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=${AUTH_EMULATOR_API_KEY}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: emailOf(uid), password: passwordOf(uid), returnSecureToken: true }),
+        },
+      );
+      const body = (await res.json()) as { idToken?: string; error?: { message?: string } };
+      if (!res.ok || !body.idToken) {
+        throw new Error(
+          `Auth emulator sign-in of ${uid} failed (${res.status}): ${body.error?.message ?? ''}`,
+        );
+      }
+      return body.idToken;
+    },
+    async disableUser(uid) {
+      await auth.updateUser(uid, { disabled: true });
+    },
+    async revokeTokens(uid) {
+      // Revocation compares whole seconds (auth_time < validSince): a token issued in this very second would stay
+      // valid, so let the second end first.
+      await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
+      await auth.revokeRefreshTokens(uid);
+    },
+    async deleteUser(uid) {
+      await auth.deleteUser(uid);
+    },
+    close: () => deleteApp(app),
+  };
 }
 
 /** Path of a file under the repository root. */

@@ -37,6 +37,13 @@ afterAll(async () => {
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** The emulator's ID tokens are unsigned (alg "none"): the same token with some claims changed, as a client could. */
+function withClaims(idToken: string, claims: Record<string, unknown>): string {
+  const [header, payload] = idToken.split('.');
+  const decoded = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+  return `${header}.${Buffer.from(JSON.stringify({ ...decoded, ...claims })).toString('base64url')}.`;
+}
+
 async function call(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
   const res = await fetch(`${h.url}${path}`, {
     method,
@@ -56,13 +63,17 @@ const activeStatus = (userId: string, platform: PlatformId) =>
 describe('authentication', () => {
   it('lets a user read their own connection with their Firebase ID token', async () => {
     await activeStatus(ALICE, 'twitter');
-    const res = await call('GET', `/api/users/${ALICE}/connections/twitter`, bearer(h.userToken(ALICE)));
+    const res = await call(
+      'GET',
+      `/api/users/${ALICE}/connections/twitter`,
+      bearer(await h.userToken(ALICE)),
+    );
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('active');
   });
 
   it("refuses a user's token on another user's connection (403) for every route", async () => {
-    const aliceToken = bearer(h.userToken(ALICE));
+    const aliceToken = bearer(await h.userToken(ALICE));
     const routes: [string, string][] = [
       ['GET', `/api/users/${BOB}/connections/twitter`],
       ['POST', `/api/users/${BOB}/connections/twitter/sync`],
@@ -77,21 +88,25 @@ describe('authentication', () => {
     expect(await h.tokenStore.load({ userId: BOB, platform: 'twitter' })).toBeDefined();
   });
 
-  it('answers 401 without credentials or with an invalid, expired, foreign-project or revoked token', async () => {
+  it('answers 401 without credentials or with an invalid, expired, foreign-project, revoked, disabled or deleted user token', async () => {
     const path = `/api/users/${ALICE}/connections/twitter`;
-    h.auth.addUser('mgmt-revoked');
-    const revokedToken = h.auth.idToken('mgmt-revoked', {
-      authTimeSeconds: Math.floor(Date.now() / 1000) - 60,
-    });
-    h.auth.revokeTokens('mgmt-revoked');
+    // Real emulator tokens whose user was then revoked, disabled or deleted in the emulator.
+    const revokedToken = await h.auth.signIn('mgmt-revoked');
+    await h.auth.revokeTokens('mgmt-revoked');
+    const disabledToken = await h.auth.signIn('mgmt-disabled');
+    await h.auth.disableUser('mgmt-disabled');
+    const deletedToken = await h.auth.signIn('mgmt-deleted');
+    await h.auth.deleteUser('mgmt-deleted');
+    const aliceToken = await h.auth.signIn(ALICE);
+    const now = Math.floor(Date.now() / 1000);
     const cases: Record<string, Record<string, string>> = {
       none: {},
       basic: { authorization: 'Basic YWRtaW46YWRtaW4=' },
       garbage: bearer('not-a-jwt'),
       wrongAdminKey: bearer(`${ADMIN_KEY}x`),
-      expired: bearer(h.auth.idToken(ALICE, { expiresInSeconds: -60 })),
-      otherProject: bearer(h.auth.idToken(ALICE, { audience: 'someone-elses-project' })),
-      unknownUser: bearer(h.auth.idToken('nobody-signed-up')),
+      expired: bearer(withClaims(aliceToken, { iat: now - 7200, exp: now - 60 })),
+      otherProject: bearer(withClaims(aliceToken, { aud: 'someone-elses-project' })),
+      unknownUser: bearer(deletedToken),
     };
     for (const [name, headers] of Object.entries(cases)) {
       const res = await call('GET', path, headers);
@@ -99,6 +114,10 @@ describe('authentication', () => {
     }
     const revoked = await call('GET', `/api/users/mgmt-revoked/connections/twitter`, bearer(revokedToken));
     expect(revoked.status).toBe(401);
+    const disabled = await call('GET', `/api/users/mgmt-disabled/connections/twitter`, bearer(disabledToken));
+    expect(disabled.status).toBe(401);
+    // The same user's fresh token is accepted: the 401s above are about the tokens, not the route.
+    expect((await call('GET', path, bearer(aliceToken))).status).toBe(200);
   });
 });
 
@@ -161,7 +180,7 @@ describe('status and sync', () => {
     const started = await call(
       'POST',
       `/api/users/${ALICE}/connections/tiktok/sync`,
-      bearer(h.userToken(ALICE)),
+      bearer(await h.userToken(ALICE)),
     );
     expect(started.status).toBe(202);
     expect(started.body).toEqual({ workflowId: expect.any(String), runId: expect.any(String) });
@@ -189,7 +208,7 @@ describe('disconnect', () => {
   it('revokes, deletes tokens, index entry and schedule, and marks the connection disconnected', async () => {
     await activeStatus(BOB, 'twitter');
     const tokens = (await h.tokenStore.load({ userId: BOB, platform: 'twitter' }))!;
-    const res = await call('DELETE', `/api/users/${BOB}/connections/twitter`, bearer(h.userToken(BOB)));
+    const res = await call('DELETE', `/api/users/${BOB}/connections/twitter`, bearer(await h.userToken(BOB)));
     expect(res).toEqual({ status: 200, body: { status: 'disconnected', revoked: true } });
 
     expect(await h.tokenStore.load({ userId: BOB, platform: 'twitter' })).toBeUndefined();

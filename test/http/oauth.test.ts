@@ -54,7 +54,7 @@ async function expectNothingStored(userId: string, platform: PlatformId, account
 }
 
 async function startAuthorization(userId: string, platform: PlatformId): Promise<string> {
-  const idToken = h.userToken(userId);
+  const idToken = await h.userToken(userId);
   secrets.add(idToken);
   const res = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, {
     method: 'POST',

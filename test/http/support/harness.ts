@@ -2,10 +2,9 @@
  * The HTTP service wired exactly as in production, for the tests in test/http: the real app (`createApp`) on a real
  * port, real connectors against in-process sandboxes (consent auto-approved), the run's Temporal dev server with
  * real workers (`runWorkers`) and the real TemporalSyncService, the run's Firestore emulator (a project of this
- * file), and firebase-admin verifying emulator ID tokens.
+ * file), and firebase-admin verifying real ID tokens of the run's Firebase Auth emulator.
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { getAuth } from 'firebase-admin/auth';
 import { Registry } from 'prom-client';
 import type { Express } from 'express';
 import { loadConfig, type Env } from '../../../src/config';
@@ -38,14 +37,15 @@ import {
 import type { OAuthStateStore, WebhookDedupe } from '../../../src/webhooks';
 import { runWorkers, type WorkersHandle } from '../../../src/workers';
 import {
+  testAuth,
   testFirestore,
   testServers,
   testTemporal,
   uniqueTaskQueue,
+  type TestAuth,
   type TestFirestore,
   type TestTemporal,
 } from '../../helpers/servers';
-import { startAuthEmulator, type AuthEmulator } from './auth-emulator';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -65,7 +65,7 @@ export interface HttpHarness {
   connectors: Partial<Record<PlatformId, PlatformConnector>>;
   firestore: TestFirestore;
   temporal: TestTemporal;
-  auth: AuthEmulator;
+  auth: TestAuth;
   sink: SyncSink;
   tokenStore: TokenStore;
   accountIndex: AccountIndex;
@@ -73,8 +73,8 @@ export interface HttpHarness {
   dedupe: WebhookDedupe;
   syncService: SyncService;
   registry: Registry;
-  /** A Firebase ID token of `uid` (the user is created in the Auth emulator). */
-  userToken(uid: string): string;
+  /** A Firebase ID token of `uid` from the Auth emulator (the user is created there first if needed). */
+  userToken(uid: string): Promise<string>;
   /** Builds another app on the same stores with some deps replaced (e.g. a sync service on a dead Temporal). */
   appWith(overrides: Partial<AppDeps>): Express;
   close(): Promise<void>;
@@ -136,9 +136,7 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   connectors.instagram ??= createInstagramConnector(instagramSettingsFromEnv(config), { logger, now });
 
   const firestore = await testFirestore();
-  const auth = await startAuthEmulator(firestore.projectId);
-  // firebase-admin reads the variable when the Auth service is created and on every verification.
-  process.env.FIREBASE_AUTH_EMULATOR_HOST = auth.host;
+  const auth = testAuth();
   const temporal = await testTemporal();
   const sink = createFirestoreSink(firestore.db);
   const keyring = config.TOKEN_ENCRYPTION_KEYS!;
@@ -183,7 +181,7 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
     oauthStates,
     dedupe,
     syncService,
-    idTokens: firebaseIdTokenVerifier(getAuth(firestore.app)),
+    idTokens: firebaseIdTokenVerifier(auth.auth),
     readiness: [temporalReadiness(temporal.connection), firestoreReadiness(firestore.db)],
     registry,
     logger,
@@ -211,10 +209,7 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
     dedupe,
     syncService,
     registry,
-    userToken(uid) {
-      auth.addUser(uid);
-      return auth.idToken(uid);
-    },
+    userToken: (uid) => auth.signIn(uid),
     appWith(overrides) {
       return createApp({ ...deps, registry: new Registry(), ...overrides });
     },
@@ -226,7 +221,6 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
       await auth.close();
       await temporal.close();
       await firestore.close();
-      delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
     },
   };
 }
@@ -267,7 +261,7 @@ export async function connectThroughOAuth(
 ): Promise<ConnectResult> {
   const start = await fetch(`${h.url}/api/users/${userId}/connections/${platform}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${h.userToken(userId)}` },
+    headers: { authorization: `Bearer ${await h.userToken(userId)}` },
   });
   if (start.status !== 200) throw new Error(`connect start answered ${start.status}: ${await start.text()}`);
   const { authorizeUrl } = (await start.json()) as { authorizeUrl: string };
