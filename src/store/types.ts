@@ -51,8 +51,8 @@ export interface ConnectionDoc {
   counts?: Partial<Record<ItemKind, number>>;
   /** Incremental-sync checkpoints per item kind, saved only after the data they cover is written. */
   cursors?: Partial<Record<ItemKind, ItemCursor>>;
-  /** Item ids whose metrics the rate budget has not covered yet, newest first. */
-  pending?: Partial<Record<ItemKind, string[]>>;
+  /** How many items per kind a budget-cut sync has not covered yet (a later backfill finishes them). */
+  pending?: Partial<Record<ItemKind, number>>;
 }
 
 export interface ItemCursor {

@@ -241,15 +241,15 @@ describe('account and connection', () => {
       accountId: 'ig-2',
       status: 'syncing',
       cursors: { posts: { newestId: 'p1' }, stories: { newestId: 's1' } },
-      pending: { posts: ['a', 'b'] },
+      pending: { posts: 2 },
     });
-    await sink.updateConnection(key, { cursors: { posts: { newestId: 'p2' } }, pending: { posts: ['b'] } });
+    await sink.updateConnection(key, { cursors: { posts: { newestId: 'p2' } }, pending: { posts: 1 } });
     const doc = await sink.readConnection(key);
     expect(doc).toMatchObject({
       accountId: 'ig-2',
       status: 'syncing',
       cursors: { posts: { newestId: 'p2' }, stories: { newestId: 's1' } },
-      pending: { posts: ['b'] },
+      pending: { posts: 1 },
     });
   });
 
