@@ -12,16 +12,16 @@ import type { ConnectionKey } from './types';
 import type { WebhookDedupe } from './webhook-dedupe';
 
 /**
- * The port's `consume(state)` has no platform, so the platform check happens in the caller after the state is
- * spent; every `OAuthStateError` becomes `undefined` as the port expects. Other errors (Firestore, a token key
- * missing from the keyring) still throw: they are not the user's fault and must not look like a stale link.
+ * The callback's platform is passed on, so a state presented to the wrong platform's callback is refused without
+ * being spent; every `OAuthStateError` becomes `undefined` as the port expects. Other errors (Firestore, a token
+ * key missing from the keyring) still throw: they are not the user's fault and must not look like a stale link.
  */
 export function httpOAuthStates(store: OAuthStateStore): HttpOAuthStateStore {
   return {
     create: (pending, { ttlMs }) => store.create({ ...pending, ttlMs }),
-    async consume(state): Promise<PendingAuthorization | undefined> {
+    async consume(state, callbackPlatform): Promise<PendingAuthorization | undefined> {
       try {
-        const { userId, platform, redirectUri, codeVerifier } = await store.consume(state);
+        const { userId, platform, redirectUri, codeVerifier } = await store.consume(state, callbackPlatform);
         return { userId, platform, redirectUri, ...(codeVerifier === undefined ? {} : { codeVerifier }) };
       } catch (err) {
         if (err instanceof OAuthStateError) return undefined;
