@@ -19,6 +19,15 @@ export interface CreateFirestoreOptions {
 
 const apps = new WeakMap<Firestore, App>();
 
+/**
+ * Against the emulator no Google credentials are needed, yet the gRPC client still asks Application Default
+ * Credentials for its "universe domain", which probes the GCE metadata server (169.254.169.254) over the network.
+ * Turn that probe off whenever the emulator is in use (an explicit METADATA_SERVER_DETECTION wins).
+ */
+export function avoidMetadataServerWithEmulator(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.FIRESTORE_EMULATOR_HOST && !env.METADATA_SERVER_DETECTION) env.METADATA_SERVER_DETECTION = 'none';
+}
+
 /** Returns the Firestore of the named app, creating app and client on first use (same name → same handle). */
 export function createFirestore({
   projectId,
@@ -31,6 +40,7 @@ export function createFirestore({
     }
     return getFirestore(existing);
   }
+  avoidMetadataServerWithEmulator();
   const app = initializeApp({ projectId }, appName);
   // ignoreUndefinedProperties: optional fields of our records (e.g. `refreshToken`) are simply left out instead of
   // making the whole write throw.

@@ -74,6 +74,8 @@ export default async function globalSetup(): Promise<void> {
   fs.writeFileSync(stateFile, JSON.stringify(state));
   process.env[STATE_ENV] = stateFile;
   process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
+  // The emulator needs no Google credentials: never probe the GCE metadata server (see src/store/firestore.ts).
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   process.env.FIREBASE_AUTH_EMULATOR_HOST = auth.host;
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.TEMPORAL_NAMESPACE = temporal.namespace;
