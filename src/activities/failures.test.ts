@@ -12,7 +12,9 @@ function failure(err: unknown, now = 1_000_000): ApplicationFailure {
 
 describe('toActivityFailure', () => {
   it('retries a rate-limited call exactly when the platform said the window resets (plus a margin)', () => {
-    const f = failure(new PlatformError('rate_limited', 'Too Many Requests', { ...details, retryAt: 1_060_000 }));
+    const f = failure(
+      new PlatformError('rate_limited', 'Too Many Requests', { ...details, retryAt: 1_060_000 }),
+    );
     expect(f.type).toBe(FailureType.rateLimited);
     expect(f.nonRetryable).toBe(false);
     expect(f.nextRetryDelay).toBe(60_000 + RATE_LIMIT_MARGIN_MS);

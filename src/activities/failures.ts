@@ -48,7 +48,9 @@ export function toActivityFailure(err: unknown, now: number): Error {
       return ApplicationFailure.create({ type: FailureType.tokenExpired, message });
     case 'rate_limited': {
       const delay =
-        err.retryAt !== undefined ? Math.max(0, err.retryAt - now) + RATE_LIMIT_MARGIN_MS : DEFAULT_RATE_LIMIT_DELAY_MS;
+        err.retryAt !== undefined
+          ? Math.max(0, err.retryAt - now) + RATE_LIMIT_MARGIN_MS
+          : DEFAULT_RATE_LIMIT_DELAY_MS;
       return ApplicationFailure.create({
         type: FailureType.rateLimited,
         message,

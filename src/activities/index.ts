@@ -6,7 +6,14 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from '../shared/logger';
 import { isPlatformError } from '../platforms/errors';
-import { ITEM_KINDS, type Item, type ItemKind, type PlatformConnector, type PlatformId, type TokenSet } from '../platforms/types';
+import {
+  ITEM_KINDS,
+  type Item,
+  type ItemKind,
+  type PlatformConnector,
+  type PlatformId,
+  type TokenSet,
+} from '../platforms/types';
 import type { ConnectionKey, ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../sync/pending';
 import type { ScheduleControl } from '../sync/schedules';
@@ -67,7 +74,9 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function newestAndOldest(items: Item[]): Pick<SyncItemsPageResult, 'newestId' | 'newestCreatedAt' | 'oldestCreatedAt'> {
+function newestAndOldest(
+  items: Item[],
+): Pick<SyncItemsPageResult, 'newestId' | 'newestCreatedAt' | 'oldestCreatedAt'> {
   let newest: Item | undefined;
   let oldest: Item | undefined;
   for (const item of items) {
@@ -88,7 +97,8 @@ export function createActivities(deps: ActivityDeps) {
 
   function connectorFor(platform: PlatformId): PlatformConnector {
     const connector = deps.connectors[platform];
-    if (!connector) throw toActivityFailure(new Error(`no connector configured for ${platform}`), clock.now());
+    if (!connector)
+      throw toActivityFailure(new Error(`no connector configured for ${platform}`), clock.now());
     return connector;
   }
 
@@ -102,7 +112,8 @@ export function createActivities(deps: ActivityDeps) {
     // Someone else (the connection workflow's proactive refresh, an earlier attempt) may have refreshed already:
     // rotating refresh tokens must not be spent twice.
     const stored = await deps.tokenStore.load(key);
-    if (stored && stored.accessToken !== tokens.accessToken && (stored.expiresAt ?? Infinity) > clock.now()) return stored;
+    if (stored && stored.accessToken !== tokens.accessToken && (stored.expiresAt ?? Infinity) > clock.now())
+      return stored;
     const fresh = await connectorFor(key.platform).oauth.refresh(tokens);
     // Rotated refresh tokens replace the old one; keep the account id even if the platform omits it.
     const merged: TokenSet = {
@@ -119,7 +130,10 @@ export function createActivities(deps: ActivityDeps) {
    * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
    * leaves here classified for Temporal (see failures.ts).
    */
-  async function withToken<T>(key: ConnectionKey, call: (tokens: TokenSet) => Promise<T>): Promise<{ value: T; refreshed: boolean }> {
+  async function withToken<T>(
+    key: ConnectionKey,
+    call: (tokens: TokenSet) => Promise<T>,
+  ): Promise<{ value: T; refreshed: boolean }> {
     try {
       let tokens = await loadToken(key);
       let refreshed = false;
@@ -143,7 +157,10 @@ export function createActivities(deps: ActivityDeps) {
     /** Per-user rate windows and refresh margin of a platform, as configured for this deployment. */
     async platformLimits({ platform }: { platform: PlatformId }): Promise<PlatformLimits> {
       const connector = connectorFor(platform);
-      return { rateLimits: connector.rateLimits.map((w) => ({ ...w })), refreshMarginMs: connector.oauth.refreshMarginMs };
+      return {
+        rateLimits: connector.rateLimits.map((w) => ({ ...w })),
+        refreshMarginMs: connector.oauth.refreshMarginMs,
+      };
     },
 
     async tokenExpiry({ key }: { key: ConnectionKey }): Promise<TokenExpiry> {
@@ -155,7 +172,12 @@ export function createActivities(deps: ActivityDeps) {
      * Refreshes the stored token when it is due (or `force`). Only the new expiry instant is returned; a token
      * someone else already refreshed is left alone.
      */
-    async refreshToken({ key, force, knownExpiresAt, marginMs }: RefreshTokenInput): Promise<RefreshTokenResult> {
+    async refreshToken({
+      key,
+      force,
+      knownExpiresAt,
+      marginMs,
+    }: RefreshTokenInput): Promise<RefreshTokenResult> {
       try {
         const connector = connectorFor(key.platform);
         const tokens = await loadToken(key);
@@ -176,7 +198,9 @@ export function createActivities(deps: ActivityDeps) {
     async syncAccount({ key, since, until }: SyncAccountInput): Promise<SyncAccountResult> {
       const connector = connectorFor(key.platform);
       const { value: snapshot, refreshed } = await heartbeating(() =>
-        withToken(key, (tokens) => connector.fetchAccount(tokens, { since: new Date(since), until: new Date(until) })),
+        withToken(key, (tokens) =>
+          connector.fetchAccount(tokens, { since: new Date(since), until: new Date(until) }),
+        ),
       );
       const { usage, ...account } = snapshot;
       await deps.sink.writeAccount(key, account);
@@ -205,7 +229,10 @@ export function createActivities(deps: ActivityDeps) {
           }),
         ),
       );
-      const written = page.items.length > 0 ? await heartbeating(() => deps.sink.writeItems(key, kind, page.items, { syncId })) : 0;
+      const written =
+        page.items.length > 0
+          ? await heartbeating(() => deps.sink.writeItems(key, kind, page.items, { syncId }))
+          : 0;
       return {
         written,
         nextCursor: page.nextCursor ?? null,
@@ -230,7 +257,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async markUnseenDeleted({ key, kind, syncId, from, to }: MarkUnseenDeletedInput): Promise<number> {
-      const ids = await deps.sink.markUnseenDeleted(key, kind, { syncId, from: new Date(from), to: new Date(to) });
+      const ids = await deps.sink.markUnseenDeleted(key, kind, {
+        syncId,
+        from: new Date(from),
+        to: new Date(to),
+      });
       return ids.length;
     },
 

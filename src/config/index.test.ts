@@ -67,7 +67,9 @@ test('secrets are never echoed in errors', () => {
   const found = problems({ TOKEN_ENCRYPTION_KEYS: secret, INSTAGRAM_GRAPH_VERSION: '23' });
   expect(found.join('\n')).not.toContain(secret);
   expect(found.join('\n')).not.toContain(Buffer.from('too short, but secret').toString('base64'));
-  expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS: entry 1 must be/)]));
+  expect(found).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS: entry 1 must be/)]),
+  );
 });
 
 test('duplicate key ids are refused', () => {

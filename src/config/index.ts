@@ -35,7 +35,10 @@ const keyring = z
   .trim()
   .transform((raw, ctx) => {
     const keys: { kid: string; key: Buffer }[] = [];
-    for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const sep = part.indexOf(':');
       const kid = sep > 0 ? part.slice(0, sep) : '';
       const key = Buffer.from(sep > 0 ? part.slice(sep + 1) : '', 'base64');

@@ -19,7 +19,9 @@ export const INSTALL_HINT =
   '`cloud_firestore_emulator` launcher, or set FIRESTORE_EMULATOR_HOST to an emulator you run yourself.';
 
 /** The emulator launcher: FIRESTORE_EMULATOR_PATH, the usual SDK roots, or the root `gcloud info` names. */
-export async function findFirestoreEmulator(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function findFirestoreEmulator(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   if (env.FIRESTORE_EMULATOR_PATH) return env.FIRESTORE_EMULATOR_PATH;
   const roots = ['/usr/lib/google-cloud-sdk', '/usr/share/google-cloud-sdk', '/opt/google-cloud-sdk'];
   if (env.HOME) roots.push(path.join(env.HOME, 'google-cloud-sdk'));

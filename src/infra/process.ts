@@ -23,11 +23,15 @@ export function spawnGuarded(opts: {
 }): GuardedProcess {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.openSync(opts.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [GUARD, String(process.pid), opts.command, ...opts.args], {
-    stdio: ['ignore', log, log],
-    env: opts.env ?? process.env,
-    cwd: opts.cwd,
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [GUARD, String(process.pid), opts.command, ...opts.args],
+    {
+      stdio: ['ignore', log, log],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+    },
+  );
   fs.closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {

@@ -23,14 +23,18 @@ describe('findTemporalCli looks in the documented order', () => {
   test('TEMPORAL_CLI_PATH first', async () => {
     const explicit = fakeBinary(path.join(root, 'explicit'));
     fakeBinary(path.join(root, 'onpath'));
-    const found = await findTemporalCli({ ...baseEnv(), TEMPORAL_CLI_PATH: explicit, PATH: path.join(root, 'onpath') });
+    const found = await findTemporalCli({
+      ...baseEnv(),
+      TEMPORAL_CLI_PATH: explicit,
+      PATH: path.join(root, 'onpath'),
+    });
     expect(found).toEqual({ path: explicit, source: 'TEMPORAL_CLI_PATH' });
   });
 
   test('a TEMPORAL_CLI_PATH that is not executable is an error, not a silent fallback', async () => {
-    await expect(findTemporalCli({ ...baseEnv(), TEMPORAL_CLI_PATH: path.join(root, 'missing') })).rejects.toThrow(
-      /TEMPORAL_CLI_PATH=.*not an executable/,
-    );
+    await expect(
+      findTemporalCli({ ...baseEnv(), TEMPORAL_CLI_PATH: path.join(root, 'missing') }),
+    ).rejects.toThrow(/TEMPORAL_CLI_PATH=.*not an executable/);
   });
 
   test('then PATH, then the cache directory, then Go bin', async () => {
@@ -44,6 +48,9 @@ describe('findTemporalCli looks in the documented order', () => {
     expect(await findTemporalCli(env)).toEqual({ path: cached, source: 'cache' });
 
     const onPath = fakeBinary(path.join(root, 'onpath'));
-    expect(await findTemporalCli({ ...env, PATH: path.join(root, 'onpath') })).toEqual({ path: onPath, source: 'PATH' });
+    expect(await findTemporalCli({ ...env, PATH: path.join(root, 'onpath') })).toEqual({
+      path: onPath,
+      source: 'PATH',
+    });
   });
 });

@@ -59,7 +59,8 @@ export async function findTemporalCli(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ path: string; source: CliSource } | undefined> {
   if (env.TEMPORAL_CLI_PATH) {
-    if (isExecutable(env.TEMPORAL_CLI_PATH)) return { path: env.TEMPORAL_CLI_PATH, source: 'TEMPORAL_CLI_PATH' };
+    if (isExecutable(env.TEMPORAL_CLI_PATH))
+      return { path: env.TEMPORAL_CLI_PATH, source: 'TEMPORAL_CLI_PATH' };
     throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not an executable file`);
   }
   const fromPath = onPath('temporal', env);
@@ -96,9 +97,12 @@ export async function buildTemporalCli(opts: {
   const logFile = path.join(cacheDir(env), 'temporal-build.log');
   const log = fs.openSync(logFile, 'w');
   const started = Date.now();
-  opts.onProgress?.(`building the Temporal CLI (${TEMPORAL_CLI_MODULE}) with go install; this takes a few minutes once`);
+  opts.onProgress?.(
+    `building the Temporal CLI (${TEMPORAL_CLI_MODULE}) with go install; this takes a few minutes once`,
+  );
   const ticker = setInterval(
-    () => opts.onProgress?.(`still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
+    () =>
+      opts.onProgress?.(`still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
     15_000,
   );
   try {

@@ -60,7 +60,9 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
         uiPort,
         namespace,
         dbFilename: opts.persist ? path.join(opts.dataDir, 'temporal.db') : undefined,
-        searchAttributes: SEARCH_ATTRIBUTE_NAMES.map((n) => defineSearchAttributeKey(n, SearchAttributeType.KEYWORD)),
+        searchAttributes: SEARCH_ATTRIBUTE_NAMES.map((n) =>
+          defineSearchAttributeKey(n, SearchAttributeType.KEYWORD),
+        ),
       },
     });
     return {

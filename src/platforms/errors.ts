@@ -11,12 +11,7 @@
 import type { PlatformId } from './types';
 
 export type PlatformErrorKind =
-  | 'token_expired'
-  | 'reauth_required'
-  | 'rate_limited'
-  | 'transient'
-  | 'permanent'
-  | 'unsupported';
+  'token_expired' | 'reauth_required' | 'rate_limited' | 'transient' | 'permanent' | 'unsupported';
 
 export interface PlatformErrorDetails {
   platform: PlatformId;

@@ -12,9 +12,12 @@ test.each([
   expect(parseDuration(text)).toBe(ms);
 });
 
-test.each(['', '6', 'h', '6 hours', '-5s', '0s', '1h foo', '10x'])('rejects %p with a clear message', (text) => {
-  expect(() => parseDuration(text)).toThrow(/duration/);
-});
+test.each(['', '6', 'h', '6 hours', '-5s', '0s', '1h foo', '10x'])(
+  'rejects %p with a clear message',
+  (text) => {
+    expect(() => parseDuration(text)).toThrow(/duration/);
+  },
+);
 
 test('formats back', () => {
   expect(formatDuration(21_600_000)).toBe('6h');

@@ -16,7 +16,10 @@ test('tokens, secrets, Authorization headers and OAuth codes are redacted at any
   const { logger, text } = capture();
   const child = logger.child({ module: 'test' });
   child.info({ access_token: 'AT-1', refreshToken: 'RT-2', client_secret: 'CS-3' }, 'top');
-  child.info({ tokens: { accessToken: 'AT-4' }, req: { headers: { authorization: 'Bearer AT-5' } } }, 'nested');
+  child.info(
+    { tokens: { accessToken: 'AT-4' }, req: { headers: { authorization: 'Bearer AT-5' } } },
+    'nested',
+  );
   child.info({ exchange: { code: 'CODE-6', code_verifier: 'VER-7' } }, 'oauth');
   child.info({ call: { headers: { authorization: 'Bearer AT-8' } } }, 'call');
   const out = text();

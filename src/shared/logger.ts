@@ -41,7 +41,8 @@ export const REDACT_PATHS = [
 ].filter((p, i, all) => all.indexOf(p) === i && !/[^A-Za-z0-9_.*[\]"-]/.test(p));
 
 /** Query-string parameters whose values are replaced in URLs before they are logged. */
-const SECRET_QUERY = /([?&](?:access_token|client_secret|code|code_verifier|refresh_token|appsecret_proof)=)[^&#\s"]*/g;
+const SECRET_QUERY =
+  /([?&](?:access_token|client_secret|code|code_verifier|refresh_token|appsecret_proof)=)[^&#\s"]*/g;
 
 /** Mask secret query parameters in a URL (for log lines that carry request URLs). */
 export function redactUrl(url: string): string {

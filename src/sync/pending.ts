@@ -12,7 +12,8 @@ export type PendingCounts = Partial<Record<ItemKind, number>>;
 /** The `pending` patch for `SyncSink.updateConnection`: per kind, 0 clears it (the sink merges per kind). */
 export function pendingPatch(counts: PendingCounts): Pick<ConnectionDoc, 'pending'> {
   const out: Record<string, number> = {};
-  for (const [kind, n] of Object.entries(counts)) if (typeof n === 'number') out[kind] = Math.max(0, Math.round(n));
+  for (const [kind, n] of Object.entries(counts))
+    if (typeof n === 'number') out[kind] = Math.max(0, Math.round(n));
   return { pending: out };
 }
 

@@ -96,7 +96,12 @@ export function createTemporalSchedules({
       } catch (err) {
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
         const handle = client.schedule.getHandle(scheduleId(key));
-        await handle.update((prev) => ({ ...prev, spec, action: action(key, settings.taskQueuePrefix), policies }));
+        await handle.update((prev) => ({
+          ...prev,
+          spec,
+          action: action(key, settings.taskQueuePrefix),
+          policies,
+        }));
         await handle.unpause('connected again');
       }
     },

@@ -5,7 +5,8 @@
 import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
 import type { ConnectionKey } from '../store/types';
 
-export type ConnectionStatusName = 'connecting' | 'syncing' | 'active' | 'needs_reauth' | 'error' | 'disconnected';
+export type ConnectionStatusName =
+  'connecting' | 'syncing' | 'active' | 'needs_reauth' | 'error' | 'disconnected';
 export type SyncMode = 'initial' | 'incremental' | 'scheduled' | 'manual' | 'webhook' | 'backfill';
 
 export interface SyncSummary {
@@ -36,7 +37,10 @@ export interface SyncService {
   /** After tokens are stored: creates the schedule `sync:{userId}:{platform}` and starts the initial sync. */
   connect(key: ConnectionKey & { accountId: string }): Promise<{ workflowId: string; runId: string }>;
   /** Manual "sync now"; never runs two syncs of one connection at once. */
-  syncNow(key: ConnectionKey, options?: { mode?: 'manual' | 'backfill' }): Promise<{ workflowId: string; runId: string }>;
+  syncNow(
+    key: ConnectionKey,
+    options?: { mode?: 'manual' | 'backfill' },
+  ): Promise<{ workflowId: string; runId: string }>;
   syncNowAndWait(key: ConnectionKey, options?: { mode?: 'manual' | 'backfill' }): Promise<SyncSummary>;
   /** Hands webhook events durably to the connection workflow (signalWithStart); resolves once Temporal accepted. */
   deliverWebhookEvents(key: ConnectionKey, events: WebhookEvent[]): Promise<void>;

@@ -2,7 +2,12 @@
  * SyncService over the Temporal client: every call talks to the connection workflow
  * (`connection:{userId}:{platform}`) or its schedule; nothing here touches tokens.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { Env } from '../config';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
@@ -73,7 +78,10 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
   const prefix = deps.taskQueuePrefix ?? DEFAULT_TASK_QUEUE_PREFIX;
   const schedules =
     deps.schedules ??
-    createTemporalSchedules({ client, settings: { intervalMs: deps.config.SYNC_INTERVAL, taskQueuePrefix: prefix } });
+    createTemporalSchedules({
+      client,
+      settings: { intervalMs: deps.config.SYNC_INTERVAL, taskQueuePrefix: prefix },
+    });
   const log = (deps.logger ?? silentLogger).child({ module: 'sync-service' });
   const engineOptions: Partial<ConnectionOptions> = { ...deps.engine, taskQueuePrefix: prefix };
 
@@ -81,7 +89,12 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
     client.workflow.getHandle<typeof connectionWorkflow>(connectionWorkflowId(key));
 
   function startOptions(key: ConnectionKey, accountId: string) {
-    const input: ConnectionWorkflowInput = { userId: key.userId, platform: key.platform, accountId, options: engineOptions };
+    const input: ConnectionWorkflowInput = {
+      userId: key.userId,
+      platform: key.platform,
+      accountId,
+      options: engineOptions,
+    };
     return {
       workflowId: connectionWorkflowId(key),
       taskQueue: workflowTaskQueue(prefix),
@@ -93,12 +106,16 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
     };
   }
 
-  async function requestSync(key: ConnectionKey, mode: 'initial' | 'manual' | 'backfill'): Promise<SyncHandle> {
+  async function requestSync(
+    key: ConnectionKey,
+    mode: 'initial' | 'manual' | 'backfill',
+  ): Promise<SyncHandle> {
     try {
       return await handleOf(key).executeUpdate(requestSyncUpdate, { args: [{ mode }] });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConnectionNotFoundError(key);
-      if (err instanceof WorkflowUpdateFailedError) throw new SyncRefusedError(key, err.cause?.message ?? err.message);
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new SyncRefusedError(key, err.cause?.message ?? err.message);
       throw err;
     }
   }
@@ -113,11 +130,14 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
       }
       await schedules.ensure(key);
       // Starts the connection workflow, or tells the running one that fresh tokens are stored (leaves needs_reauth).
-      await client.workflow.signalWithStart<typeof connectionWorkflow, [{ accountId: string }]>('connectionWorkflow', {
-        ...startOptions(key, key.accountId),
-        signal: reconnectedSignal,
-        signalArgs: [{ accountId: key.accountId }],
-      });
+      await client.workflow.signalWithStart<typeof connectionWorkflow, [{ accountId: string }]>(
+        'connectionWorkflow',
+        {
+          ...startOptions(key, key.accountId),
+          signal: reconnectedSignal,
+          signalArgs: [{ accountId: key.accountId }],
+        },
+      );
       const handle = await requestSync(key, 'initial');
       log.info({ userId: key.userId, platform: key.platform, workflowId: handle.workflowId }, 'connected');
       return { workflowId: handle.workflowId, runId: handle.runId };
@@ -130,7 +150,9 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
 
     async syncNowAndWait(key, options) {
       const handle = await requestSync(key, options?.mode ?? 'manual');
-      const result = (await client.workflow.getHandle(handle.workflowId, handle.runId).result()) as SyncWorkflowResult;
+      const result = (await client.workflow
+        .getHandle(handle.workflowId, handle.runId)
+        .result()) as SyncWorkflowResult;
       return result.summary satisfies SyncSummary;
     },
 
@@ -139,14 +161,20 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
       const connection = await sink.readConnection(key);
       if (!connection || connection.status === 'disconnected') {
         // Events for a connection that no longer exists are acknowledged and dropped: there is nothing to sync.
-        log.info({ userId: key.userId, platform: key.platform, events: events.length }, 'webhook events for a disconnected connection dropped');
+        log.info(
+          { userId: key.userId, platform: key.platform, events: events.length },
+          'webhook events for a disconnected connection dropped',
+        );
         return;
       }
-      await client.workflow.signalWithStart<typeof connectionWorkflow, [WebhookEvent[]]>('connectionWorkflow', {
-        ...startOptions(key, connection.accountId),
-        signal: webhookEventsSignal,
-        signalArgs: [events],
-      });
+      await client.workflow.signalWithStart<typeof connectionWorkflow, [WebhookEvent[]]>(
+        'connectionWorkflow',
+        {
+          ...startOptions(key, connection.accountId),
+          signal: webhookEventsSignal,
+          signalArgs: [events],
+        },
+      );
     },
 
     async status(key): Promise<ConnectionStatusWithPending | undefined> {

@@ -75,13 +75,11 @@ function webhookHandler(deps: WebhookRoutesDeps, connector: PlatformConnector) {
       deps.metrics.webhookEvents.inc({ platform, outcome: 'delivered' }, outcome.delivered);
       deps.metrics.webhookEvents.inc({ platform, outcome: 'duplicate' }, outcome.duplicates);
       deps.metrics.webhookEvents.inc({ platform, outcome: 'unknown_account' }, outcome.unknownAccount);
-      res
-        .status(200)
-        .json({
-          received: result.events.length,
-          delivered: outcome.delivered,
-          duplicates: outcome.duplicates,
-        });
+      res.status(200).json({
+        received: result.events.length,
+        delivered: outcome.delivered,
+        duplicates: outcome.duplicates,
+      });
     } catch (err) {
       // Not acknowledged: the platform redelivers, and dedupe makes the redelivery of any part that did land a no-op.
       count('failed', result.events.length);

@@ -56,7 +56,9 @@ export function waitMsFor(state: BudgetState, now: number, calls: number): numbe
   let wait = 0;
   for (const w of state.windows) {
     if (calls > w.limit) return Number.POSITIVE_INFINITY;
-    const live = (state.used[w.bucket] ?? []).filter((e) => e.at > now - w.windowMs).sort((a, b) => a.at - b.at);
+    const live = (state.used[w.bucket] ?? [])
+      .filter((e) => e.at > now - w.windowMs)
+      .sort((a, b) => a.at - b.at);
     let inUse = live.reduce((sum, e) => sum + e.calls, 0);
     if (w.limit - inUse >= calls) continue;
     for (const entry of live) {

@@ -34,7 +34,13 @@ import {
   type SyncHandle,
 } from './definitions';
 import { bookkeeping, platformCalls } from './profiles';
-import { syncWorkflow, type ResumePoint, type SyncFailureDetails, type SyncOptions, type SyncWorkflowResult } from './sync';
+import {
+  syncWorkflow,
+  type ResumePoint,
+  type SyncFailureDetails,
+  type SyncOptions,
+  type SyncWorkflowResult,
+} from './sync';
 
 export interface ConnectionOptions extends SyncOptions {
   /** Quiet time after the last webhook event before the one debounced sync starts. */
@@ -161,7 +167,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       if (notBefore === undefined) delete same.notBefore;
       return same;
     }
-    const entry: QueuedSync = { id: state.nextRequestId++, mode, ...(notBefore !== undefined ? { notBefore } : {}) };
+    const entry: QueuedSync = {
+      id: state.nextRequestId++,
+      mode,
+      ...(notBefore !== undefined ? { notBefore } : {}),
+    };
     state.queue.push(entry);
     return entry;
   }
@@ -178,14 +188,21 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       const entry = enqueue(resolveMode(mode));
       await condition(() => started.has(entry.id) || refused.has(entry.id));
       const handle = started.get(entry.id);
-      if (!handle) throw ApplicationFailure.create({ type: 'SyncRefused', message: refused.get(entry.id) ?? 'refused', nonRetryable: true });
+      if (!handle)
+        throw ApplicationFailure.create({
+          type: 'SyncRefused',
+          message: refused.get(entry.id) ?? 'refused',
+          nonRetryable: true,
+        });
       return handle;
     },
     {
       validator: ({ mode }) => {
         if (disconnected || state.status === 'disconnected') throw new Error('connection is disconnected');
-        if (state.status === 'needs_reauth') throw new Error('connection needs re-authorization: reconnect first');
-        if (!['initial', 'manual', 'backfill', 'scheduled', 'incremental'].includes(mode)) throw new Error(`unknown sync mode ${mode}`);
+        if (state.status === 'needs_reauth')
+          throw new Error('connection needs re-authorization: reconnect first');
+        if (!['initial', 'manual', 'backfill', 'scheduled', 'incremental'].includes(mode))
+          throw new Error(`unknown sync mode ${mode}`);
       },
     },
   );
@@ -213,7 +230,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         ? { count: state.webhook.count + 1, firstAt: state.webhook.firstAt, lastAt: now }
         : { count: 1, firstAt: now, lastAt: now };
     }
-    if (state.seenEventIds.length > SEEN_EVENT_IDS_KEPT) state.seenEventIds.splice(0, state.seenEventIds.length - SEEN_EVENT_IDS_KEPT);
+    if (state.seenEventIds.length > SEEN_EVENT_IDS_KEPT)
+      state.seenEventIds.splice(0, state.seenEventIds.length - SEEN_EVENT_IDS_KEPT);
   });
 
   setHandler(reconnectedSignal, ({ accountId: id }) => {
@@ -275,7 +293,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   async function refreshToken(): Promise<void> {
     try {
       // The refresh is planned for the expiry we know: if someone else refreshed meanwhile, the activity skips it.
-      const result = await remote.refreshToken({ key, knownExpiresAt: state.tokenExpiresAt, marginMs: refreshMarginMs });
+      const result = await remote.refreshToken({
+        key,
+        knownExpiresAt: state.tokenExpiresAt,
+        marginMs: refreshMarginMs,
+      });
       state.tokenExpiresAt = result.expiresAt;
       const due = result.expiresAt === null ? null : result.expiresAt - refreshMarginMs;
       nextRefreshAt = due === null ? null : Math.max(due, Date.now() + MIN_REFRESH_RETRY_MS);
@@ -306,7 +328,12 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
               platform,
               mode,
               budget: state.budget!,
-              options: { recentWindowMs: options.recentWindowMs, maxBudgetWaitMs: options.maxBudgetWaitMs, insightsDays: options.insightsDays, pageSize: options.pageSize },
+              options: {
+                recentWindowMs: options.recentWindowMs,
+                maxBudgetWaitMs: options.maxBudgetWaitMs,
+                insightsDays: options.insightsDays,
+                pageSize: options.pageSize,
+              },
               resume: mode === 'backfill' ? state.resume : undefined,
               deletions,
               taskQueuePrefix: options.taskQueuePrefix,
@@ -365,7 +392,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   const webhookDueAt = () =>
     state.webhook
-      ? Math.min(state.webhook.lastAt + options.webhookDebounceMs, state.webhook.firstAt + options.webhookMaxDelayMs)
+      ? Math.min(
+          state.webhook.lastAt + options.webhookDebounceMs,
+          state.webhook.firstAt + options.webhookMaxDelayMs,
+        )
       : null;
   /**
    * Safe to continue-as-new: no handler is running (an update caller waits in memory for its sync to start)
@@ -378,7 +408,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     allHandlersFinished() &&
     state.queue.every((q) => q.notBefore !== undefined && q.notBefore > Date.now());
   const runnable = () =>
-    state.status !== 'needs_reauth' ? state.queue.find((q) => q.notBefore === undefined || q.notBefore <= Date.now()) : undefined;
+    state.status !== 'needs_reauth'
+      ? state.queue.find((q) => q.notBefore === undefined || q.notBefore <= Date.now())
+      : undefined;
 
   while (!disconnected) {
     const now = Date.now();
@@ -393,7 +425,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       // A webhook event moves the debounce deadline: wake up to wait for the new one instead of the old timeout.
       const webhookDue = webhookDueAt();
       const woke = () =>
-        disconnected || revoked !== null || reconnected || runnable() !== undefined || webhookDueAt() !== webhookDue;
+        disconnected ||
+        revoked !== null ||
+        reconnected ||
+        runnable() !== undefined ||
+        webhookDueAt() !== webhookDue;
       if (timeout === undefined) await condition(woke);
       else if (timeout > 0) await condition(woke, timeout);
     }
@@ -431,7 +467,13 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if ((info.continueAsNewSuggested || info.historyLength > options.maxHistoryLength) && readyToContinue()) {
       // The queue (e.g. a backfill waiting for the budget window), budget, dedupe ids and resume points are all
       // in `state`, so the new run picks up exactly where this one stopped.
-      await continueAsNew<typeof connectionWorkflow>({ userId, platform, accountId, options: input.options, state });
+      await continueAsNew<typeof connectionWorkflow>({
+        userId,
+        platform,
+        accountId,
+        options: input.options,
+        state,
+      });
     }
   }
 

@@ -61,7 +61,10 @@ export function scheduledTriggerWorkflowIdPrefix(ref: ConnectionRef): string {
 
 // ── Messages of the connection workflow ────────────────────────────────────────────────────────────────────
 /** Modes a caller may ask for; `initial` is downgraded to `incremental` once the backfill has completed. */
-export type RequestedSyncMode = Extract<SyncMode, 'initial' | 'manual' | 'backfill' | 'scheduled' | 'incremental'>;
+export type RequestedSyncMode = Extract<
+  SyncMode,
+  'initial' | 'manual' | 'backfill' | 'scheduled' | 'incremental'
+>;
 
 export interface SyncRequest {
   mode: RequestedSyncMode;

@@ -12,5 +12,7 @@ export interface ScheduledSyncInput {
 }
 
 export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<void> {
-  await getExternalWorkflowHandle(connectionWorkflowId(input)).signal(syncRequestedSignal, { mode: 'scheduled' });
+  await getExternalWorkflowHandle(connectionWorkflowId(input)).signal(syncRequestedSignal, {
+    mode: 'scheduled',
+  });
 }

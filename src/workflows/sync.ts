@@ -3,7 +3,14 @@
  * SyncMode). Item data never passes through history: each page is ONE activity that fetches and writes; the
  * workflow only sees counts, cursors and instants. Checkpoints and lastSync are saved last, after every write.
  */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  isCancellation,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SyncItemsPageResult } from '../activities/types';
 import type { CallUsage, ItemKind, PlatformId } from '../platforms/types';
@@ -110,7 +117,10 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   }
 
   /** Runs a platform activity, charging what it used (or the estimate, when it failed after calling out). */
-  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean }>(estimate: number, run: () => Promise<T>): Promise<T> {
+  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean }>(
+    estimate: number,
+    run: () => Promise<T>,
+  ): Promise<T> {
     try {
       const result = await run();
       const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
@@ -151,7 +161,10 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) {
         // Most recent items were covered first; the older rest stays pending for a later sync.
         const covered = (resumeFrom?.covered ?? 0) + seen;
-        resume = pages === 0 ? (resumeFrom ?? {}) : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom, covered };
+        resume =
+          pages === 0
+            ? (resumeFrom ?? {})
+            : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom, covered };
         break;
       }
       const page: SyncItemsPageResult = await spend(PAGE_CALL_ESTIMATE, () =>
@@ -174,9 +187,19 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     // Nothing fetched: nothing covered, nothing to compare against.
     if (pages === 0) return { written, deleted: 0, seen, resume };
 
-    const deleted = await detectDeletions({ kind, complete, seen, oldest, newest: newest?.at, walkStarted, resumeFrom, sinceCheckpoint: sinceId ? checkpoint : undefined });
+    const deleted = await detectDeletions({
+      kind,
+      complete,
+      seen,
+      oldest,
+      newest: newest?.at,
+      walkStarted,
+      resumeFrom,
+      sinceCheckpoint: sinceId ? checkpoint : undefined,
+    });
     // A continuation never moves the checkpoint: the newest items were covered by the sync it continues.
-    const advanced = !resumeFrom && newest && (!checkpoint?.newestCreatedAt || newest.at >= checkpoint.newestCreatedAt);
+    const advanced =
+      !resumeFrom && newest && (!checkpoint?.newestCreatedAt || newest.at >= checkpoint.newestCreatedAt);
     return {
       written,
       deleted,
@@ -251,7 +274,10 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       if (result.resume !== undefined) {
         resume[kind] = result.resume;
         const primary = kind === ITEM_KINDS_OF[platform][0];
-        const left = pendingEstimate({ total: primary ? postCount : null, covered: result.resume.covered ?? result.seen });
+        const left = pendingEstimate({
+          total: primary ? postCount : null,
+          covered: result.resume.covered ?? result.seen,
+        });
         pending += left;
         pendingByKind[kind] = left;
       } else if (full) {

@@ -19,8 +19,10 @@ let engine: EngineHarness<TikTokSandbox>;
 beforeAll(async () => {
   engine = await startEngine({
     platform: 'tiktok',
-    createSandbox: (clock) => createTikTokSandbox({ clock, seed: 5151, accounts: 4, itemsPerAccount: VIDEOS, autoApprove: true }),
-    createConnector: (env, clock) => createTikTokConnector(tiktokSettingsFromEnv(env), { now: () => clock.now() }),
+    createSandbox: (clock) =>
+      createTikTokSandbox({ clock, seed: 5151, accounts: 4, itemsPerAccount: VIDEOS, autoApprove: true }),
+    createConnector: (env, clock) =>
+      createTikTokConnector(tiktokSettingsFromEnv(env), { now: () => clock.now() }),
     env: { TIKTOK_CALLS_PER_MINUTE: '4' },
     engine: { pageSize: 10, maxBudgetWaitMs: 2_000 },
   });
@@ -43,7 +45,9 @@ async function syncResult(workflowId: string, runId: string): Promise<SyncWorkfl
 }
 
 const refreshCalls = () =>
-  engine.sandbox.log.all({ endpoint: 'POST /v2/oauth/token/' }).filter((r) => r.body.includes('grant_type=refresh_token'));
+  engine.sandbox.log
+    .all({ endpoint: 'POST /v2/oauth/token/' })
+    .filter((r) => r.body.includes('grant_type=refresh_token'));
 
 test('proactive refresh: with no sync running, the connection workflow refreshes ahead of expiry and stores the new expiry', async () => {
   const accountId = freshAccount();
@@ -103,7 +107,10 @@ test('budget cut: pending on the platform document and in status; continue-as-ne
   expect(Object.keys(initial.resume)).toEqual(['videos']);
   const doc = await engine.sink.readConnection(key);
   expect(doc?.pending).toEqual({ videos: initial.summary.pending });
-  expect(await engine.service.status(key)).toMatchObject({ status: 'active', pending: { videos: initial.summary.pending } });
+  expect(await engine.service.status(key)).toMatchObject({
+    status: 'active',
+    pending: { videos: initial.summary.pending },
+  });
 
   // Continued as new while the backfill waits for the budget window: the new run has the same state.
   const continued = await eventually('continue-as-new', async () => {

@@ -20,7 +20,14 @@ import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService, type TemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { runWorkers, type WorkersHandle } from '../../src/workers';
 import type { ConnectionOptions } from '../../src/workflows/connection';
-import { testFirestore, testServers, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../helpers/servers';
+import {
+  testFirestore,
+  testServers,
+  testTemporal,
+  uniqueTaskQueue,
+  type TestFirestore,
+  type TestTemporal,
+} from '../helpers/servers';
 
 export interface EngineHarnessOptions<S extends PlatformSandbox> {
   platform: PlatformId;
@@ -77,7 +84,11 @@ export interface EngineHarness<S extends PlatformSandbox> {
   /** Daily account insights stored under `insights/{date}`, by date. */
   storedDaily(key: ConnectionKey): Promise<Map<string, Record<string, number>>>;
   /** The stored items of one kind, by id (deleted ones excluded unless asked). */
-  storedItems(key: ConnectionKey, kind: ItemKind, opts?: { includeDeleted?: boolean }): Promise<Map<string, StoredItem>>;
+  storedItems(
+    key: ConnectionKey,
+    kind: ItemKind,
+    opts?: { includeDeleted?: boolean },
+  ): Promise<Map<string, StoredItem>>;
   close(): Promise<void>;
 }
 
@@ -93,13 +104,17 @@ export interface StoredItem {
 /** Worker runtime logs only warnings (the default floods test output with INFO lines). */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+    Runtime.install({
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    });
   } catch {
     // Already installed in this jest worker.
   }
 }
 
-export async function startEngine<S extends PlatformSandbox>(opts: EngineHarnessOptions<S>): Promise<EngineHarness<S>> {
+export async function startEngine<S extends PlatformSandbox>(
+  opts: EngineHarnessOptions<S>,
+): Promise<EngineHarness<S>> {
   quietRuntime();
   const frozenAt = Date.now();
   const clock =
@@ -111,7 +126,12 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
   const sandbox = opts.createSandbox(clock);
   const arrivals: Arrival[] = [];
   const server = await listen((req, res) => {
-    const arrival: Arrival = { at: Date.now(), method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status: 0 };
+    const arrival: Arrival = {
+      at: Date.now(),
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0]!,
+      status: 0,
+    };
     res.on('close', () => {
       arrival.status = res.statusCode;
       arrivals.push(arrival);
@@ -188,7 +208,9 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
       const url = connector.oauth.authorizeUrl({
         state,
         redirectUri,
-        ...(connector.oauth.pkce === 'none' ? {} : { codeChallenge: codeChallenge(verifier, connector.oauth.pkce) }),
+        ...(connector.oauth.pkce === 'none'
+          ? {}
+          : { codeChallenge: codeChallenge(verifier, connector.oauth.pkce) }),
       });
       const consent = await fetch(url, { redirect: 'manual' });
       const location = consent.headers.get('location');
@@ -200,7 +222,8 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
         redirectUri,
         ...(connector.oauth.pkce === 'none' ? {} : { codeVerifier: verifier }),
       });
-      if (tokens.accountId !== accountId) throw new Error(`consent gave account ${tokens.accountId}, not ${accountId}`);
+      if (tokens.accountId !== accountId)
+        throw new Error(`consent gave account ${tokens.accountId}, not ${accountId}`);
       const key = { userId, platform: opts.platform };
       await tokenStore.save(key, tokens);
       return { key, tokens };
@@ -213,12 +236,16 @@ export async function startEngine<S extends PlatformSandbox>(opts: EngineHarness
     },
 
     async storedDaily(key) {
-      const snap = await firestore.db.collection(`users/${key.userId}/platforms/${key.platform}/insights`).get();
+      const snap = await firestore.db
+        .collection(`users/${key.userId}/platforms/${key.platform}/insights`)
+        .get();
       return new Map(snap.docs.map((d) => [d.id, d.data().metrics as Record<string, number>]));
     },
 
     async storedItems(key, kind, { includeDeleted = false } = {}) {
-      const snap = await firestore.db.collection(`users/${key.userId}/platforms/${key.platform}/${kind}`).get();
+      const snap = await firestore.db
+        .collection(`users/${key.userId}/platforms/${key.platform}/${kind}`)
+        .get();
       const out = new Map<string, StoredItem>();
       for (const doc of snap.docs) {
         const data = doc.data();
@@ -268,7 +295,13 @@ export async function eventually<T>(
 
 /** Firestore items compared with the sandbox's ground truth: same ids, createdAt, text, metrics and attributes. */
 export function normalizeTruth(
-  items: { id: string; createdAt: string; text: string | null; metrics: Record<string, number>; attributes?: Record<string, unknown> }[],
+  items: {
+    id: string;
+    createdAt: string;
+    text: string | null;
+    metrics: Record<string, number>;
+    attributes?: Record<string, unknown>;
+  }[],
 ) {
   return new Map(
     items.map((i) => [
@@ -295,8 +328,14 @@ export async function expectStoredEqualsTruth(
   { dailyDays }: { dailyDays?: number } = {},
 ): Promise<void> {
   const truth = engine.sandbox.groundTruth(accountId);
-  for (const [kind, items] of Object.entries(truth.items) as [ItemKind, NonNullable<(typeof truth.items)[ItemKind]>][]) {
-    expect({ kind, items: withoutDeletedFlag(await engine.storedItems(key, kind)) }).toEqual({ kind, items: normalizeTruth(items) });
+  for (const [kind, items] of Object.entries(truth.items) as [
+    ItemKind,
+    NonNullable<(typeof truth.items)[ItemKind]>,
+  ][]) {
+    expect({ kind, items: withoutDeletedFlag(await engine.storedItems(key, kind)) }).toEqual({
+      kind,
+      items: normalizeTruth(items),
+    });
   }
   const doc = await engine.sink.readConnection(key);
   expect(doc?.profile).toEqual(truth.profile);

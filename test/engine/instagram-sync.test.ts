@@ -19,8 +19,10 @@ let engine: EngineHarness<InstagramSandbox>;
 beforeAll(async () => {
   engine = await startEngine({
     platform: 'instagram',
-    createSandbox: (clock) => createInstagramSandbox({ clock, seed: 909, accounts: 6, itemsPerAccount: 60, autoApprove: true }),
-    createConnector: (env, clock) => createInstagramConnector(instagramSettingsFromEnv(env), { now: () => clock.now() }),
+    createSandbox: (clock) =>
+      createInstagramSandbox({ clock, seed: 909, accounts: 6, itemsPerAccount: 60, autoApprove: true }),
+    createConnector: (env, clock) =>
+      createInstagramConnector(instagramSettingsFromEnv(env), { now: () => clock.now() }),
   });
 }, 60_000);
 
@@ -46,7 +48,9 @@ async function expectEqualsTruth(key: ConnectionKey, accountId: string) {
 }
 
 const refreshCalls = (accountId: string) =>
-  engine.sandbox.log.all({ endpoint: 'GET /refresh_access_token' }).filter((r) => r.user === undefined || r.user === accountId);
+  engine.sandbox.log
+    .all({ endpoint: 'GET /refresh_access_token' })
+    .filter((r) => r.user === undefined || r.user === accountId);
 
 test('initial sync: posts, stories, profile, insights, daily insights and audience equal the platform', async () => {
   const accountId = freshAccount(); // the first account has enough followers for demographics
@@ -80,11 +84,16 @@ test('manual sync after new, changed and deleted posts and a profile change: eve
   await syncResult(connected.workflowId, connected.runId);
 
   const { sandbox } = engine;
-  const posts = [...sandbox.groundTruth(accountId).items.posts!].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const posts = [...sandbox.groundTruth(accountId).items.posts!].sort((a, b) =>
+    a.createdAt.localeCompare(b.createdAt),
+  );
   const oldest = posts[5]!; // old, but with insights (the oldest 5 % predate the professional conversion)
   const gone = posts[posts.length - 3]!;
   const added = sandbox.addItem(accountId, { text: 'fresh post', metrics: { likes: 3, reach: 40 } });
-  await sandbox.patchItem(accountId, oldest.id, { text: 'edited caption', metrics: { likes: 5_000, saves: 77 } });
+  await sandbox.patchItem(accountId, oldest.id, {
+    text: 'edited caption',
+    metrics: { likes: 5_000, saves: 77 },
+  });
   sandbox.deleteItem(accountId, gone.id);
   sandbox.patchProfile(accountId, { followers: 31_337, displayName: 'Renamed' });
 
@@ -104,7 +113,9 @@ test('a webhook (comments on a post) triggers an incremental sync that picks up 
   await syncResult(connected.workflowId, connected.runId);
 
   const { sandbox } = engine;
-  const posts = [...sandbox.groundTruth(accountId).items.posts!].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const posts = [...sandbox.groundTruth(accountId).items.posts!].sort((a, b) =>
+    b.createdAt.localeCompare(a.createdAt),
+  );
   const [newest, second] = posts;
   const added = sandbox.addItem(accountId, { text: 'posted between syncs' });
   await sandbox.patchItem(accountId, newest!.id, { metrics: { comments: 900, likes: 1_234 } });
@@ -192,7 +203,9 @@ test('an expired token is reauth_required (Instagram cannot refresh it): needs_r
   expect(refreshCalls(accountId).length).toBe(refreshesBefore);
   await expect(engine.service.syncNow(key)).rejects.toThrow(/re-authorization/);
   // Cached data stays.
-  expect((await engine.storedItems(key, 'posts')).size).toBe(engine.sandbox.groundTruth(accountId).items.posts!.length);
+  expect((await engine.storedItems(key, 'posts')).size).toBe(
+    engine.sandbox.groundTruth(accountId).items.posts!.length,
+  );
 });
 
 // Last in the file: it moves the shared sandbox clock past every token's 60-day expiry.

@@ -15,8 +15,10 @@ let engine: EngineHarness<TikTokSandbox>;
 beforeAll(async () => {
   engine = await startEngine({
     platform: 'tiktok',
-    createSandbox: (clock) => createTikTokSandbox({ clock, seed: 4242, accounts: 10, itemsPerAccount: 45, autoApprove: true }),
-    createConnector: (env, clock) => createTikTokConnector(tiktokSettingsFromEnv(env), { now: () => clock.now() }),
+    createSandbox: (clock) =>
+      createTikTokSandbox({ clock, seed: 4242, accounts: 10, itemsPerAccount: 45, autoApprove: true }),
+    createConnector: (env, clock) =>
+      createTikTokConnector(tiktokSettingsFromEnv(env), { now: () => clock.now() }),
   });
 }, 60_000);
 
@@ -123,7 +125,9 @@ test('5xx for a while: the page activity retries with backoff, then the sync suc
   const result = await syncResult(connected.workflowId, connected.runId);
   expect(result.summary.itemsWritten).toBe(engine.sandbox.groundTruth(accountId).items.videos!.length);
   // The fault fires before the token is checked, so these requests carry no user: count by endpoint.
-  expect(engine.sandbox.log.all({ endpoint: 'POST /v2/video/list/' }).filter((r) => r.status === 500)).toHaveLength(3);
+  expect(
+    engine.sandbox.log.all({ endpoint: 'POST /v2/video/list/' }).filter((r) => r.status === 500),
+  ).toHaveLength(3);
   await expectFirestoreEqualsTruth(key, accountId);
 });
 
@@ -192,7 +196,10 @@ test('no token string anywhere in Firestore documents of the user or in Temporal
   // Every workflow of the connection: the connection workflow and each sync it ran (payload bytes decoded).
   const connection = engine.client.workflow.getHandle(connectionWorkflowId(key));
   const { recentSyncs } = await connection.query(connectionStatusQuery);
-  const handles = [connection, ...recentSyncs.map((s) => engine.client.workflow.getHandle(s.workflowId, s.runId))];
+  const handles = [
+    connection,
+    ...recentSyncs.map((s) => engine.client.workflow.getHandle(s.workflowId, s.runId)),
+  ];
   const histories: string[] = [];
   for (const handle of handles) histories.push(historyText(await handle.fetchHistory()));
   expect(histories).toHaveLength(3);

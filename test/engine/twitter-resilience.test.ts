@@ -16,8 +16,10 @@ let engine: EngineHarness<TwitterSandbox>;
 beforeAll(async () => {
   engine = await startEngine({
     platform: 'twitter',
-    createSandbox: (clock) => createTwitterSandbox({ clock, seed: 77, accounts: 6, itemsPerAccount: 60, autoApprove: true }),
-    createConnector: (env, clock) => createTwitterConnector(twitterSettingsFromEnv(env), { now: () => clock.now() }),
+    createSandbox: (clock) =>
+      createTwitterSandbox({ clock, seed: 77, accounts: 6, itemsPerAccount: 60, autoApprove: true }),
+    createConnector: (env, clock) =>
+      createTwitterConnector(twitterSettingsFromEnv(env), { now: () => clock.now() }),
     env: { SYNC_INTERVAL: '3s' },
   });
 }, 60_000);
@@ -40,7 +42,9 @@ async function syncResult(workflowId: string, runId: string): Promise<SyncWorkfl
 
 async function expectTweetsEqualTruth(key: { userId: string; platform: 'twitter' }, accountId: string) {
   const truth = engine.sandbox.groundTruth(accountId);
-  expect(withoutDeletedFlag(await engine.storedItems(key, 'tweets'))).toEqual(normalizeTruth(truth.items.tweets ?? []));
+  expect(withoutDeletedFlag(await engine.storedItems(key, 'tweets'))).toEqual(
+    normalizeTruth(truth.items.tweets ?? []),
+  );
   expect((await engine.sink.readConnection(key))?.profile).toEqual(truth.profile);
 }
 
@@ -61,7 +65,9 @@ test('429 storm: each retry waits for the advertised reset, no call is made in b
     expect(next!.at - limited.at).toBeGreaterThanOrEqual(2_000);
   }
   // Only the injected 429s themselves arrived while limited: the engine never called during a wait.
-  expect(engine.sandbox.log.all({ endpoint: TIMELINE }).filter((r) => r.whileRateLimited)).toHaveLength(throttled.length);
+  expect(engine.sandbox.log.all({ endpoint: TIMELINE }).filter((r) => r.whileRateLimited)).toHaveLength(
+    throttled.length,
+  );
   await expectTweetsEqualTruth(key, accountId);
 });
 
@@ -81,7 +87,9 @@ test('scheduled syncs run on the schedule (interval of seconds) through the conn
     },
     { timeoutMs: 30_000 },
   );
-  expect(state.recentSyncs.find((r) => r.mode === 'scheduled')?.workflowId).toMatch(/^sync:.+:twitter:scheduled:\d+$/);
+  expect(state.recentSyncs.find((r) => r.mode === 'scheduled')?.workflowId).toMatch(
+    /^sync:.+:twitter:scheduled:\d+$/,
+  );
   expect((await engine.storedItems(key, 'tweets')).get(added.id)?.text).toBe('scheduled pick-up');
   expect((await engine.service.status(key))?.nextSyncAt).not.toBeNull();
 });
@@ -116,7 +124,8 @@ test('a short budget: the newest items first, the rest pending, and no call whil
       platform: 'twitter',
       createSandbox: () => engine.sandbox,
       clock: engine.clock,
-      createConnector: (env, clock) => createTwitterConnector(twitterSettingsFromEnv(env), { now: () => clock.now() }),
+      createConnector: (env, clock) =>
+        createTwitterConnector(twitterSettingsFromEnv(env), { now: () => clock.now() }),
       env: { TWITTER_CALLS_PER_15MIN: '3' },
       engine: { maxBudgetWaitMs: 1_000, pageSize: 10 },
     });
@@ -129,14 +138,23 @@ test('a short budget: the newest items first, the rest pending, and no call whil
       expect(budgeted.sandbox.log.all({ user: accountId }).filter((r) => r.whileRateLimited)).toHaveLength(0);
 
       // What was stored is the newest part of the timeline.
-      const truth = [...budgeted.sandbox.groundTruth(accountId).items.tweets!].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const truth = [...budgeted.sandbox.groundTruth(accountId).items.tweets!].sort((a, b) =>
+        b.createdAt.localeCompare(a.createdAt),
+      );
       const stored = await budgeted.storedItems(key, 'tweets');
       expect(stored.size).toBeGreaterThan(0);
       expect(stored.size).toBeLessThan(truth.length);
-      expect([...stored.keys()].sort()).toEqual(truth.slice(0, stored.size).map((t) => t.id).sort());
+      expect([...stored.keys()].sort()).toEqual(
+        truth
+          .slice(0, stored.size)
+          .map((t) => t.id)
+          .sort(),
+      );
       // Finished later: a continuation waits in the connection's queue until the window has room.
       const connection = budgeted.client.workflow.getHandle(connectionWorkflowId(key));
-      await eventually('a queued backfill', async () => (await connection.query(connectionStatusQuery)).queued.includes('backfill'));
+      await eventually('a queued backfill', async () =>
+        (await connection.query(connectionStatusQuery)).queued.includes('backfill'),
+      );
     } finally {
       await budgeted.close();
     }

@@ -9,7 +9,9 @@ import { repoPath } from '../helpers/servers';
 
 type Service = { image?: string; build?: string; environment?: Record<string, string>; depends_on?: unknown };
 
-const compose = parse(fs.readFileSync(repoPath('docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = parse(fs.readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 
 test('the topology has Temporal with its database and UI, the Firestore emulator and socialsync', () => {
   expect(Object.keys(compose.services).sort()).toEqual(
@@ -29,5 +31,6 @@ test('socialsync uses the running services, not embedded ones, and only contract
 
 test('the search attributes socialsync filters by are registered', () => {
   const command = JSON.stringify(compose.services['temporal-admin-tools']);
-  for (const name of ['UserId', 'Platform', 'SyncMode']) expect(command).toContain(`--name ${name} --type Keyword`);
+  for (const name of ['UserId', 'Platform', 'SyncMode'])
+    expect(command).toContain(`--name ${name} --type Keyword`);
 });

@@ -33,7 +33,9 @@ test('Firestore emulator data saved before stop is there after a restart', async
   try {
     const read = await fetch(`${docs(emulator.host)}/things/kept`, { headers: owner });
     expect(read.status).toBe(200);
-    expect((await read.json()) as unknown).toMatchObject({ fields: { note: { stringValue: 'survives restarts' } } });
+    expect((await read.json()) as unknown).toMatchObject({
+      fields: { note: { stringValue: 'survives restarts' } },
+    });
   } finally {
     await emulator.stop();
   }

@@ -7,7 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createSelfCheckActivities } from '../../src/activities/self-check';
 import { selfCheckWorkflow } from '../../src/workflows/self-check';
-import { createTestWorker, repoPath, testFirestore, testTemporal, uniqueTaskQueue, type TestFirestore, type TestTemporal } from '../helpers/servers';
+import {
+  createTestWorker,
+  repoPath,
+  testFirestore,
+  testTemporal,
+  uniqueTaskQueue,
+  type TestFirestore,
+  type TestTemporal,
+} from '../helpers/servers';
 
 let temporal: TestTemporal;
 let firestore: TestFirestore;
@@ -50,7 +58,14 @@ function startChildWorker(taskQueue: string): { child: ChildProcess; activitySta
   // survives the SIGKILL).
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', repoPath('test', 'fixtures', 'self-check-worker.ts'), taskQueue, 'doomed', expect.getState().testPath!],
+    [
+      '--import',
+      'tsx',
+      repoPath('test', 'fixtures', 'self-check-worker.ts'),
+      taskQueue,
+      'doomed',
+      expect.getState().testPath!,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
   );
   let stderr = '';

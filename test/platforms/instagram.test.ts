@@ -34,14 +34,17 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 async function connectAccount(c = connector): Promise<TokenSet> {
-  const res = await fetch(c.oauth.authorizeUrl({ state: 'state-1', redirectUri: REDIRECT }), { redirect: 'manual' });
+  const res = await fetch(c.oauth.authorizeUrl({ state: 'state-1', redirectUri: REDIRECT }), {
+    redirect: 'manual',
+  });
   const location = new URL(res.headers.get('location')!);
   expect(location.searchParams.get('state')).toBe('state-1');
   // The code arrives with Instagram's trailing `#_` when the callback reads the raw fragment-bearing URL.
   return c.oauth.exchangeCode({ code: `${location.searchParams.get('code')}#_`, redirectUri: REDIRECT });
 }
 
-const proofOf = (token: string) => createHmac('sha256', sandbox.credentials.clientSecret).update(token).digest('hex');
+const proofOf = (token: string) =>
+  createHmac('sha256', sandbox.credentials.clientSecret).update(token).digest('hex');
 
 async function caught(p: Promise<unknown>): Promise<PlatformError> {
   try {
@@ -115,7 +118,16 @@ describe('OAuth', () => {
     expect(a.expiresAt).toBeGreaterThan(tokens.expiresAt!);
 
     // Rotation: the used token is dead, the newest works.
-    expect((await caught(connector.fetchAccount(tokens, { since: new Date(clock.now() - DAY), until: new Date(clock.now()) }))).kind).toBe('reauth_required');
+    expect(
+      (
+        await caught(
+          connector.fetchAccount(tokens, {
+            since: new Date(clock.now() - DAY),
+            until: new Date(clock.now()),
+          }),
+        )
+      ).kind,
+    ).toBe('reauth_required');
     const usedAgain = await caught(connector.oauth.refresh(tokens));
     expect(usedAgain.kind).toBe('reauth_required');
 
@@ -125,7 +137,9 @@ describe('OAuth', () => {
     expect(expiredRefresh.kind).toBe('reauth_required');
     expect(expiredRefresh.platformCode).toBe('190/463');
     const before = sandbox.log.all().length;
-    expect((await caught(connector.oauth.refresh({ ...a, expiresAt: clock.now() - 1 }))).kind).toBe('reauth_required');
+    expect((await caught(connector.oauth.refresh({ ...a, expiresAt: clock.now() - 1 }))).kind).toBe(
+      'reauth_required',
+    );
     expect(sandbox.log.all()).toHaveLength(before);
 
     expect(await connector.oauth.revoke(a)).toBe(false);
@@ -149,7 +163,8 @@ describe('data', () => {
     const [me] = sandbox.log.all({ endpoint: 'GET /me' });
     expect(me!.path).toBe('/v23.0/me');
     expect(me!.query).toEqual({
-      fields: 'user_id,username,name,profile_picture_url,followers_count,follows_count,media_count,account_type',
+      fields:
+        'user_id,username,name,profile_picture_url,followers_count,follows_count,media_count,account_type',
       access_token: tokens.accessToken,
       appsecret_proof: proofOf(tokens.accessToken),
     });
@@ -158,7 +173,8 @@ describe('data', () => {
     expect(daily).toHaveLength(7);
     expect(daily[0]!.path).toBe(`/v23.0/${tokens.accountId}/insights`);
     expect(daily[0]!.query).toEqual({
-      metric: 'reach,views,accounts_engaged,total_interactions,likes,comments,saves,shares,replies,follows_and_unfollows,profile_links_taps',
+      metric:
+        'reach,views,accounts_engaged,total_interactions,likes,comments,saves,shares,replies,follows_and_unfollows,profile_links_taps',
       period: 'day',
       metric_type: 'total_value',
       since: String(since.getTime() / 1000),
@@ -168,7 +184,11 @@ describe('data', () => {
     });
     const demographics = insights.filter((r) => r.query.period === 'lifetime');
     expect(demographics.map((r) => r.query.breakdown)).toEqual(['age', 'gender', 'country', 'city']);
-    expect(demographics[0]!.query).toMatchObject({ metric: 'follower_demographics', metric_type: 'total_value', timeframe: 'this_month' });
+    expect(demographics[0]!.query).toMatchObject({
+      metric: 'follower_demographics',
+      metric_type: 'total_value',
+      timeframe: 'this_month',
+    });
     expect(sandbox.log.all().every((r) => !JSON.stringify(r.query).includes('impressions'))).toBe(true);
     expect(snapshot.usage).toEqual({ '*': 1 + 7 + 4 });
 
@@ -176,7 +196,9 @@ describe('data', () => {
     expect(snapshot.profile).toEqual(truth.profile);
     expect(snapshot.audience).toEqual(truth.audience);
     // The last two days are inside the platform's 48 h lag: absent, not zero.
-    const truthInRange = truth.daily!.filter((d) => d.date >= since.toISOString().slice(0, 10) && d.date < until.toISOString().slice(0, 10));
+    const truthInRange = truth.daily!.filter(
+      (d) => d.date >= since.toISOString().slice(0, 10) && d.date < until.toISOString().slice(0, 10),
+    );
     expect(snapshot.daily).toEqual(truthInRange);
     expect(snapshot.daily).toHaveLength(5);
     expect(snapshot.insights).toEqual(truth.insights);
@@ -188,11 +210,18 @@ describe('data', () => {
     const smallTokens = await connectAccount();
     sandbox.patchProfile(small, { website: null });
     const until = new Date(clock.now());
-    const snapshot = await connector.fetchAccount(smallTokens, { since: new Date(until.getTime() - 4 * DAY), until });
+    const snapshot = await connector.fetchAccount(smallTokens, {
+      since: new Date(until.getTime() - 4 * DAY),
+      until,
+    });
     expect(snapshot.audience).toBeUndefined();
     expect(snapshot.daily!.length).toBeGreaterThan(0);
     for (const day of snapshot.daily!) expect(day.metrics).not.toHaveProperty('profile_links_taps');
-    expect(sandbox.log.all({ endpoint: 'GET /{ig-user-id}/insights' }).some((r) => r.query.metric === 'follower_demographics')).toBe(false);
+    expect(
+      sandbox.log
+        .all({ endpoint: 'GET /{ig-user-id}/insights' })
+        .some((r) => r.query.metric === 'follower_demographics'),
+    ).toBe(false);
   });
 
   it('listItems(posts) pages with inline insights, falls back per media, and equals the ground truth', async () => {
@@ -210,7 +239,8 @@ describe('data', () => {
     const pages = sandbox.log.all({ endpoint: 'GET /{ig-user-id}/media' });
     expect(pages[0]!.path).toBe(`/v23.0/${tokens.accountId}/media`);
     expect(pages[0]!.query).toEqual({
-      fields: 'id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count,insights.metric(reach,saved,shares,views)',
+      fields:
+        'id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count,insights.metric(reach,saved,shares,views)',
       limit: '100',
       access_token: tokens.accessToken,
       appsecret_proof: proofOf(tokens.accessToken),
@@ -236,7 +266,9 @@ describe('data', () => {
     expect(page.items.some((s) => Object.keys(s.metrics).length === 0)).toBe(true);
     const withNav = page.items.find((s) => s.metrics.navigation === 70)!;
     expect(withNav.attributes).toHaveProperty('navigation_tap_forward');
-    const nav = sandbox.log.all({ endpoint: 'GET /{media-id}/insights' }).find((r) => r.query.metric === 'navigation')!;
+    const nav = sandbox.log
+      .all({ endpoint: 'GET /{media-id}/insights' })
+      .find((r) => r.query.metric === 'navigation')!;
     expect(nav.query.breakdown).toBe('story_navigation_action_type');
   });
 
@@ -245,20 +277,31 @@ describe('data', () => {
     const [first, second, legacy] = [posts[0]!, posts[1]!, posts.at(-1)!];
     sandbox.deleteItem(tokens.accountId, second.id);
     sandbox.log.clear();
-    const result = await connector.refreshItems(tokens, { kind: 'posts', ids: [first.id, second.id, legacy.id] });
+    const result = await connector.refreshItems(tokens, {
+      kind: 'posts',
+      ids: [first.id, second.id, legacy.id],
+    });
     expect(result.items).toEqual([first, legacy]);
     expect(result.missing).toEqual([second.id]);
     const reads = sandbox.log.all({ endpoint: 'GET /{media-id}' });
     expect(reads[0]!.path).toBe(`/v23.0/${first.id}`);
     expect(reads[0]!.query.fields).toContain('insights.metric(reach,saved,shares,views)');
     expect(result.usage['*']).toBe(sandbox.log.all().length);
-    expect(await connector.refreshItems(tokens, { kind: 'tweets', ids: ['1'] })).toEqual({ items: [], missing: [], unsupported: ['1'], usage: {} });
+    expect(await connector.refreshItems(tokens, { kind: 'tweets', ids: ['1'] })).toEqual({
+      items: [],
+      missing: [],
+      unsupported: ['1'],
+      usage: {},
+    });
   });
 
   it('sends no appsecret_proof when the setting is off, and unversioned paths without INSTAGRAM_GRAPH_VERSION', async () => {
     const env = loadConfig({ ...sandbox.env(server.url) });
     sandbox.setApp({ requireProof: false });
-    const plain = createInstagramConnector({ ...instagramSettingsFromEnv(env), appsecretProof: false }, { now: () => clock.now() });
+    const plain = createInstagramConnector(
+      { ...instagramSettingsFromEnv(env), appsecretProof: false },
+      { now: () => clock.now() },
+    );
     await plain.fetchAccount(tokens, { since: new Date(clock.now() - DAY), until: new Date(clock.now()) });
     const [me] = sandbox.log.all({ endpoint: 'GET /me' });
     expect(me!.path).toBe('/me');
@@ -284,7 +327,12 @@ describe('error classification against the sandbox', () => {
   });
 
   it('throttles → rate_limited with retryAt from the usage header', async () => {
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', rateLimit: true, retryAfterSeconds: 900, times: 1 });
+    sandbox.faults.add({
+      endpoint: 'GET /{ig-user-id}/media',
+      rateLimit: true,
+      retryAfterSeconds: 900,
+      times: 1,
+    });
     const storm = await caught(list());
     expect(storm).toMatchObject({ kind: 'rate_limited', status: 429, platformCode: 80002 });
     expect(Math.abs(storm.retryAt! - (clock.now() + 15 * 60_000))).toBeLessThan(5_000);
@@ -316,7 +364,9 @@ describe('error classification against the sandbox', () => {
     try {
       const env = loadConfig({ ...sandbox.env(odd.url) });
       const c = createInstagramConnector(instagramSettingsFromEnv(env), { now: () => clock.now() });
-      const err = await caught(c.fetchAccount(tokens, { since: new Date(clock.now() - DAY), until: new Date(clock.now()) }));
+      const err = await caught(
+        c.fetchAccount(tokens, { since: new Date(clock.now() - DAY), until: new Date(clock.now()) }),
+      );
       expect(err.kind).toBe('permanent');
       expect(err.endpoint).toBe('GET /me');
       expect(err.message).toContain('followers_count');
@@ -357,7 +407,14 @@ describe('webhooks end to end', () => {
       const [delivery] = await sandbox.sendWebhook({ accountId, mediaId: post.id });
       expect(delivery!.status).toBe(200);
       expect(events).toEqual([
-        expect.objectContaining({ platform: 'instagram', accountId, type: 'item_changed', name: 'comments', itemKind: 'posts', itemId: post.id }),
+        expect.objectContaining({
+          platform: 'instagram',
+          accountId,
+          type: 'item_changed',
+          name: 'comments',
+          itemKind: 'posts',
+          itemId: post.id,
+        }),
       ]);
     } finally {
       await receiver.close();

@@ -41,11 +41,19 @@ afterEach(() => sandbox.faults.clear());
 async function connect(accountId: string): Promise<TokenSet> {
   sandbox.world.login(accountId);
   const verifier = createCodeVerifier();
-  const url = connector.oauth.authorizeUrl({ state: 'state-123', redirectUri: REDIRECT, codeChallenge: codeChallenge(verifier, 'S256') });
+  const url = connector.oauth.authorizeUrl({
+    state: 'state-123',
+    redirectUri: REDIRECT,
+    codeChallenge: codeChallenge(verifier, 'S256'),
+  });
   const res = await fetch(url, { redirect: 'manual' });
   const location = new URL(res.headers.get('location')!);
   expect(location.searchParams.get('state')).toBe('state-123');
-  return connector.oauth.exchangeCode({ code: location.searchParams.get('code')!, redirectUri: REDIRECT, codeVerifier: verifier });
+  return connector.oauth.exchangeCode({
+    code: location.searchParams.get('code')!,
+    redirectUri: REDIRECT,
+    codeVerifier: verifier,
+  });
 }
 
 function requests(endpoint: string): LoggedRequest[] {
@@ -82,7 +90,9 @@ async function syncAll(token: TokenSet, opts: { sinceId?: string } = {}): Promis
 
 describe('OAuth', () => {
   it('builds the authorize URL X documents', () => {
-    const url = new URL(connector.oauth.authorizeUrl({ state: 's', redirectUri: REDIRECT, codeChallenge: 'abc' }));
+    const url = new URL(
+      connector.oauth.authorizeUrl({ state: 's', redirectUri: REDIRECT, codeChallenge: 'abc' }),
+    );
     expect(url.origin + url.pathname).toBe(`${server.url}/i/oauth2/authorize`);
     expect(Object.fromEntries(url.searchParams)).toEqual({
       response_type: 'code',
@@ -109,7 +119,9 @@ describe('OAuth', () => {
     const token = lastRequest('POST /2/oauth2/token');
     const { clientId, clientSecret } = sandbox.credentials;
     expect(token.url).toBe('/2/oauth2/token');
-    expect(token.headers.authorization).toBe('Basic ' + Buffer.from(`${clientId}:${clientSecret}`).toString('base64'));
+    expect(token.headers.authorization).toBe(
+      'Basic ' + Buffer.from(`${clientId}:${clientSecret}`).toString('base64'),
+    );
     expect(token.headers['content-type']).toBe('application/x-www-form-urlencoded');
     const form = Object.fromEntries(new URLSearchParams(token.body));
     expect(Object.keys(form).sort()).toEqual(['code', 'code_verifier', 'grant_type', 'redirect_uri']);
@@ -141,12 +153,16 @@ describe('OAuth', () => {
     const tokens = await connect(sandbox.accountIds()[2]!);
     sandbox.log.clear();
     expect(await connector.oauth.revoke(tokens)).toBe(true);
-    const bodies = requests('POST /2/oauth2/revoke').map((r) => Object.fromEntries(new URLSearchParams(r.body)));
+    const bodies = requests('POST /2/oauth2/revoke').map((r) =>
+      Object.fromEntries(new URLSearchParams(r.body)),
+    );
     expect(bodies).toEqual([
       { token: tokens.refreshToken, token_type_hint: 'refresh_token' },
       { token: tokens.accessToken, token_type_hint: 'access_token' },
     ]);
-    expect((await catchError(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind).toBe('token_expired');
+    expect(
+      (await catchError(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind,
+    ).toBe('token_expired');
     expect((await catchError(connector.oauth.refresh(tokens))).kind).toBe('reauth_required');
   });
 });
@@ -161,10 +177,19 @@ describe('data', () => {
 
   it('fetchAccount reads the profile from users/me and leaves insights and audience absent', async () => {
     sandbox.log.clear();
-    const snapshot = await connector.fetchAccount(tokens, { since: new Date(clock.now() - DAY), until: new Date(clock.now()) });
-    expect(snapshot).toEqual({ accountId, profile: sandbox.groundTruth(accountId).profile, usage: { 'users/me': 1 } });
+    const snapshot = await connector.fetchAccount(tokens, {
+      since: new Date(clock.now() - DAY),
+      until: new Date(clock.now()),
+    });
+    expect(snapshot).toEqual({
+      accountId,
+      profile: sandbox.groundTruth(accountId).profile,
+      usage: { 'users/me': 1 },
+    });
     expect(requests('GET /2/users/me')).toHaveLength(1);
-    expect(lastRequest('GET /2/users/me').url).toBe('/2/users/me?user.fields=public_metrics,created_at,username,name');
+    expect(lastRequest('GET /2/users/me').url).toBe(
+      '/2/users/me?user.fields=public_metrics,created_at,username,name',
+    );
   });
 
   it('listItems walks the last 30 days with non-public metrics, then older posts with public metrics only', async () => {
@@ -196,7 +221,9 @@ describe('data', () => {
     const truth = sandbox.groundTruth(accountId).items.tweets!;
     const byId = new Map(items.map((i) => [i.id, i]));
     expect(byId.size).toBe(items.length);
-    expect([...byId.values()].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...truth].sort((a, b) => a.id.localeCompare(b.id)));
+    expect([...byId.values()].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...truth].sort((a, b) => a.id.localeCompare(b.id)),
+    );
   });
 
   it('listItems with sinceId only asks for newer posts (since_id) and stops after the recent phase', async () => {
@@ -226,7 +253,10 @@ describe('data', () => {
     expect(old.length).toBe(3);
     await sandbox.world.deleteItem(accountId, old[2]!.id);
     sandbox.log.clear();
-    const result = await connector.refreshItems(tokens, { kind: 'tweets', ids: [...recent, ...old].map((t) => t.id) });
+    const result = await connector.refreshItems(tokens, {
+      kind: 'tweets',
+      ids: [...recent, ...old].map((t) => t.id),
+    });
     expect(result.missing).toEqual([old[2]!.id]);
     expect(result.usage).toEqual({ tweets: 2 });
     const after = sandbox.groundTruth(accountId).items.tweets!;
@@ -239,7 +269,12 @@ describe('data', () => {
       `/2/tweets?ids=${recent.map((t) => t.id).join(',')}&tweet.fields=created_at,public_metrics,non_public_metrics,organic_metrics`,
       `/2/tweets?ids=${old.map((t) => t.id).join(',')}&tweet.fields=created_at,public_metrics`,
     ]);
-    expect(await connector.refreshItems(tokens, { kind: 'posts', ids: ['1'] })).toEqual({ items: [], missing: [], unsupported: ['1'], usage: {} });
+    expect(await connector.refreshItems(tokens, { kind: 'posts', ids: ['1'] })).toEqual({
+      items: [],
+      missing: [],
+      unsupported: ['1'],
+      usage: {},
+    });
   });
 
   it('metrics of old posts change with time and a re-sync sees the new values', async () => {
@@ -248,7 +283,9 @@ describe('data', () => {
     tokens = await connector.oauth.refresh(tokens);
     const items = await syncAll(tokens);
     const truth = sandbox.groundTruth(accountId).items.tweets!;
-    expect(items.sort((a, b) => a.id.localeCompare(b.id))).toEqual([...truth].sort((a, b) => a.id.localeCompare(b.id)));
+    expect(items.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...truth].sort((a, b) => a.id.localeCompare(b.id)),
+    );
   });
 });
 
@@ -263,7 +300,9 @@ describe('failure classification', () => {
     const err = await catchError(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }));
     expect(err).toMatchObject({ kind: 'token_expired', status: 401, endpoint: 'GET /2/users/me' });
     tokens = await connector.oauth.refresh(tokens);
-    await expect(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() })).resolves.toMatchObject({ accountId: tokens.accountId });
+    await expect(
+      connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }),
+    ).resolves.toMatchObject({ accountId: tokens.accountId });
   });
 
   it('a revoked consent → token_expired on the call, reauth_required on the refresh', async () => {
@@ -274,7 +313,12 @@ describe('failure classification', () => {
   });
 
   it('429 → rate_limited with retryAt from x-rate-limit-reset', async () => {
-    sandbox.faults.add({ endpoint: 'GET /2/users/:id/tweets', rateLimit: true, retryAfterSeconds: 300, times: 1 });
+    sandbox.faults.add({
+      endpoint: 'GET /2/users/:id/tweets',
+      rateLimit: true,
+      retryAfterSeconds: 300,
+      times: 1,
+    });
     const err = await catchError(connector.listItems(tokens, { kind: 'tweets' }));
     expect(err.kind).toBe('rate_limited');
     expect(err.retryAt).toBe(Math.ceil((clock.now() + 300_000) / 1000) * 1000);
@@ -295,13 +339,17 @@ describe('failure classification', () => {
 
   it('5xx → transient', async () => {
     sandbox.faults.add({ endpoint: 'GET /2/users/me', status: 503, times: 1 });
-    expect(await catchError(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).toMatchObject({ kind: 'transient', status: 503 });
+    expect(
+      await catchError(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() })),
+    ).toMatchObject({ kind: 'transient', status: 503 });
   });
 
   it('timeout → transient', async () => {
     const quick = connectorFor(300);
     sandbox.faults.add({ endpoint: 'GET /2/tweets', timeout: true, times: 1 });
-    const err = await catchError(quick.refreshItems(tokens, { kind: 'tweets', ids: ['1880000000000000000'] }));
+    const err = await catchError(
+      quick.refreshItems(tokens, { kind: 'tweets', ids: ['1880000000000000000'] }),
+    );
     expect(err.kind).toBe('transient');
     expect(err.platformCode).toBe('ETIMEDOUT');
   });
@@ -314,7 +362,9 @@ describe('failure classification', () => {
   });
 
   it('a cursor not written by the connector, or an unknown kind → permanent / unsupported', async () => {
-    expect((await catchError(connector.listItems(tokens, { kind: 'tweets', cursor: 'garbage' }))).kind).toBe('permanent');
+    expect((await catchError(connector.listItems(tokens, { kind: 'tweets', cursor: 'garbage' }))).kind).toBe(
+      'permanent',
+    );
     expect((await catchError(connector.listItems(tokens, { kind: 'videos' }))).kind).toBe('unsupported');
   });
 
@@ -342,7 +392,8 @@ describe('webhooks through the connector', () => {
           rawBody: Buffer.concat(chunks),
           now: clock.now(),
         });
-        if (result.kind === 'handshake') res.writeHead(200, { 'content-type': result.contentType }).end(result.body);
+        if (result.kind === 'handshake')
+          res.writeHead(200, { 'content-type': result.contentType }).end(result.body);
         else if (result.kind === 'events') {
           events.push(...result.events);
           res.writeHead(200).end();
@@ -353,11 +404,16 @@ describe('webhooks through the connector', () => {
       expect(await sandbox.world.subscribeWebhook(`${receiver.url}/webhooks/twitter`)).toEqual({ ok: true });
       const accountId = sandbox.accountIds()[0]!;
       const created = await sandbox.world.createItem(accountId, { text: 'via webhook' });
-      expect(events).toEqual([expect.objectContaining({ type: 'item_created', itemId: created.id, accountId, itemKind: 'tweets' })]);
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'item_created', itemId: created.id, accountId, itemKind: 'tweets' }),
+      ]);
       // A delivery with a wrong signature is refused with 401 by the handler.
       const forged = await fetch(`${receiver.url}/webhooks/twitter`, {
         method: 'POST',
-        headers: { 'x-twitter-webhooks-signature-oauth2': 'sha256=' + createHash('sha256').update('x').digest('base64') },
+        headers: {
+          'x-twitter-webhooks-signature-oauth2':
+            'sha256=' + createHash('sha256').update('x').digest('base64'),
+        },
         body: '{"for_user_id":"1"}',
       });
       expect(forged.status).toBe(401);

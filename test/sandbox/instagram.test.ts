@@ -37,7 +37,8 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
-const proof = (token: string) => createHmac('sha256', sandbox.credentials.clientSecret).update(token).digest('hex');
+const proof = (token: string) =>
+  createHmac('sha256', sandbox.credentials.clientSecret).update(token).digest('hex');
 
 async function get(path: string, token?: string, withProof = true) {
   const url = new URL(base + path);
@@ -47,7 +48,12 @@ async function get(path: string, token?: string, withProof = true) {
   }
   const res = await fetch(url);
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: text ? (parseJsonLossless(text) as unknown) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json: text ? (parseJsonLossless(text) as unknown) : undefined,
+  };
 }
 
 async function control(method: string, path: string, body?: unknown) {
@@ -61,7 +67,13 @@ async function control(method: string, path: string, body?: unknown) {
 }
 
 async function authorizeCode(): Promise<string> {
-  const q = new URLSearchParams({ client_id: sandbox.credentials.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: SCOPE, state: 'st' });
+  const q = new URLSearchParams({
+    client_id: sandbox.credentials.clientId,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: SCOPE,
+    state: 'st',
+  });
   const res = await fetch(`${base}/oauth/authorize?${q}`, { redirect: 'manual' });
   expect(res.status).toBe(302);
   const location = res.headers.get('location')!;
@@ -85,7 +97,9 @@ async function exchange(code: string, redirectUri = REDIRECT) {
 
 async function longLivedToken(): Promise<string> {
   const short = ShortLivedTokenResponse.parse((await exchange(await authorizeCode())).json);
-  const res = await get(`/access_token?grant_type=ig_exchange_token&client_secret=${sandbox.credentials.clientSecret}&access_token=${short.access_token}`);
+  const res = await get(
+    `/access_token?grant_type=ig_exchange_token&client_secret=${sandbox.credentials.clientSecret}&access_token=${short.access_token}`,
+  );
   return LongLivedTokenResponse.parse(res.json).access_token;
 }
 
@@ -98,7 +112,13 @@ describe('OAuth', () => {
     const manual = createInstagramSandbox({ clock, seed: 7 });
     const srv = await listen(manual.handler);
     try {
-      const q = new URLSearchParams({ client_id: manual.credentials.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: SCOPE, state: 'abc' });
+      const q = new URLSearchParams({
+        client_id: manual.credentials.clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: SCOPE,
+        state: 'abc',
+      });
       const page = await fetch(`${srv.url}/oauth/authorize?${q}`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
@@ -106,7 +126,11 @@ describe('OAuth', () => {
       expect(html).toContain('Allow');
       expect(html).toContain('method="POST"');
       const submit = (decision: string) =>
-        fetch(`${srv.url}/oauth/authorize`, { method: 'POST', body: new URLSearchParams({ ...Object.fromEntries(q), decision }), redirect: 'manual' });
+        fetch(`${srv.url}/oauth/authorize`, {
+          method: 'POST',
+          body: new URLSearchParams({ ...Object.fromEntries(q), decision }),
+          redirect: 'manual',
+        });
       const allowed = new URL((await submit('allow')).headers.get('location')!);
       expect(allowed.origin + allowed.pathname).toBe(REDIRECT);
       expect(allowed.searchParams.get('state')).toBe('abc');
@@ -125,9 +149,13 @@ describe('OAuth', () => {
   });
 
   it('rejects an unknown client or scope on the dialog', async () => {
-    const bad = await fetch(`${base}/oauth/authorize?client_id=1&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=${SCOPE}`);
+    const bad = await fetch(
+      `${base}/oauth/authorize?client_id=1&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=${SCOPE}`,
+    );
     expect(bad.status).toBe(400);
-    const scope = await fetch(`${base}/oauth/authorize?client_id=${sandbox.credentials.clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=user_profile`);
+    const scope = await fetch(
+      `${base}/oauth/authorize?client_id=${sandbox.credentials.clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=user_profile`,
+    );
     expect(scope.status).toBe(400);
     expect(await scope.text()).toContain('Invalid Scopes');
   });
@@ -139,20 +167,42 @@ describe('OAuth', () => {
     expect(OAuthCodeErrorBody.parse(wrongRedirect.json).error_message).toContain('redirect_uri');
     const ok = await exchange(code);
     expect(ok.status).toBe(200);
-    expect(ok.json).toEqual({ data: [{ access_token: expect.stringMatching(/^IGAA/), user_id: sandbox.accountIds()[0], permissions: SCOPE }] });
+    expect(ok.json).toEqual({
+      data: [
+        {
+          access_token: expect.stringMatching(/^IGAA/),
+          user_id: sandbox.accountIds()[0],
+          permissions: SCOPE,
+        },
+      ],
+    });
     const reused = await exchange(code);
-    expect(OAuthCodeErrorBody.parse(reused.json)).toEqual({ error_type: 'OAuthException', code: 400, error_message: 'This authorization code has been used' });
+    expect(OAuthCodeErrorBody.parse(reused.json)).toEqual({
+      error_type: 'OAuthException',
+      code: 400,
+      error_message: 'This authorization code has been used',
+    });
     const late = await authorizeCode();
     clock.advance(HOUR);
-    expect(OAuthCodeErrorBody.parse((await exchange(late)).json).error_message).toBe('This authorization code has expired');
-    expect(OAuthCodeErrorBody.parse((await exchange(`${await authorizeCode()}#_`)).json).error_message).toBe('Invalid authorization code');
+    expect(OAuthCodeErrorBody.parse((await exchange(late)).json).error_message).toBe(
+      'This authorization code has expired',
+    );
+    expect(OAuthCodeErrorBody.parse((await exchange(`${await authorizeCode()}#_`)).json).error_message).toBe(
+      'Invalid authorization code',
+    );
   });
 
   it('answers the older flat shape with a numeric user_id when asked', async () => {
     await control('PUT', '/app', { legacyTokenResponse: true });
     const res = await fetch(`${base}/oauth/access_token`, {
       method: 'POST',
-      body: new URLSearchParams({ client_id: sandbox.credentials.clientId, client_secret: sandbox.credentials.clientSecret, grant_type: 'authorization_code', redirect_uri: REDIRECT, code: await authorizeCode() }),
+      body: new URLSearchParams({
+        client_id: sandbox.credentials.clientId,
+        client_secret: sandbox.credentials.clientSecret,
+        grant_type: 'authorization_code',
+        redirect_uri: REDIRECT,
+        code: await authorizeCode(),
+      }),
     });
     const text = await res.text();
     expect(text).toMatch(/"user_id":\d{17}\}$/);
@@ -162,22 +212,36 @@ describe('OAuth', () => {
   it('short → long-lived (60 days), refresh only after 24 h, rotation, expiry and revocation', async () => {
     const code = await authorizeCode();
     const short = ShortLivedTokenResponse.parse((await exchange(code)).json);
-    const wrongSecret = await get(`/access_token?grant_type=ig_exchange_token&client_secret=nope&access_token=${short.access_token}`);
+    const wrongSecret = await get(
+      `/access_token?grant_type=ig_exchange_token&client_secret=nope&access_token=${short.access_token}`,
+    );
     expect(metaError(wrongSecret).message).toBe('Error validating client secret.');
-    const long = LongLivedTokenResponse.parse((await get(`/access_token?grant_type=ig_exchange_token&client_secret=${sandbox.credentials.clientSecret}&access_token=${short.access_token}`)).json);
+    const long = LongLivedTokenResponse.parse(
+      (
+        await get(
+          `/access_token?grant_type=ig_exchange_token&client_secret=${sandbox.credentials.clientSecret}&access_token=${short.access_token}`,
+        )
+      ).json,
+    );
     expect(long).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 5183944 });
 
-    const young = await get(`/refresh_access_token?grant_type=ig_refresh_token&access_token=${long.access_token}`);
+    const young = await get(
+      `/refresh_access_token?grant_type=ig_refresh_token&access_token=${long.access_token}`,
+    );
     expect(young.status).toBe(400);
     clock.advance(25 * HOUR);
-    const refreshed = LongLivedTokenResponse.parse((await get(`/refresh_access_token?grant_type=ig_refresh_token&access_token=${long.access_token}`)).json);
+    const refreshed = LongLivedTokenResponse.parse(
+      (await get(`/refresh_access_token?grant_type=ig_refresh_token&access_token=${long.access_token}`)).json,
+    );
     expect(refreshed.access_token).not.toBe(long.access_token);
     const old = await get('/me', long.access_token);
     expect(metaError(old)).toMatchObject({ code: 190, error_subcode: 467, type: 'OAuthException' });
     expect((await get('/me', refreshed.access_token)).status).toBe(200);
 
     const accountId = sandbox.accountIds()[0]!;
-    expect((await control('POST', `/accounts/${accountId}/expire-tokens`)).json).toEqual({ expired: expect.any(Number) });
+    expect((await control('POST', `/accounts/${accountId}/expire-tokens`)).json).toEqual({
+      expired: expect.any(Number),
+    });
     const expired = await get('/me', refreshed.access_token);
     expect(expired.status).toBe(400);
     expect(metaError(expired)).toMatchObject({ code: 190, error_subcode: 463 });
@@ -187,7 +251,10 @@ describe('OAuth', () => {
     const fresh = await longLivedToken();
     await control('POST', `/accounts/${accountId}/revoke`);
     expect(metaError(await get('/me', fresh))).toMatchObject({ code: 190, error_subcode: 458 });
-    expect(metaError(await get('/me', 'garbage'))).toMatchObject({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+    expect(metaError(await get('/me', 'garbage'))).toMatchObject({
+      code: 190,
+      message: 'Invalid OAuth access token - Cannot parse access token',
+    });
     expect(metaError(await get('/me'))).toMatchObject({ code: 2500 });
     // A new consent works again.
     expect((await get('/me', await longLivedToken())).status).toBe(200);
@@ -203,17 +270,27 @@ describe('Graph data endpoints', () => {
   });
 
   it('GET /me honours fields, versioned and unversioned', async () => {
-    const fields = 'user_id,username,name,profile_picture_url,followers_count,follows_count,media_count,account_type';
+    const fields =
+      'user_id,username,name,profile_picture_url,followers_count,follows_count,media_count,account_type';
     for (const prefix of ['', '/v23.0']) {
       const res = await get(`${prefix}/me?fields=${fields}`, token);
       expect(res.status).toBe(200);
       const me = MeResponse.parse(res.json);
       expect(me.user_id).toBe(accountId);
-      expect(Object.keys(res.json as object).sort()).toEqual(fields.split(',').filter((f) => f !== 'name' || me.name !== undefined).sort());
+      expect(Object.keys(res.json as object).sort()).toEqual(
+        fields
+          .split(',')
+          .filter((f) => f !== 'name' || me.name !== undefined)
+          .sort(),
+      );
     }
     expect(res200(await get('/me', token))).toEqual({ id: accountId });
-    expect(metaError(await get('/me?fields=username,bogus', token)).message).toBe('(#100) Tried accessing nonexisting field (bogus) on node type (User)');
-    expect(res200(await get(`/${accountId}?fields=username`, token))).toEqual({ username: sandbox.groundTruth(accountId).profile.username });
+    expect(metaError(await get('/me?fields=username,bogus', token)).message).toBe(
+      '(#100) Tried accessing nonexisting field (bogus) on node type (User)',
+    );
+    expect(res200(await get(`/${accountId}?fields=username`, token))).toEqual({
+      username: sandbox.groundTruth(accountId).profile.username,
+    });
   });
 
   it('pages the media edge by cursors until next is absent, with inline insights', async () => {
@@ -232,12 +309,17 @@ describe('Graph data endpoints', () => {
       }
       expect(page.paging?.cursors?.after).toBeDefined();
       // `next` is a full URL carrying the same parameters (token and proof included).
-      path = page.paging?.next ? page.paging.next.replace(base, '').replace(/&access_token=[^&]+|&appsecret_proof=[^&]+/g, '') : undefined;
+      path = page.paging?.next
+        ? page.paging.next.replace(base, '').replace(/&access_token=[^&]+|&appsecret_proof=[^&]+/g, '')
+        : undefined;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(sandbox.groundTruth(accountId).items.posts!.map((i) => i.id));
 
-    const withInsights = await get(`/${accountId}/media?fields=id,insights.metric(reach,saved,shares,views)&limit=5`, token);
+    const withInsights = await get(
+      `/${accountId}/media?fields=id,insights.metric(reach,saved,shares,views)&limit=5`,
+      token,
+    );
     const page = MediaPage.parse(withInsights.json);
     expect(page.data[0]!.insights!.data.map((d) => d.name)).toEqual(['reach', 'saved', 'shares', 'views']);
     expect(page.data[0]!.insights!.data[0]!.period).toBe('lifetime');
@@ -245,39 +327,65 @@ describe('Graph data endpoints', () => {
 
   it('validates metrics per media type: dead or type-invalid metrics fail the whole request', async () => {
     const posts = sandbox.groundTruth(accountId).items.posts!;
-    const feed = posts.find((p) => p.attributes?.mediaProductType === 'FEED' && p.metrics.reach !== undefined)!;
-    const reel = posts.find((p) => p.attributes?.mediaProductType === 'REELS' && p.metrics.reach !== undefined)!;
+    const feed = posts.find(
+      (p) => p.attributes?.mediaProductType === 'FEED' && p.metrics.reach !== undefined,
+    )!;
+    const reel = posts.find(
+      (p) => p.attributes?.mediaProductType === 'REELS' && p.metrics.reach !== undefined,
+    )!;
     const dead = await get(`/${feed.id}/insights?metric=reach,impressions`, token);
     expect(metaError(dead)).toMatchObject({ code: 100 });
     expect(metaError(dead).message).toContain('impressions');
-    expect(metaError(await get(`/${reel.id}/insights?metric=reach,follows`, token)).message).toContain('does not support the follows metric');
-    const ok = InsightsResponse.parse((await get(`/${reel.id}/insights?metric=reach,ig_reels_avg_watch_time`, token)).json);
+    expect(metaError(await get(`/${reel.id}/insights?metric=reach,follows`, token)).message).toContain(
+      'does not support the follows metric',
+    );
+    const ok = InsightsResponse.parse(
+      (await get(`/${reel.id}/insights?metric=reach,ig_reels_avg_watch_time`, token)).json,
+    );
     expect(ok.data.map((d) => d.name)).toEqual(['reach', 'ig_reels_avg_watch_time']);
     // A FEED-only metric on a page that holds reels fails the page.
     const mixed = await get(`/${accountId}/media?fields=id,insights.metric(reach,follows)&limit=20`, token);
     expect(metaError(mixed).code).toBe(100);
     // Media posted before the professional conversion have no insights.
     const legacy = posts.find((p) => p.metrics.reach === undefined)!;
-    expect(metaError(await get(`/${legacy.id}/insights?metric=reach`, token)).message).toBe('(#10) Media Posted Before Business Account Conversion');
+    expect(metaError(await get(`/${legacy.id}/insights?metric=reach`, token)).message).toBe(
+      '(#10) Media Posted Before Business Account Conversion',
+    );
     const node = MediaNode.parse(res200(await get(`/${legacy.id}?fields=id,like_count,caption`, token)));
     expect(node.like_count).toBe(legacy.metrics.likes);
     expect(metaError(await get('/123456?fields=id', token))).toMatchObject({ code: 100, error_subcode: 33 });
   });
 
   it('serves stories of the last 24 h, refuses insights under 5 viewers, and forgets them after 24 h', async () => {
-    const stories = MediaPage.parse(res200(await get(`/${accountId}/stories?fields=id,media_type,media_product_type,timestamp`, token)));
+    const stories = MediaPage.parse(
+      res200(await get(`/${accountId}/stories?fields=id,media_type,media_product_type,timestamp`, token)),
+    );
     const truth = sandbox.groundTruth(accountId).items.stories!;
     expect(stories.data.map((s) => s.id)).toEqual(truth.map((s) => s.id));
     expect(stories.data.every((s) => s.media_product_type === 'STORY')).toBe(true);
     const tiny = sandbox.addItem(accountId, { kind: 'stories', metrics: { reach: 3 } });
-    expect(metaError(await get(`/${tiny.id}/insights?metric=reach`, token)).message).toContain('Not enough viewers');
+    expect(metaError(await get(`/${tiny.id}/insights?metric=reach`, token)).message).toContain(
+      'Not enough viewers',
+    );
     const big = sandbox.addItem(accountId, { kind: 'stories', metrics: { reach: 50, navigation: 40 } });
-    const nav = InsightsResponse.parse(res200(await get(`/${big.id}/insights?metric=navigation&breakdown=story_navigation_action_type`, token)));
+    const nav = InsightsResponse.parse(
+      res200(
+        await get(`/${big.id}/insights?metric=navigation&breakdown=story_navigation_action_type`, token),
+      ),
+    );
     expect(nav.data[0]!.total_value!.value).toBe(40);
-    expect(nav.data[0]!.total_value!.breakdowns![0]!.results.map((r) => r.dimension_values[0])).toEqual(['tap_forward', 'tap_back', 'tap_exit', 'swipe_forward']);
+    expect(nav.data[0]!.total_value!.breakdowns![0]!.results.map((r) => r.dimension_values[0])).toEqual([
+      'tap_forward',
+      'tap_back',
+      'tap_exit',
+      'swipe_forward',
+    ]);
     expect(metaError(await get(`/${big.id}/insights?metric=saved`, token)).code).toBe(100);
     clock.advance(24 * HOUR + 1);
-    expect(metaError(await get(`/${big.id}/insights?metric=reach`, token))).toMatchObject({ code: 100, error_subcode: 33 });
+    expect(metaError(await get(`/${big.id}/insights?metric=reach`, token))).toMatchObject({
+      code: 100,
+      error_subcode: 33,
+    });
     const after = MediaPage.parse(res200(await get(`/${accountId}/stories`, token)));
     expect(after.data.map((s) => s.id)).not.toContain(big.id);
   });
@@ -286,43 +394,106 @@ describe('Graph data endpoints', () => {
     const now = Math.floor(clock.now() / 1000);
     const day = 86_400;
     const since = Math.floor((now - 10 * day) / day) * day;
-    const metrics = 'reach,views,accounts_engaged,total_interactions,likes,comments,saves,shares,replies,follows_and_unfollows,profile_links_taps';
-    const total = InsightsResponse.parse(res200(await get(`/${accountId}/insights?metric=${metrics}&period=day&metric_type=total_value&since=${since}&until=${since + day}`, token)));
+    const metrics =
+      'reach,views,accounts_engaged,total_interactions,likes,comments,saves,shares,replies,follows_and_unfollows,profile_links_taps';
+    const total = InsightsResponse.parse(
+      res200(
+        await get(
+          `/${accountId}/insights?metric=${metrics}&period=day&metric_type=total_value&since=${since}&until=${since + day}`,
+          token,
+        ),
+      ),
+    );
     expect(total.data.map((d) => d.name)).toEqual(metrics.split(','));
     const date = new Date(since * 1000).toISOString().slice(0, 10);
     const truthDay = sandbox.groundTruth(accountId).daily!.find((d) => d.date === date)!;
-    expect(Object.fromEntries(total.data.map((d) => [d.name, d.total_value!.value]))).toEqual(truthDay.metrics);
+    expect(Object.fromEntries(total.data.map((d) => [d.name, d.total_value!.value]))).toEqual(
+      truthDay.metrics,
+    );
     // Within the 48 h lag there is no data: an empty set, not zeros.
-    expect(res200(await get(`/${accountId}/insights?metric=reach&period=day&metric_type=total_value&since=${now - day}&until=${now}`, token))).toEqual({ data: [] });
-    const series = InsightsResponse.parse(res200(await get(`/${accountId}/insights?metric=reach&period=day&metric_type=time_series&since=${since}&until=${since + 3 * day}`, token)));
+    expect(
+      res200(
+        await get(
+          `/${accountId}/insights?metric=reach&period=day&metric_type=total_value&since=${now - day}&until=${now}`,
+          token,
+        ),
+      ),
+    ).toEqual({ data: [] });
+    const series = InsightsResponse.parse(
+      res200(
+        await get(
+          `/${accountId}/insights?metric=reach&period=day&metric_type=time_series&since=${since}&until=${since + 3 * day}`,
+          token,
+        ),
+      ),
+    );
     expect(series.data[0]!.values).toHaveLength(3);
-    expect(metaError(await get(`/${accountId}/insights?metric=views&period=day&since=${since}&until=${since + day}`, token)).message).toContain('metric_type=total_value');
-    expect(metaError(await get(`/${accountId}/insights?metric=impressions&period=day&metric_type=total_value`, token)).message).toContain('impressions');
-    expect(metaError(await get(`/${accountId}/insights?metric=reach&period=day&metric_type=total_value&since=${since - 40 * day}&until=${since}`, token)).message).toContain('30 days');
+    expect(
+      metaError(
+        await get(
+          `/${accountId}/insights?metric=views&period=day&since=${since}&until=${since + day}`,
+          token,
+        ),
+      ).message,
+    ).toContain('metric_type=total_value');
+    expect(
+      metaError(
+        await get(`/${accountId}/insights?metric=impressions&period=day&metric_type=total_value`, token),
+      ).message,
+    ).toContain('impressions');
+    expect(
+      metaError(
+        await get(
+          `/${accountId}/insights?metric=reach&period=day&metric_type=total_value&since=${since - 40 * day}&until=${since}`,
+          token,
+        ),
+      ).message,
+    ).toContain('30 days');
   });
 
   it('demographics: breakdowns, top 45, and refused under 100 followers', async () => {
-    const res = InsightsResponse.parse(res200(await get(`/${accountId}/insights?metric=follower_demographics&period=lifetime&metric_type=total_value&breakdown=city&timeframe=this_month`, token)));
+    const res = InsightsResponse.parse(
+      res200(
+        await get(
+          `/${accountId}/insights?metric=follower_demographics&period=lifetime&metric_type=total_value&breakdown=city&timeframe=this_month`,
+          token,
+        ),
+      ),
+    );
     const results = res.data[0]!.total_value!.breakdowns![0]!.results;
     expect(results).toHaveLength(45);
     expect(results[0]!.value).toBeGreaterThanOrEqual(results[44]!.value);
     const small = sandbox.accountIds()[2]!;
     sandbox.login(small);
     const smallToken = await longLivedToken();
-    const refused = await get(`/${small}/insights?metric=follower_demographics&period=lifetime&metric_type=total_value&breakdown=age`, smallToken);
+    const refused = await get(
+      `/${small}/insights?metric=follower_demographics&period=lifetime&metric_type=total_value&breakdown=age`,
+      smallToken,
+    );
     expect(metaError(refused).code).toBe(10);
     // Another user's id is not readable with this token.
-    expect(metaError(await get(`/${accountId}/media`, smallToken))).toMatchObject({ code: 100, error_subcode: 33 });
+    expect(metaError(await get(`/${accountId}/media`, smallToken))).toMatchObject({
+      code: 100,
+      error_subcode: 33,
+    });
   });
 
   it('appsecret_proof: required by default, wrong proof rejected, optional when the app allows', async () => {
-    expect(metaError(await get('/me', token, false)).message).toBe('API calls from the server require an appsecret_proof argument');
+    expect(metaError(await get('/me', token, false)).message).toBe(
+      'API calls from the server require an appsecret_proof argument',
+    );
     const wrong = await fetch(`${base}/me?access_token=${token}&appsecret_proof=${'0'.repeat(64)}`);
-    expect(MetaErrorBody.parse(await wrong.json()).error).toMatchObject({ code: 100, type: 'GraphMethodException', message: 'Invalid appsecret_proof provided in the API argument' });
+    expect(MetaErrorBody.parse(await wrong.json()).error).toMatchObject({
+      code: 100,
+      type: 'GraphMethodException',
+      message: 'Invalid appsecret_proof provided in the API argument',
+    });
     await control('PUT', '/app', { requireProof: false });
     expect((await get('/me', token, false)).status).toBe(200);
     // Bearer header works as well as the query parameter.
-    const bearer = await fetch(`${base}/me?appsecret_proof=${proof(token)}`, { headers: { authorization: `Bearer ${token}` } });
+    const bearer = await fetch(`${base}/me?appsecret_proof=${proof(token)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(bearer.status).toBe(200);
   });
 
@@ -333,10 +504,22 @@ describe('Graph data endpoints', () => {
     expect(limited.status).toBe(400);
     expect(metaError(limited)).toMatchObject({ code: 17, message: '(#17) User request limit reached' });
     const buc = JSON.parse(limited.headers.get('x-business-use-case-usage')!);
-    expect(buc[accountId][0]).toMatchObject({ type: 'instagram', call_count: 100, estimated_time_to_regain_access: 60 });
+    expect(buc[accountId][0]).toMatchObject({
+      type: 'instagram',
+      call_count: 100,
+      estimated_time_to_regain_access: 60,
+    });
     expect(JSON.parse(limited.headers.get('x-app-usage')!)).toHaveProperty('call_count');
-    const { json } = await control('GET', `/requests?endpoint=${encodeURIComponent('GET /me')}&user=${accountId}`);
-    expect(json.requests.map((r: { whileRateLimited: boolean }) => r.whileRateLimited)).toEqual([false, false, false, true]);
+    const { json } = await control(
+      'GET',
+      `/requests?endpoint=${encodeURIComponent('GET /me')}&user=${accountId}`,
+    );
+    expect(json.requests.map((r: { whileRateLimited: boolean }) => r.whileRateLimited)).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
     clock.advance(HOUR);
     expect((await get('/me', token)).status).toBe(200);
     await control('PUT', '/limits', { perUser: 200, perApp: 1 });
@@ -355,7 +538,10 @@ describe('Graph data endpoints', () => {
     const storm = await get(`/${accountId}/media`, token);
     expect(storm.status).toBe(429);
     expect(metaError(storm).code).toBe(80002);
-    expect(JSON.parse(storm.headers.get('x-business-use-case-usage')!)[accountId][0].estimated_time_to_regain_access).toBe(10);
+    expect(
+      JSON.parse(storm.headers.get('x-business-use-case-usage')!)[accountId][0]
+        .estimated_time_to_regain_access,
+    ).toBe(10);
     await add({ endpoint: 'GET /me', reset: true, times: 1 });
     await expect(fetch(`${base}/me`)).rejects.toThrow();
     await add({ endpoint: 'GET /me', timeout: true, times: 1 });
@@ -376,32 +562,54 @@ describe('control API', () => {
     const token = await longLivedToken();
     await get('/me', token);
     const log = await control('GET', '/requests');
-    expect(log.json.stats.byEndpoint).toMatchObject({ 'GET /oauth/authorize': 1, 'POST /oauth/access_token': 1, 'GET /access_token': 1, 'GET /me': 1 });
-    const exchangeEntry = log.json.requests.find((r: { endpoint: string }) => r.endpoint === 'POST /oauth/access_token');
+    expect(log.json.stats.byEndpoint).toMatchObject({
+      'GET /oauth/authorize': 1,
+      'POST /oauth/access_token': 1,
+      'GET /access_token': 1,
+      'GET /me': 1,
+    });
+    const exchangeEntry = log.json.requests.find(
+      (r: { endpoint: string }) => r.endpoint === 'POST /oauth/access_token',
+    );
     expect(exchangeEntry.body).toContain('grant_type=authorization_code');
     expect((await control('DELETE', '/requests')).status).toBe(204);
     expect((await control('GET', '/requests')).json.requests).toEqual([]);
 
     const before = (await control('GET', '/clock')).json.now;
-    expect((await control('POST', '/clock/advance', { ms: HOUR })).json.now).toBeGreaterThanOrEqual(before + HOUR);
+    expect((await control('POST', '/clock/advance', { ms: HOUR })).json.now).toBeGreaterThanOrEqual(
+      before + HOUR,
+    );
 
     const created = await control('POST', '/accounts', { items: 12, followers: 500 });
     const id = created.json.accountId;
-    expect((await control('GET', '/accounts')).json.accounts.map((a: { accountId: string }) => a.accountId)).toContain(id);
+    expect(
+      (await control('GET', '/accounts')).json.accounts.map((a: { accountId: string }) => a.accountId),
+    ).toContain(id);
     expect((await control('POST', '/login', { accountId: id })).status).toBe(200);
     const theirs = await longLivedToken();
-    expect(MeResponse.parse(res200(await get('/me?fields=user_id,followers_count,media_count', theirs)))).toEqual({ user_id: id, followers_count: 500, media_count: 12 });
+    expect(
+      MeResponse.parse(res200(await get('/me?fields=user_id,followers_count,media_count', theirs))),
+    ).toEqual({ user_id: id, followers_count: 500, media_count: 12 });
 
-    const item = await control('POST', `/accounts/${id}/items`, { text: 'hello', metrics: { likes: 5, reach: 40 } });
+    const item = await control('POST', `/accounts/${id}/items`, {
+      text: 'hello',
+      metrics: { likes: 5, reach: 40 },
+    });
     expect(item.status).toBe(201);
     expect(item.json).toMatchObject({ kind: 'posts', text: 'hello', metrics: { likes: 5, reach: 40 } });
-    const patched = await control('PATCH', `/accounts/${id}/items/${item.json.id}`, { text: 'edited', metrics: { views: 99 } });
+    const patched = await control('PATCH', `/accounts/${id}/items/${item.json.id}`, {
+      text: 'edited',
+      metrics: { views: 99 },
+    });
     expect(patched.json).toMatchObject({ text: 'edited', metrics: { views: 99, likes: 5 } });
     expect((await control('DELETE', `/accounts/${id}/items/${item.json.id}`)).status).toBe(204);
     expect(metaError(await get(`/${item.json.id}?fields=id`, theirs)).error_subcode).toBe(33);
     expect((await control('DELETE', `/accounts/${id}/items/nope`)).status).toBe(404);
 
-    const profile = await control('PATCH', `/accounts/${id}/profile`, { displayName: 'Renamed', followers: 1234 });
+    const profile = await control('PATCH', `/accounts/${id}/profile`, {
+      displayName: 'Renamed',
+      followers: 1234,
+    });
     expect(profile.json).toMatchObject({ displayName: 'Renamed', followers: 1234 });
     const truth = (await control('GET', `/ground-truth/${id}`)).json;
     expect(truth.profile).toEqual({ ...profile.json, postCount: 12 });
@@ -430,19 +638,45 @@ describe('control API', () => {
     try {
       const badUrl = await control('POST', '/webhooks/subscribe', { url: `${base}/nowhere` });
       expect(badUrl.status).toBe(400);
-      expect((await control('POST', '/webhooks/subscribe', { url: `${receiver.url}/webhooks/instagram` })).status).toBe(200);
+      expect(
+        (await control('POST', '/webhooks/subscribe', { url: `${receiver.url}/webhooks/instagram` })).status,
+      ).toBe(200);
       const accountId = sandbox.accountIds()[0]!;
       const post = sandbox.groundTruth(accountId).items.posts![0]!;
       const sent = await control('POST', '/webhooks/send', { accountId, mediaId: post.id, text: 'love it' });
       expect(sent.json.deliveries[0].status).toBe(500);
       const body = JSON.parse(received[0]!.body);
-      expect(body).toMatchObject({ object: 'instagram', entry: [{ id: accountId, changes: [{ field: 'comments', value: { text: 'love it', media: { id: post.id, media_product_type: post.attributes!.mediaProductType } } }] }] });
-      expect(verifySignature(Buffer.from(received[0]!.body), received[0]!.headers['x-hub-signature-256'] as string, sandbox.credentials.clientSecret)).toBe(true);
+      expect(body).toMatchObject({
+        object: 'instagram',
+        entry: [
+          {
+            id: accountId,
+            changes: [
+              {
+                field: 'comments',
+                value: {
+                  text: 'love it',
+                  media: { id: post.id, media_product_type: post.attributes!.mediaProductType },
+                },
+              },
+            ],
+          },
+        ],
+      });
+      expect(
+        verifySignature(
+          Buffer.from(received[0]!.body),
+          received[0]!.headers['x-hub-signature-256'] as string,
+          sandbox.credentials.clientSecret,
+        ),
+      ).toBe(true);
       const redelivered = await control('POST', '/webhooks/redeliver');
       expect(redelivered.json.deliveries[0]).toMatchObject({ status: 200, attempts: 2 });
       expect(received[1]!.body).toBe(received[0]!.body);
       // More comments on a post emit comments webhooks, as the platform does.
-      await control('PATCH', `/accounts/${accountId}/items/${post.id}`, { metrics: { comments: post.metrics.comments! + 2 } });
+      await control('PATCH', `/accounts/${accountId}/items/${post.id}`, {
+        metrics: { comments: post.metrics.comments! + 2 },
+      });
       expect(received).toHaveLength(3);
       expect(JSON.parse(received[2]!.body).entry[0].changes).toHaveLength(2);
       expect((await control('GET', '/webhooks')).json.deliveries).toHaveLength(2);

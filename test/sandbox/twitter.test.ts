@@ -97,7 +97,12 @@ async function tokenCall(form: Record<string, string>, auth = basic()) {
 
 async function tokensFor(accountId?: string) {
   const { code, verifier } = await codeFor(accountId);
-  const { res, json } = await tokenCall({ code, grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: verifier });
+  const { res, json } = await tokenCall({
+    code,
+    grant_type: 'authorization_code',
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
+  });
   expect(res.status).toBe(200);
   return TokenResponse.parse(json);
 }
@@ -109,16 +114,33 @@ describe('OAuth 2.0 with PKCE', () => {
     const accountId = sandbox.accountIds()[0]!;
     const { code, state, verifier } = await codeFor(accountId);
     expect(state).toBe('st-1');
-    const first = await tokenCall({ code, grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: verifier });
+    const first = await tokenCall({
+      code,
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
     expect(first.res.status).toBe(200);
     const tokens = TokenResponse.parse(first.json);
-    expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 7200, scope: 'tweet.read users.read offline.access' });
+    expect(tokens).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 7200,
+      scope: 'tweet.read users.read offline.access',
+    });
     expect(tokens.refresh_token).toBeDefined();
 
     // The code is single use.
-    const replay = await tokenCall({ code, grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: verifier });
+    const replay = await tokenCall({
+      code,
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
     expect(replay.res.status).toBe(400);
-    expect(OAuthErrorBody.parse(replay.json)).toEqual({ error: 'invalid_request', error_description: 'Value passed for the authorization code was invalid.' });
+    expect(OAuthErrorBody.parse(replay.json)).toEqual({
+      error: 'invalid_request',
+      error_description: 'Value passed for the authorization code was invalid.',
+    });
 
     const refreshed = await tokenCall({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
     expect(refreshed.res.status).toBe(200);
@@ -128,7 +150,10 @@ describe('OAuth 2.0 with PKCE', () => {
     // Rotation: the used refresh token is dead.
     const again = await tokenCall({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
     expect(again.res.status).toBe(400);
-    expect(again.json).toEqual({ error: 'invalid_request', error_description: 'Value passed for the token was invalid.' });
+    expect(again.json).toEqual({
+      error: 'invalid_request',
+      error_description: 'Value passed for the token was invalid.',
+    });
 
     const me = await call('/2/users/me', bearer(next.access_token));
     expect(me.res.status).toBe(200);
@@ -141,26 +166,54 @@ describe('OAuth 2.0 with PKCE', () => {
     expect(revoked.res.status).toBe(200);
     expect(RevokeResponse.parse(revoked.json)).toEqual({ revoked: true });
     expect((await call('/2/users/me', bearer(next.access_token))).res.status).toBe(401);
-    expect((await tokenCall({ grant_type: 'refresh_token', refresh_token: next.refresh_token! })).res.status).toBe(400);
+    expect(
+      (await tokenCall({ grant_type: 'refresh_token', refresh_token: next.refresh_token! })).res.status,
+    ).toBe(400);
   });
 
   it('checks PKCE, redirect_uri, client credentials and code lifetime (30 s on the sandbox clock)', async () => {
     const bad = await codeFor();
-    const wrongVerifier = await tokenCall({ code: bad.code, grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: 'x'.repeat(64) });
+    const wrongVerifier = await tokenCall({
+      code: bad.code,
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT,
+      code_verifier: 'x'.repeat(64),
+    });
     expect(wrongVerifier.res.status).toBe(400);
 
     const other = await codeFor();
-    const wrongRedirect = await tokenCall({ code: other.code, grant_type: 'authorization_code', redirect_uri: 'https://evil.example.com/cb', code_verifier: other.verifier });
+    const wrongRedirect = await tokenCall({
+      code: other.code,
+      grant_type: 'authorization_code',
+      redirect_uri: 'https://evil.example.com/cb',
+      code_verifier: other.verifier,
+    });
     expect(wrongRedirect.res.status).toBe(400);
 
     const third = await codeFor();
-    const noAuth = await tokenCall({ code: third.code, grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: third.verifier }, 'Basic ' + Buffer.from('a:b').toString('base64'));
+    const noAuth = await tokenCall(
+      {
+        code: third.code,
+        grant_type: 'authorization_code',
+        redirect_uri: REDIRECT,
+        code_verifier: third.verifier,
+      },
+      'Basic ' + Buffer.from('a:b').toString('base64'),
+    );
     expect(noAuth.res.status).toBe(401);
-    expect(noAuth.json).toEqual({ error: 'unauthorized_client', error_description: 'Missing valid authorization header' });
+    expect(noAuth.json).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'Missing valid authorization header',
+    });
 
     const late = await codeFor();
     clock.advance(31_000);
-    const expired = await tokenCall({ code: late.code, grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: late.verifier });
+    const expired = await tokenCall({
+      code: late.code,
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT,
+      code_verifier: late.verifier,
+    });
     expect(expired.res.status).toBe(400);
   });
 
@@ -169,7 +222,10 @@ describe('OAuth 2.0 with PKCE', () => {
     const srv = await listen(manual.handler);
     try {
       const { challenge } = pkce();
-      const query = authorizeQuery(challenge).replace(encodeURIComponent(sandbox.credentials.clientId), encodeURIComponent(manual.credentials.clientId));
+      const query = authorizeQuery(challenge).replace(
+        encodeURIComponent(sandbox.credentials.clientId),
+        encodeURIComponent(manual.credentials.clientId),
+      );
       const page = await fetch(`${srv.url}/i/oauth2/authorize?${query}`, { redirect: 'manual' });
       expect(page.status).toBe(200);
       const html = await page.text();
@@ -177,11 +233,21 @@ describe('OAuth 2.0 with PKCE', () => {
       expect(html).toContain('value="allow"');
       const form = new URLSearchParams(query);
       form.set('decision', 'allow');
-      const allow = await fetch(`${srv.url}/i/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const allow = await fetch(`${srv.url}/i/oauth2/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(allow.status).toBe(302);
       expect(new URL(allow.headers.get('location')!).searchParams.get('code')).toBeTruthy();
       form.set('decision', 'deny');
-      const deny = await fetch(`${srv.url}/i/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const deny = await fetch(`${srv.url}/i/oauth2/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       const denied = new URL(deny.headers.get('location')!);
       expect(denied.origin + denied.pathname).toBe(REDIRECT);
       expect(Object.fromEntries(denied.searchParams)).toEqual({ error: 'access_denied', state: 'st-1' });
@@ -207,11 +273,19 @@ describe('data endpoints', () => {
   });
 
   it('GET /2/users/me honours user.fields and sends rate-limit headers', async () => {
-    const { res, json } = await call('/2/users/me?user.fields=public_metrics,created_at,username,name', bearer(token));
+    const { res, json } = await call(
+      '/2/users/me?user.fields=public_metrics,created_at,username,name',
+      bearer(token),
+    );
     expect(res.status).toBe(200);
     const me = UsersMeResponse.parse(json);
     expect(me.data.id).toBe(accountId);
-    expect(Object.keys(me.data.public_metrics!).sort()).toEqual(['followers_count', 'following_count', 'listed_count', 'tweet_count']);
+    expect(Object.keys(me.data.public_metrics!).sort()).toEqual([
+      'followers_count',
+      'following_count',
+      'listed_count',
+      'tweet_count',
+    ]);
     expect(res.headers.get('x-rate-limit-limit')).toBe('75');
     expect(Number(res.headers.get('x-rate-limit-remaining'))).toBeLessThan(75);
     expect(Number(res.headers.get('x-rate-limit-reset'))).toBeGreaterThan(clock.nowSeconds());
@@ -231,8 +305,21 @@ describe('data endpoints', () => {
       expect(res.headers.get('x-rate-limit-limit')).toBe('900');
       const page = TimelineResponse.parse(json);
       for (const t of page.data ?? []) {
-        expect(Object.keys(t).sort()).toEqual(['created_at', 'edit_history_tweet_ids', 'id', 'public_metrics', 'text']);
-        expect(Object.keys(t.public_metrics!).sort()).toEqual(['bookmark_count', 'impression_count', 'like_count', 'quote_count', 'reply_count', 'retweet_count']);
+        expect(Object.keys(t).sort()).toEqual([
+          'created_at',
+          'edit_history_tweet_ids',
+          'id',
+          'public_metrics',
+          'text',
+        ]);
+        expect(Object.keys(t.public_metrics!).sort()).toEqual([
+          'bookmark_count',
+          'impression_count',
+          'like_count',
+          'quote_count',
+          'reply_count',
+          'retweet_count',
+        ]);
         seen.push(t.id);
       }
       expect(page.meta!.result_count).toBe(page.data?.length ?? 0);
@@ -247,18 +334,46 @@ describe('data endpoints', () => {
   });
 
   it('filters with since_id, until_id, start_time, end_time and exclude', async () => {
-    const all = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=100&tweet.fields=created_at`, bearer(token))).json).data!;
+    const all = TimelineResponse.parse(
+      (await call(`/2/users/${accountId}/tweets?max_results=100&tweet.fields=created_at`, bearer(token)))
+        .json,
+    ).data!;
     const pivot = all[10]!;
-    const since = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=100&since_id=${pivot.id}`, bearer(token))).json);
+    const since = TimelineResponse.parse(
+      (await call(`/2/users/${accountId}/tweets?max_results=100&since_id=${pivot.id}`, bearer(token))).json,
+    );
     expect(since.data!.map((t) => t.id)).toEqual(all.slice(0, 10).map((t) => t.id));
-    const until = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=5&until_id=${pivot.id}`, bearer(token))).json);
+    const until = TimelineResponse.parse(
+      (await call(`/2/users/${accountId}/tweets?max_results=5&until_id=${pivot.id}`, bearer(token))).json,
+    );
     expect(until.data![0]!.id).toBe(all[11]!.id);
     const start = pivot.created_at!.replace('.000Z', 'Z');
-    const window = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=100&tweet.fields=created_at&start_time=${start}`, bearer(token))).json);
+    const window = TimelineResponse.parse(
+      (
+        await call(
+          `/2/users/${accountId}/tweets?max_results=100&tweet.fields=created_at&start_time=${start}`,
+          bearer(token),
+        )
+      ).json,
+    );
     expect(window.data!.every((t) => Date.parse(t.created_at!) >= Date.parse(start))).toBe(true);
-    const before = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=100&tweet.fields=created_at&end_time=${start}`, bearer(token))).json);
+    const before = TimelineResponse.parse(
+      (
+        await call(
+          `/2/users/${accountId}/tweets?max_results=100&tweet.fields=created_at&end_time=${start}`,
+          bearer(token),
+        )
+      ).json,
+    );
     expect(before.data!.every((t) => Date.parse(t.created_at!) < Date.parse(start))).toBe(true);
-    const noRt = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=100&exclude=retweets,replies&tweet.fields=referenced_tweets`, bearer(token))).json);
+    const noRt = TimelineResponse.parse(
+      (
+        await call(
+          `/2/users/${accountId}/tweets?max_results=100&exclude=retweets,replies&tweet.fields=referenced_tweets`,
+          bearer(token),
+        )
+      ).json,
+    );
     expect(noRt.data!.every((t) => t.referenced_tweets === undefined)).toBe(true);
   });
 
@@ -268,7 +383,10 @@ describe('data endpoints', () => {
     let withData = 0;
     let emptyPages = 0;
     do {
-      const { json } = await call(`/2/users/${accountId}/tweets?max_results=100&${fields}${next ? `&pagination_token=${next}` : ''}`, bearer(token));
+      const { json } = await call(
+        `/2/users/${accountId}/tweets?max_results=100&${fields}${next ? `&pagination_token=${next}` : ''}`,
+        bearer(token),
+      );
       const page = TimelineResponse.parse(json);
       for (const t of page.data ?? []) {
         expect(clock.now() - Date.parse(t.created_at!)).toBeLessThan(30 * DAY);
@@ -284,25 +402,46 @@ describe('data endpoints', () => {
   });
 
   it('GET /2/tweets looks up ids: found posts in data, unknown ones as errors in a 200', async () => {
-    const all = TimelineResponse.parse((await call(`/2/users/${accountId}/tweets?max_results=5`, bearer(token))).json).data!;
+    const all = TimelineResponse.parse(
+      (await call(`/2/users/${accountId}/tweets?max_results=5`, bearer(token))).json,
+    ).data!;
     const ids = [all[0]!.id, '1000000000000000001', all[1]!.id];
-    const { res, json } = await call(`/2/tweets?ids=${ids.join(',')}&tweet.fields=public_metrics`, bearer(token));
+    const { res, json } = await call(
+      `/2/tweets?ids=${ids.join(',')}&tweet.fields=public_metrics`,
+      bearer(token),
+    );
     expect(res.status).toBe(200);
     const body = TweetsLookupResponse.parse(json);
     expect(body.data!.map((t) => t.id)).toEqual([all[0]!.id, all[1]!.id]);
     expect(body.errors).toEqual([
-      expect.objectContaining({ title: 'Not Found Error', resource_id: '1000000000000000001', type: 'https://api.twitter.com/2/problems/resource-not-found' }),
+      expect.objectContaining({
+        title: 'Not Found Error',
+        resource_id: '1000000000000000001',
+        type: 'https://api.twitter.com/2/problems/resource-not-found',
+      }),
     ]);
   });
 
   it('answers an unknown user with a partial error in a 200', async () => {
     const { res, json } = await call('/2/users/12345/tweets', bearer(token));
     expect(res.status).toBe(200);
-    expect(TimelineResponse.parse(json).errors![0]).toMatchObject({ title: 'Not Found Error', resource_type: 'user', resource_id: '12345' });
+    expect(TimelineResponse.parse(json).errors![0]).toMatchObject({
+      title: 'Not Found Error',
+      resource_type: 'user',
+      resource_id: '12345',
+    });
   });
 
-  it('rejects bad parameters with X\'s Invalid Request body', async () => {
-    for (const q of ['max_results=4', 'max_results=101', 'tweet.fields=bogus', 'since_id=abc', 'start_time=yesterday', 'pagination_token=%21%21', 'foo=1']) {
+  it("rejects bad parameters with X's Invalid Request body", async () => {
+    for (const q of [
+      'max_results=4',
+      'max_results=101',
+      'tweet.fields=bogus',
+      'since_id=abc',
+      'start_time=yesterday',
+      'pagination_token=%21%21',
+      'foo=1',
+    ]) {
       const { res, json } = await call(`/2/users/${accountId}/tweets?${q}`, bearer(token));
       expect(res.status).toBe(400);
       expect(InvalidRequest.parse(json).title).toBe('Invalid Request');
@@ -325,12 +464,16 @@ describe('data endpoints', () => {
     expect(expired.res.status).toBe(401);
     expect(expired.json).toEqual(expected);
     // The refresh token still works after the access token expired.
-    const refreshed = TokenResponse.parse((await tokenCall({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })).json);
+    const refreshed = TokenResponse.parse(
+      (await tokenCall({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })).json,
+    );
     expect((await call('/2/users/me', bearer(refreshed.access_token))).res.status).toBe(200);
 
     await control('POST', `/accounts/${other}/revoke`);
     expect((await call('/2/users/me', bearer(refreshed.access_token))).json).toEqual(expected);
-    expect((await tokenCall({ grant_type: 'refresh_token', refresh_token: refreshed.refresh_token! })).res.status).toBe(400);
+    expect(
+      (await tokenCall({ grant_type: 'refresh_token', refresh_token: refreshed.refresh_token! })).res.status,
+    ).toBe(400);
   });
 
   it('expires access tokens after 2 hours of sandbox time', async () => {
@@ -343,18 +486,37 @@ describe('data endpoints', () => {
 
 describe('rate limits', () => {
   it('throttles per user with the exact 429 body and reset header, and logs requests made while limited', async () => {
-    const local = createTwitterSandbox({ clock, seed: 7, accounts: 2, itemsPerAccount: 20, autoApprove: true });
+    const local = createTwitterSandbox({
+      clock,
+      seed: 7,
+      accounts: 2,
+      itemsPerAccount: 20,
+      autoApprove: true,
+    });
     const srv = await listen(local.handler);
     try {
       local.world.setLimits({ perUser: 3 });
-      const grantA = local.world.grants.issue({ accountId: local.accountIds()[0]!, clientId: local.credentials.clientId, scopes: ['tweet.read', 'users.read'] });
-      const grantB = local.world.grants.issue({ accountId: local.accountIds()[1]!, clientId: local.credentials.clientId, scopes: ['tweet.read', 'users.read'] });
+      const grantA = local.world.grants.issue({
+        accountId: local.accountIds()[0]!,
+        clientId: local.credentials.clientId,
+        scopes: ['tweet.read', 'users.read'],
+      });
+      const grantB = local.world.grants.issue({
+        accountId: local.accountIds()[1]!,
+        clientId: local.credentials.clientId,
+        scopes: ['tweet.read', 'users.read'],
+      });
       const get = (t: string) => fetch(`${srv.url}/2/users/me`, bearer(t));
       for (let i = 0; i < 3; i += 1) expect((await get(grantA.accessToken)).status).toBe(200);
       const limited = await get(grantA.accessToken);
       expect(limited.status).toBe(429);
       expect(limited.headers.get('content-type')).toBe('application/problem+json');
-      expect(await limited.json()).toEqual({ title: 'Too Many Requests', type: 'about:blank', status: 429, detail: 'Too Many Requests' });
+      expect(await limited.json()).toEqual({
+        title: 'Too Many Requests',
+        type: 'about:blank',
+        status: 429,
+        detail: 'Too Many Requests',
+      });
       expect(limited.headers.get('x-rate-limit-remaining')).toBe('0');
       // Reset = when the oldest call of the window leaves it: about 15 minutes from now.
       const reset = Number(limited.headers.get('x-rate-limit-reset'));
@@ -370,7 +532,10 @@ describe('rate limits', () => {
       local.world.setLimits({ perUser: 100, perApp: 5 });
       const timeline = (t: string, id: string) => fetch(`${srv.url}/2/users/${id}/tweets`, bearer(t));
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i += 1) statuses.push((await timeline(i % 2 ? grantA.accessToken : grantB.accessToken, local.accountIds()[0]!)).status);
+      for (let i = 0; i < 6; i += 1)
+        statuses.push(
+          (await timeline(i % 2 ? grantA.accessToken : grantB.accessToken, local.accountIds()[0]!)).status,
+        );
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
 
       clock.advance(15 * 60_000);
@@ -393,18 +558,27 @@ describe('faults', () => {
     expect(z.object({ id: z.number() }).parse(json).id).toBeGreaterThan(0);
     const down = await call('/2/users/me', bearer(token));
     expect(down.res.status).toBe(503);
-    expect(down.json).toEqual({ title: 'Service Unavailable', type: 'about:blank', status: 503, detail: 'Service Unavailable' });
+    expect(down.json).toEqual({
+      title: 'Service Unavailable',
+      type: 'about:blank',
+      status: 503,
+      detail: 'Service Unavailable',
+    });
     expect((await call('/2/users/me', bearer(token))).res.status).toBe(200);
 
     await control('POST', '/faults', { endpoint: '*', rateLimit: true, retryAfterSeconds: 120, times: 2 });
     const storm = await call('/2/users/me', bearer(token));
     expect(storm.res.status).toBe(429);
-    expect(Number(storm.res.headers.get('x-rate-limit-reset'))).toBe(Math.ceil((clock.now() + 120_000) / 1000));
+    expect(Number(storm.res.headers.get('x-rate-limit-reset'))).toBe(
+      Math.ceil((clock.now() + 120_000) / 1000),
+    );
   });
 
   it('holds the socket for timeouts and resets connections', async () => {
     await control('POST', '/faults', { endpoint: 'GET /2/users/me', timeout: true, times: 1 });
-    await expect(fetch(`${server.url}/2/users/me`, { ...bearer(token), signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(
+      fetch(`${server.url}/2/users/me`, { ...bearer(token), signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow();
     await control('POST', '/faults', { endpoint: 'GET /2/users/me', reset: true, times: 1 });
     const reset = await new Promise<string>((resolve) => {
       const req = http.get(`${server.url}/2/users/me`, bearer(token), () => resolve('answered'));
@@ -418,15 +592,28 @@ describe('control API and ground truth', () => {
   it('creates, edits and deletes posts; ground truth follows; metrics grow with the clock', async () => {
     const { json } = await control('POST', '/accounts', { seed: 99, items: 12, followers: 500 });
     const accountId = z.object({ accountId: z.string() }).parse(json).accountId;
-    const truth = () => control('GET', `/ground-truth/${accountId}`).then((r) => r.json as { profile: { followers: number }; items: { tweets: Item[] } });
+    const truth = () =>
+      control('GET', `/ground-truth/${accountId}`).then(
+        (r) => r.json as { profile: { followers: number }; items: { tweets: Item[] } },
+      );
     const before = await truth();
     expect(before.profile.followers).toBe(500);
     for (const item of before.items.tweets) {
       expect(Item.parse(item)).toEqual(item);
-      expect(Object.keys(item.metrics).sort()).toEqual(['bookmarks', 'impressions', 'likes', 'quotes', 'replies', 'retweets']);
+      expect(Object.keys(item.metrics).sort()).toEqual([
+        'bookmarks',
+        'impressions',
+        'likes',
+        'quotes',
+        'replies',
+        'retweets',
+      ]);
     }
 
-    const created = Item.parse((await control('POST', `/accounts/${accountId}/items`, { text: 'hello X', metrics: { likes: 3 } })).json);
+    const created = Item.parse(
+      (await control('POST', `/accounts/${accountId}/items`, { text: 'hello X', metrics: { likes: 3 } }))
+        .json,
+    );
     expect(created.metrics.likes).toBe(3);
     const fresh = (await truth()).items.tweets[0]!;
     expect(fresh.id).toBe(created.id);
@@ -436,7 +623,10 @@ describe('control API and ground truth', () => {
     expect(later.metrics.impressions!).toBeGreaterThanOrEqual(impressionsNow);
     expect(later.metrics.likes).toBe(3);
 
-    const patched = await control('PATCH', `/accounts/${accountId}/items/${created.id}`, { text: 'edited', metrics: { likes: 10 } });
+    const patched = await control('PATCH', `/accounts/${accountId}/items/${created.id}`, {
+      text: 'edited',
+      metrics: { likes: 10 },
+    });
     expect(patched.json).toMatchObject({ text: 'edited', metrics: { likes: 10 } });
     await control('PATCH', `/accounts/${accountId}/profile`, { followers: 777, name: 'New Name' });
     expect((await truth()).profile).toMatchObject({ followers: 777, displayName: 'New Name' });
@@ -446,16 +636,29 @@ describe('control API and ground truth', () => {
   });
 
   it('serves only the newest 3,200 posts', async () => {
-    const local = createTwitterSandbox({ clock, seed: 5, accounts: 1, itemsPerAccount: 3300, autoApprove: true });
+    const local = createTwitterSandbox({
+      clock,
+      seed: 5,
+      accounts: 1,
+      itemsPerAccount: 3300,
+      autoApprove: true,
+    });
     const srv = await listen(local.handler);
     try {
       const accountId = local.accountIds()[0]!;
       local.world.setLimits({ perUser: 1000 });
-      const grant = local.world.grants.issue({ accountId, clientId: local.credentials.clientId, scopes: ['tweet.read', 'users.read'] });
+      const grant = local.world.grants.issue({
+        accountId,
+        clientId: local.credentials.clientId,
+        scopes: ['tweet.read', 'users.read'],
+      });
       let next: string | undefined;
       let count = 0;
       do {
-        const res = await fetch(`${srv.url}/2/users/${accountId}/tweets?max_results=100${next ? `&pagination_token=${next}` : ''}`, bearer(grant.accessToken));
+        const res = await fetch(
+          `${srv.url}/2/users/${accountId}/tweets?max_results=100${next ? `&pagination_token=${next}` : ''}`,
+          bearer(grant.accessToken),
+        );
         const page = TimelineResponse.parse(await res.json());
         count += page.data?.length ?? 0;
         next = page.meta?.next_token;
@@ -468,8 +671,14 @@ describe('control API and ground truth', () => {
 
   it('lists requests by endpoint and user, and reads/advances the clock', async () => {
     const accountId = sandbox.accountIds()[0]!;
-    const { json } = await control('GET', `/requests?endpoint=${encodeURIComponent('GET /2/users/me')}&user=${accountId}`);
-    const body = json as { requests: { endpoint: string; user: string; headers: Record<string, string> }[]; stats: { total: number } };
+    const { json } = await control(
+      'GET',
+      `/requests?endpoint=${encodeURIComponent('GET /2/users/me')}&user=${accountId}`,
+    );
+    const body = json as {
+      requests: { endpoint: string; user: string; headers: Record<string, string> }[];
+      stats: { total: number };
+    };
     expect(body.requests.length).toBeGreaterThan(0);
     expect(body.requests.every((r) => r.endpoint === 'GET /2/users/me' && r.user === accountId)).toBe(true);
     const c1 = (await control('GET', '/clock')).json as { now: number };
@@ -495,8 +704,16 @@ describe('Account Activity webhooks', () => {
         const url = new URL(req.url!, 'http://x');
         if (req.method === 'GET') {
           const token = url.searchParams.get('crc_token') ?? '';
-          const result = handler().handle({ method: 'GET', headers: req.headers, query: { crc_token: crcOk ? token : 'wrong' }, rawBody: Buffer.alloc(0), now: Date.now() });
-          res.writeHead(200, { 'content-type': 'application/json' }).end(result.kind === 'handshake' ? result.body : '{}');
+          const result = handler().handle({
+            method: 'GET',
+            headers: req.headers,
+            query: { crc_token: crcOk ? token : 'wrong' },
+            rawBody: Buffer.alloc(0),
+            now: Date.now(),
+          });
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(result.kind === 'handshake' ? result.body : '{}');
           return;
         }
         received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
@@ -512,14 +729,18 @@ describe('Account Activity webhooks', () => {
     expect(refused.res.status).toBe(400);
     expect(refused.json).toMatchObject({ subscribed: false });
     crcOk = true;
-    const accepted = await control('POST', '/webhooks/subscribe', { url: `${receiver.url}/webhooks/twitter` });
+    const accepted = await control('POST', '/webhooks/subscribe', {
+      url: `${receiver.url}/webhooks/twitter`,
+    });
     expect(accepted.json).toEqual({ subscribed: true });
   });
 
   it('sends signed tweet_create, favorite, follow, tweet_delete and revoke events the connector parses', async () => {
     const accountId = sandbox.accountIds()[0]!;
     received.length = 0;
-    const created = Item.parse((await control('POST', `/accounts/${accountId}/items`, { text: 'webhook me' })).json);
+    const created = Item.parse(
+      (await control('POST', `/accounts/${accountId}/items`, { text: 'webhook me' })).json,
+    );
     await control('PATCH', `/accounts/${accountId}/items/${created.id}`, { metrics: { likes: 1000 } });
     await control('POST', '/webhooks/send', { accountId, type: 'follow' });
     await control('DELETE', `/accounts/${accountId}/items/${created.id}`);
@@ -527,8 +748,16 @@ describe('Account Activity webhooks', () => {
     expect(received).toHaveLength(5);
     const events = received.flatMap((r) => {
       expect(r.headers['x-twitter-webhooks-signature-oauth2']).toMatch(/^sha256=/);
-      expect(r.headers['x-twitter-webhooks-signature']).toBe(r.headers['x-twitter-webhooks-signature-oauth2']);
-      const result = handler().handle({ method: 'POST', headers: r.headers, query: {}, rawBody: Buffer.from(r.body), now: Date.now() });
+      expect(r.headers['x-twitter-webhooks-signature']).toBe(
+        r.headers['x-twitter-webhooks-signature-oauth2'],
+      );
+      const result = handler().handle({
+        method: 'POST',
+        headers: r.headers,
+        query: {},
+        rawBody: Buffer.from(r.body),
+        now: Date.now(),
+      });
       if (result.kind !== 'events') throw new Error(`rejected: ${JSON.stringify(result)}`);
       return result.events;
     });

@@ -10,8 +10,10 @@ import { DEMOGRAPHIC_BREAKDOWNS, type DemographicBreakdown } from './metrics';
 import { InsightsResponse, MediaNode, MediaPage, MeResponse } from './schemas';
 import type { InstagramSettings } from './settings';
 
-export const PROFILE_FIELDS = 'user_id,username,name,profile_picture_url,followers_count,follows_count,media_count,account_type';
-export const POST_FIELDS = 'id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count';
+export const PROFILE_FIELDS =
+  'user_id,username,name,profile_picture_url,followers_count,follows_count,media_count,account_type';
+export const POST_FIELDS =
+  'id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count';
 export const STORY_FIELDS = 'id,caption,media_type,media_product_type,permalink,timestamp';
 
 export interface CallContext {
@@ -56,7 +58,9 @@ export class InstagramGraphClient {
   }
 
   /** Day metrics as one `total_value` per metric over `[since, until)` (UNIX seconds). */
-  accountInsights(ctx: CallContext & { userId: string; metrics: readonly string[]; since: number; until: number }) {
+  accountInsights(
+    ctx: CallContext & { userId: string; metrics: readonly string[]; since: number; until: number },
+  ) {
     return this.http.request({
       method: 'GET',
       url: `${this.base}/${ctx.userId}/insights`,
@@ -75,7 +79,8 @@ export class InstagramGraphClient {
   }
 
   demographics(ctx: CallContext & { userId: string; breakdown: DemographicBreakdown }) {
-    if (!DEMOGRAPHIC_BREAKDOWNS.includes(ctx.breakdown)) throw new RangeError(`unknown breakdown ${ctx.breakdown}`);
+    if (!DEMOGRAPHIC_BREAKDOWNS.includes(ctx.breakdown))
+      throw new RangeError(`unknown breakdown ${ctx.breakdown}`);
     return this.http.request({
       method: 'GET',
       url: `${this.base}/${ctx.userId}/insights`,

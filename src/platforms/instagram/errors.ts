@@ -41,7 +41,9 @@ export function retryAtFrom(headers: Record<string, unknown> | undefined, now: n
       const parsed = JSON.parse(buc) as Record<string, { estimated_time_to_regain_access?: number }[]>;
       const minutes = Math.max(
         0,
-        ...Object.values(parsed).flatMap((list) => list.map((u) => Number(u.estimated_time_to_regain_access) || 0)),
+        ...Object.values(parsed).flatMap((list) =>
+          list.map((u) => Number(u.estimated_time_to_regain_access) || 0),
+        ),
       );
       if (minutes > 0) return now + minutes * 60_000;
     } catch {
@@ -56,7 +58,11 @@ export function retryAtFrom(headers: Record<string, unknown> | undefined, now: n
 export function classifyFailure(f: HttpFailure): PlatformError {
   const base = { platform: 'instagram' as const, endpoint: f.endpoint, status: f.status };
   if (f.status === undefined) {
-    return new PlatformError('transient', `network error ${f.networkCode ?? ''} ${f.networkMessage ?? ''}`.trim(), base);
+    return new PlatformError(
+      'transient',
+      `network error ${f.networkCode ?? ''} ${f.networkMessage ?? ''}`.trim(),
+      base,
+    );
   }
   const meta = MetaErrorBody.safeParse(f.body);
   if (meta.success) {
@@ -64,9 +70,13 @@ export function classifyFailure(f: HttpFailure): PlatformError {
     const details = { ...base, platformCode: subcode === undefined ? code : `${code}/${subcode}` };
     if (code === 190) return new PlatformError('reauth_required', message, details);
     if (THROTTLE_CODES.has(code) || f.status === 429) {
-      return new PlatformError('rate_limited', message, { ...details, retryAt: retryAtFrom(f.headers, f.now) });
+      return new PlatformError('rate_limited', message, {
+        ...details,
+        retryAt: retryAtFrom(f.headers, f.now),
+      });
     }
-    if (isTransient || code === 1 || code === 2 || f.status >= 500) return new PlatformError('transient', message, details);
+    if (isTransient || code === 1 || code === 2 || f.status >= 500)
+      return new PlatformError('transient', message, details);
     return new PlatformError('permanent', message, details);
   }
   const oauth = OAuthCodeErrorBody.safeParse(f.body);
@@ -76,7 +86,8 @@ export function classifyFailure(f: HttpFailure): PlatformError {
     const kind = /platform app|client secret|client_id/i.test(message) ? 'permanent' : 'reauth_required';
     return new PlatformError(kind, message, { ...base, platformCode: oauth.data.code });
   }
-  if (f.status === 429) return new PlatformError('rate_limited', 'HTTP 429', { ...base, retryAt: retryAtFrom(f.headers, f.now) });
+  if (f.status === 429)
+    return new PlatformError('rate_limited', 'HTTP 429', { ...base, retryAt: retryAtFrom(f.headers, f.now) });
   if (f.status >= 500) return new PlatformError('transient', `HTTP ${f.status}`, base);
   return new PlatformError('permanent', `HTTP ${f.status} with an unrecognised body`, base);
 }

@@ -28,8 +28,14 @@ export interface InstagramRequest<S extends z.ZodType> {
  * a plain parse would corrupt. Node 24's reviver receives the source text of each primitive.
  */
 export function parseJsonLossless(text: string): unknown {
-  return JSON.parse(text, function (this: unknown, _key: string, value: unknown, context?: { source?: string }) {
-    if (typeof value === 'number' && context?.source && /^-?\d{16,}$/.test(context.source)) return context.source;
+  return JSON.parse(text, function (
+    this: unknown,
+    _key: string,
+    value: unknown,
+    context?: { source?: string },
+  ) {
+    if (typeof value === 'number' && context?.source && /^-?\d{16,}$/.test(context.source))
+      return context.source;
     return value;
   } as (this: unknown, key: string, value: unknown) => unknown);
 }
@@ -68,7 +74,10 @@ export class InstagramHttp {
     } catch (err) {
       // No response: timeout, reset, refused. The axios error carries the URL with the token, so it is not kept.
       const code = isAxiosError(err) ? err.code : undefined;
-      this.options.logger.warn({ endpoint: req.endpoint, code }, 'instagram request failed without a response');
+      this.options.logger.warn(
+        { endpoint: req.endpoint, code },
+        'instagram request failed without a response',
+      );
       throw classifyFailure({
         endpoint: req.endpoint,
         networkCode: code,
@@ -99,11 +108,15 @@ export class InstagramHttp {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.length ? issue.path.join('.') : '(root)';
-      throw new PlatformError('permanent', `unexpected response shape at ${field}: ${issue?.message ?? 'invalid'}`, {
-        platform: 'instagram',
-        endpoint: req.endpoint,
-        status: response.status,
-      });
+      throw new PlatformError(
+        'permanent',
+        `unexpected response shape at ${field}: ${issue?.message ?? 'invalid'}`,
+        {
+          platform: 'instagram',
+          endpoint: req.endpoint,
+          status: response.status,
+        },
+      );
     }
     return parsed.data;
   }

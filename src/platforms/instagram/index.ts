@@ -85,7 +85,10 @@ function metricsFor(node: MediaNode): readonly string[] {
   return node.media_product_type === 'STORY' ? STORY_EXPANSION_METRICS : POST_EXPANSION_METRICS;
 }
 
-export function createInstagramConnector(settings: InstagramSettings, deps: InstagramConnectorDeps = {}): PlatformConnector {
+export function createInstagramConnector(
+  settings: InstagramSettings,
+  deps: InstagramConnectorDeps = {},
+): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'instagram' });
   const now = deps.now ?? Date.now;
   const http = new InstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now });
@@ -101,14 +104,21 @@ export function createInstagramConnector(settings: InstagramSettings, deps: Inst
       return fn();
     } catch (err) {
       if (err instanceof MappingError) {
-        throw new PlatformError('permanent', `unexpected response: ${err.message}`, { platform: 'instagram', endpoint });
+        throw new PlatformError('permanent', `unexpected response: ${err.message}`, {
+          platform: 'instagram',
+          endpoint,
+        });
       }
       throw err;
     }
   }
 
   /** Per-media insights; one refused metric must not lose the others, so a refused set is asked metric by metric. */
-  async function insightsOf(ctx: CallContext, mediaId: string, metrics: readonly string[]): Promise<InsightEntry[]> {
+  async function insightsOf(
+    ctx: CallContext,
+    mediaId: string,
+    metrics: readonly string[],
+  ): Promise<InsightEntry[]> {
     try {
       return (await client.mediaInsights({ ...ctx, mediaId, metrics })).data;
     } catch (err) {
@@ -126,7 +136,14 @@ export function createInstagramConnector(settings: InstagramSettings, deps: Inst
 
   async function navigationOf(ctx: CallContext, storyId: string): Promise<InsightEntry[]> {
     try {
-      return (await client.mediaInsights({ ...ctx, mediaId: storyId, metrics: ['navigation'], breakdown: STORY_NAVIGATION_BREAKDOWN })).data;
+      return (
+        await client.mediaInsights({
+          ...ctx,
+          mediaId: storyId,
+          metrics: ['navigation'],
+          breakdown: STORY_NAVIGATION_BREAKDOWN,
+        })
+      ).data;
     } catch (err) {
       if (isInsightsRefusal(err) || isGone(err)) return [];
       throw err;
@@ -134,19 +151,32 @@ export function createInstagramConnector(settings: InstagramSettings, deps: Inst
   }
 
   /** Extra insights of nodes fetched without inline insights (fallback), and story navigation. */
-  async function completeNodes(ctx: CallContext, kind: MediaKind, nodes: MediaNode[], inline: boolean): Promise<Item[]> {
+  async function completeNodes(
+    ctx: CallContext,
+    kind: MediaKind,
+    nodes: MediaNode[],
+    inline: boolean,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     // Sequential on purpose: per-media fallbacks can be many calls, and bursts only burn the hourly budget faster.
     for (const node of nodes) {
       const extra = inline ? [] : await insightsOf(ctx, node.id, metricsFor(node));
       const hasInsights = (node.insights?.data.length ?? 0) > 0 || extra.length > 0;
       if (kind === 'stories' && hasInsights) extra.push(...(await navigationOf(ctx, node.id)));
-      items.push(mapped(`GET /{ig-user-id}/${kind === 'posts' ? 'media' : 'stories'}`, () => mapMedia(kind, node, extra)));
+      items.push(
+        mapped(`GET /{ig-user-id}/${kind === 'posts' ? 'media' : 'stories'}`, () =>
+          mapMedia(kind, node, extra),
+        ),
+      );
     }
     return items;
   }
 
-  async function fetchDay(ctx: CallContext, userId: string, dayStart: number): Promise<DailyInsight | undefined> {
+  async function fetchDay(
+    ctx: CallContext,
+    userId: string,
+    dayStart: number,
+  ): Promise<DailyInsight | undefined> {
     const answer = await client.accountInsights({
       ...ctx,
       userId,
@@ -157,7 +187,10 @@ export function createInstagramConnector(settings: InstagramSettings, deps: Inst
     return mapDailyInsight(new Date(dayStart).toISOString().slice(0, 10), answer.data);
   }
 
-  async function fetchAccount(token: TokenSet, range: { since: Date; until: Date }): Promise<AccountSnapshot> {
+  async function fetchAccount(
+    token: TokenSet,
+    range: { since: Date; until: Date },
+  ): Promise<AccountSnapshot> {
     const usage: CallUsage = {};
     const ctx = { token: token.accessToken, usage };
     const me = await client.me(ctx);
@@ -229,7 +262,8 @@ export function createInstagramConnector(settings: InstagramSettings, deps: Inst
 
   async function refreshItems(token: TokenSet, req: { kind: ItemKind; ids: string[] }) {
     const usage: CallUsage = {};
-    if (req.kind !== 'posts' && req.kind !== 'stories') return { items: [], missing: [], unsupported: [...req.ids], usage };
+    if (req.kind !== 'posts' && req.kind !== 'stories')
+      return { items: [], missing: [], unsupported: [...req.ids], usage };
     const kind = req.kind;
     const ctx = { token: token.accessToken, usage };
     const items: Item[] = [];
@@ -242,7 +276,11 @@ export function createInstagramConnector(settings: InstagramSettings, deps: Inst
           node = await client.media({ ...ctx, mediaId, fields: fieldsWithInsights(kind) });
         } catch (err) {
           if (!isInsightsRefusal(err)) throw err;
-          node = await client.media({ ...ctx, mediaId, fields: kind === 'posts' ? POST_FIELDS : STORY_FIELDS });
+          node = await client.media({
+            ...ctx,
+            mediaId,
+            fields: kind === 'posts' ? POST_FIELDS : STORY_FIELDS,
+          });
           inline = false;
         }
         items.push(...(await completeNodes(ctx, kind, [node], inline)));

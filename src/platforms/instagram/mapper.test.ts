@@ -1,6 +1,15 @@
 import { Item } from '../types';
 import { parseJsonLossless } from './http';
-import { insightValue, isoInstant, mapAudience, mapDailyInsight, mapMedia, mapProfile, mapTimeSeries, MappingError } from './mapper';
+import {
+  insightValue,
+  isoInstant,
+  mapAudience,
+  mapDailyInsight,
+  mapMedia,
+  mapProfile,
+  mapTimeSeries,
+  MappingError,
+} from './mapper';
 import { InsightsResponse, MediaPage, MeResponse, ShortLivedTokenResponse } from './schemas';
 
 // Fixtures shaped like real Graph API answers (platform-api-notes.md → Instagram).
@@ -17,17 +26,48 @@ const mediaPage = MediaPage.parse({
       comments_count: 17,
       insights: {
         data: [
-          { name: 'reach', period: 'lifetime', values: [{ value: 5230 }], title: 'Accounts reached', id: '18077014438321923/insights/reach/lifetime' },
-          { name: 'saved', period: 'lifetime', values: [{ value: 88 }], id: '18077014438321923/insights/saved/lifetime' },
-          { name: 'shares', period: 'lifetime', values: [{ value: 0 }], id: '18077014438321923/insights/shares/lifetime' },
-          { name: 'views', period: 'lifetime', values: [{ value: 9100 }], id: '18077014438321923/insights/views/lifetime' },
+          {
+            name: 'reach',
+            period: 'lifetime',
+            values: [{ value: 5230 }],
+            title: 'Accounts reached',
+            id: '18077014438321923/insights/reach/lifetime',
+          },
+          {
+            name: 'saved',
+            period: 'lifetime',
+            values: [{ value: 88 }],
+            id: '18077014438321923/insights/saved/lifetime',
+          },
+          {
+            name: 'shares',
+            period: 'lifetime',
+            values: [{ value: 0 }],
+            id: '18077014438321923/insights/shares/lifetime',
+          },
+          {
+            name: 'views',
+            period: 'lifetime',
+            values: [{ value: 9100 }],
+            id: '18077014438321923/insights/views/lifetime',
+          },
         ],
       },
     },
     // A post made before the account turned professional: no insights, no caption.
-    { id: '17900000000000001', media_type: 'VIDEO', media_product_type: 'REELS', timestamp: '2023-01-02T00:00:00+0000', like_count: 3, comments_count: 0 },
+    {
+      id: '17900000000000001',
+      media_type: 'VIDEO',
+      media_product_type: 'REELS',
+      timestamp: '2023-01-02T00:00:00+0000',
+      like_count: 3,
+      comments_count: 0,
+    },
   ],
-  paging: { cursors: { before: 'QVFIUa', after: 'QVFIUb' }, next: 'https://graph.instagram.com/v23.0/1/media?after=QVFIUb' },
+  paging: {
+    cursors: { before: 'QVFIUa', after: 'QVFIUb' },
+    next: 'https://graph.instagram.com/v23.0/1/media?after=QVFIUb',
+  },
 });
 
 describe('mapMedia', () => {
@@ -40,7 +80,11 @@ describe('mapMedia', () => {
       createdAt: '2026-05-01T12:30:00.000Z',
       text: 'Sunset over the bay #travel',
       metrics: { likes: 412, comments: 17, reach: 5230, saves: 88, shares: 0, views: 9100 },
-      attributes: { mediaType: 'IMAGE', mediaProductType: 'FEED', permalink: 'https://www.instagram.com/p/C7abc123xyz/' },
+      attributes: {
+        mediaType: 'IMAGE',
+        mediaProductType: 'FEED',
+        permalink: 'https://www.instagram.com/p/C7abc123xyz/',
+      },
     });
   });
 
@@ -75,7 +119,11 @@ describe('mapMedia', () => {
         { name: 'replies', period: 'lifetime', values: [{ value: 2 }] },
       ],
     }).data;
-    const item = mapMedia('stories', { id: '17', media_product_type: 'STORY', timestamp: '2026-05-01T08:00:00+0000' }, navigation);
+    const item = mapMedia(
+      'stories',
+      { id: '17', media_product_type: 'STORY', timestamp: '2026-05-01T08:00:00+0000' },
+      navigation,
+    );
     expect(item.metrics).toEqual({ navigation: 90, replies: 2 });
     expect(item.attributes).toMatchObject({ navigation_tap_forward: 60, navigation_swipe_forward: 5 });
   });
@@ -94,10 +142,18 @@ describe('account insights', () => {
     const data = InsightsResponse.parse({
       data: [
         { name: 'reach', period: 'day', total_value: { value: 1200 }, id: '1/insights/reach/day' },
-        { name: 'profile_links_taps', period: 'day', total_value: { value: 0 }, id: '1/insights/profile_links_taps/day' },
+        {
+          name: 'profile_links_taps',
+          period: 'day',
+          total_value: { value: 0 },
+          id: '1/insights/profile_links_taps/day',
+        },
       ],
     }).data;
-    expect(mapDailyInsight('2026-05-01', data)).toEqual({ date: '2026-05-01', metrics: { reach: 1200, profile_links_taps: 0 } });
+    expect(mapDailyInsight('2026-05-01', data)).toEqual({
+      date: '2026-05-01',
+      metrics: { reach: 1200, profile_links_taps: 0 },
+    });
   });
 
   it('splits a time series into UTC days by end_time', () => {
@@ -122,11 +178,20 @@ describe('account insights', () => {
   it('reads demographics from total_value.breakdowns[0].results and skips empty breakdowns', () => {
     const entries = (results: { dimension_values: string[]; value: number }[]) =>
       InsightsResponse.parse({
-        data: [{ name: 'follower_demographics', period: 'lifetime', total_value: { breakdowns: [{ dimension_keys: ['x'], results }] } }],
+        data: [
+          {
+            name: 'follower_demographics',
+            period: 'lifetime',
+            total_value: { breakdowns: [{ dimension_keys: ['x'], results }] },
+          },
+        ],
       }).data;
     expect(
       mapAudience({
-        age: entries([{ dimension_values: ['18-24'], value: 120 }, { dimension_values: ['25-34'], value: 300 }]),
+        age: entries([
+          { dimension_values: ['18-24'], value: 120 },
+          { dimension_values: ['25-34'], value: 300 },
+        ]),
         city: entries([]),
       }),
     ).toEqual({ age: { '18-24': 120, '25-34': 300 } });
@@ -151,9 +216,13 @@ describe('profile and tokens', () => {
   });
 
   it('accepts both the data[] and the older flat code-exchange answers, keeping big user ids exact', () => {
-    const current = ShortLivedTokenResponse.parse({ data: [{ access_token: 'IGAAx', user_id: '17841405793187218', permissions: 'a,b' }] });
+    const current = ShortLivedTokenResponse.parse({
+      data: [{ access_token: 'IGAAx', user_id: '17841405793187218', permissions: 'a,b' }],
+    });
     expect(current).toEqual({ access_token: 'IGAAx', user_id: '17841405793187218', permissions: 'a,b' });
-    const legacy = ShortLivedTokenResponse.parse(parseJsonLossless('{"access_token":"IGQVJ","user_id":17841405793187218}'));
+    const legacy = ShortLivedTokenResponse.parse(
+      parseJsonLossless('{"access_token":"IGQVJ","user_id":17841405793187218}'),
+    );
     expect(legacy.user_id).toBe('17841405793187218');
   });
 

@@ -65,7 +65,11 @@ export function isoInstant(metaTimestamp: string): string {
  * One media (post or story) → Item. `extraInsights` are insights fetched separately (per-media fallback, story
  * navigation); they join the inline ones.
  */
-export function mapMedia(kind: 'posts' | 'stories', node: MediaNode, extraInsights: readonly InsightEntry[] = []): Item {
+export function mapMedia(
+  kind: 'posts' | 'stories',
+  node: MediaNode,
+  extraInsights: readonly InsightEntry[] = [],
+): Item {
   if (!node.timestamp) throw new MappingError(`media ${node.id} has no timestamp`);
   const { metrics, attributes } = mapMediaInsights([...(node.insights?.data ?? []), ...extraInsights]);
   if (node.like_count !== undefined) metrics.likes = node.like_count;
@@ -106,13 +110,20 @@ export function mapTimeSeries(entries: readonly InsightEntry[]): DailyInsight[] 
       byDate.set(date, metrics);
     }
   }
-  return [...byDate.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([date, metrics]) => ({ date, metrics }));
+  return [...byDate.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([date, metrics]) => ({ date, metrics }));
 }
 
 /** Demographic answers per breakdown → Audience; a breakdown without results stays absent. */
-export function mapAudience(byBreakdown: Partial<Record<DemographicBreakdown, readonly InsightEntry[]>>): Audience | undefined {
+export function mapAudience(
+  byBreakdown: Partial<Record<DemographicBreakdown, readonly InsightEntry[]>>,
+): Audience | undefined {
   const audience: Audience = {};
-  for (const [breakdown, entries] of Object.entries(byBreakdown) as [DemographicBreakdown, InsightEntry[]][]) {
+  for (const [breakdown, entries] of Object.entries(byBreakdown) as [
+    DemographicBreakdown,
+    InsightEntry[],
+  ][]) {
     const results = entries.flatMap((e) => e.total_value?.breakdowns?.[0]?.results ?? []);
     if (results.length === 0) continue;
     audience[breakdown] = Object.fromEntries(results.map((r) => [r.dimension_values.join(', '), r.value]));

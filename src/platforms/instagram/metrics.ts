@@ -9,7 +9,17 @@ export type MediaProductType = 'FEED' | 'REELS' | 'STORY' | 'AD';
 
 /** Valid `/{media-id}/insights` metrics per product type. */
 export const MEDIA_INSIGHT_METRICS: Record<'FEED' | 'REELS' | 'STORY', readonly string[]> = {
-  FEED: ['views', 'reach', 'likes', 'comments', 'saved', 'shares', 'total_interactions', 'follows', 'profile_visits'],
+  FEED: [
+    'views',
+    'reach',
+    'likes',
+    'comments',
+    'saved',
+    'shares',
+    'total_interactions',
+    'follows',
+    'profile_visits',
+  ],
   REELS: [
     'views',
     'reach',
@@ -21,7 +31,16 @@ export const MEDIA_INSIGHT_METRICS: Record<'FEED' | 'REELS' | 'STORY', readonly 
     'ig_reels_avg_watch_time',
     'ig_reels_video_view_total_time',
   ],
-  STORY: ['views', 'reach', 'replies', 'shares', 'total_interactions', 'follows', 'profile_visits', 'navigation'],
+  STORY: [
+    'views',
+    'reach',
+    'replies',
+    'shares',
+    'total_interactions',
+    'follows',
+    'profile_visits',
+    'navigation',
+  ],
 };
 
 /** Dead for every Graph version since 2025-04-21: never requested, rejected by the sandbox. */

@@ -92,7 +92,11 @@ export function createInstagramOAuth(deps: InstagramOAuthDeps): OAuthProvider {
         method: 'GET',
         url: `${settings.graphUrl}/access_token`,
         endpoint: 'GET /access_token',
-        params: { grant_type: 'ig_exchange_token', client_secret: settings.clientSecret, access_token: short.access_token },
+        params: {
+          grant_type: 'ig_exchange_token',
+          client_secret: settings.clientSecret,
+          access_token: short.access_token,
+        },
         schema: LongLivedTokenResponse,
       });
       const issuedAt = now();
@@ -109,10 +113,14 @@ export function createInstagramOAuth(deps: InstagramOAuthDeps): OAuthProvider {
     async refresh(tokens: TokenSet): Promise<TokenSet> {
       const at = now();
       if (tokens.expiresAt !== undefined && tokens.expiresAt <= at) {
-        throw new PlatformError('reauth_required', 'the long-lived token has expired; Instagram cannot refresh it', {
-          platform: 'instagram',
-          endpoint: 'GET /refresh_access_token',
-        });
+        throw new PlatformError(
+          'reauth_required',
+          'the long-lived token has expired; Instagram cannot refresh it',
+          {
+            platform: 'instagram',
+            endpoint: 'GET /refresh_access_token',
+          },
+        );
       }
       // Younger than 24 h: the platform would refuse, and the token is fresh anyway.
       if (at - tokens.issuedAt < MIN_REFRESH_AGE_MS) return tokens;

@@ -9,7 +9,9 @@ import { z } from 'zod';
 const GraphId = z.union([z.string().min(1), z.number().int()]).transform((v) => String(v));
 
 /** Meta writes instants as `2024-05-01T12:00:00+0000`. */
-export const MetaTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/);
+export const MetaTimestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/);
 
 /** Graph API error body, e.g. `{"error":{"message","type":"OAuthException","code":190,"error_subcode":463}}`. */
 export const MetaErrorBody = z.object({

@@ -3,7 +3,8 @@ import { createInstagramWebhookHandler } from './webhook';
 
 const appSecret = 'app-secret-123';
 const handler = createInstagramWebhookHandler({ appSecret, verifyToken: 'verify-me' });
-const sign = (body: string, secret = appSecret) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const sign = (body: string, secret = appSecret) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 const post = (body: string, headers: Record<string, string> = {}) =>
   handler.handle({ method: 'POST', headers, query: {}, rawBody: Buffer.from(body), now: 0 });
 
@@ -16,7 +17,12 @@ const commentBody = JSON.stringify({
       changes: [
         {
           field: 'comments',
-          value: { id: '17865799348089039', from: { id: '1', username: 'fan' }, text: 'wow', media: { id: '18077014438321923', media_product_type: 'FEED' } },
+          value: {
+            id: '17865799348089039',
+            from: { id: '1', username: 'fan' },
+            text: 'wow',
+            media: { id: '18077014438321923', media_product_type: 'FEED' },
+          },
         },
         { field: 'mentions', value: { media_id: '17918195224117851', comment_id: '17894227972186120' } },
       ],
@@ -41,7 +47,9 @@ describe('Instagram webhook handshake', () => {
       { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' },
       { 'hub.mode': 'unsubscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1' },
     ]) {
-      expect(handler.handle({ method: 'GET', headers: {}, query, rawBody: Buffer.alloc(0), now: 0 })).toMatchObject({ kind: 'rejected', status: 403 });
+      expect(
+        handler.handle({ method: 'GET', headers: {}, query, rawBody: Buffer.alloc(0), now: 0 }),
+      ).toMatchObject({ kind: 'rejected', status: 403 });
     }
   });
 });
@@ -78,27 +86,49 @@ describe('Instagram webhook events', () => {
 
   it('rejects missing, forged and malformed signatures with 401', () => {
     expect(post(commentBody)).toMatchObject({ kind: 'rejected', status: 401 });
-    expect(post(commentBody, { 'x-hub-signature-256': sign(commentBody, 'other-secret') })).toMatchObject({ status: 401 });
+    expect(post(commentBody, { 'x-hub-signature-256': sign(commentBody, 'other-secret') })).toMatchObject({
+      status: 401,
+    });
     expect(post(commentBody, { 'x-hub-signature-256': 'sha256=zz' })).toMatchObject({ status: 401 });
-    expect(post(commentBody, { 'x-hub-signature-256': sign(commentBody).replace('sha256=', 'sha1=') })).toMatchObject({ status: 401 });
+    expect(
+      post(commentBody, { 'x-hub-signature-256': sign(commentBody).replace('sha256=', 'sha1=') }),
+    ).toMatchObject({ status: 401 });
     // A signature over different bytes (re-serialized JSON) does not verify the raw body.
     const reformatted = JSON.stringify(JSON.parse(commentBody), null, 2);
     expect(post(reformatted, { 'x-hub-signature-256': sign(commentBody) })).toMatchObject({ status: 401 });
   });
 
   it('rejects correctly signed bodies that are not Instagram webhooks with 400', () => {
-    for (const body of ['not json', '{"object":"page","entry":[]}', '{"object":"instagram"}',
-      '{"object":"instagram","entry":[{"id":"1","time":1,"changes":[{"field":"comments","value":{"text":"no id"}}]}]}']) {
-      expect(post(body, { 'x-hub-signature-256': sign(body) })).toMatchObject({ kind: 'rejected', status: 400 });
+    for (const body of [
+      'not json',
+      '{"object":"page","entry":[]}',
+      '{"object":"instagram"}',
+      '{"object":"instagram","entry":[{"id":"1","time":1,"changes":[{"field":"comments","value":{"text":"no id"}}]}]}',
+    ]) {
+      expect(post(body, { 'x-hub-signature-256': sign(body) })).toMatchObject({
+        kind: 'rejected',
+        status: 400,
+      });
     }
   });
 
   it('maps story comments to the stories collection', () => {
     const body = JSON.stringify({
       object: 'instagram',
-      entry: [{ id: '1', time: 5, changes: [{ field: 'comments', value: { id: 'c', media: { id: 's1', media_product_type: 'STORY' } } }] }],
+      entry: [
+        {
+          id: '1',
+          time: 5,
+          changes: [
+            { field: 'comments', value: { id: 'c', media: { id: 's1', media_product_type: 'STORY' } } },
+          ],
+        },
+      ],
     });
     const res = post(body, { 'x-hub-signature-256': sign(body) });
-    expect(res).toMatchObject({ kind: 'events', events: [{ type: 'item_changed', itemKind: 'stories', itemId: 's1' }] });
+    expect(res).toMatchObject({
+      kind: 'events',
+      events: [{ type: 'item_changed', itemKind: 'stories', itemId: 's1' }],
+    });
   });
 });

@@ -43,7 +43,10 @@ function valueId(value: unknown): string {
       if (typeof v[key] === 'string' || typeof v[key] === 'number') return String(v[key]);
     }
   }
-  return createHash('sha256').update(JSON.stringify(value ?? null)).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(value ?? null))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function toIso(time: number): string {
@@ -62,7 +65,8 @@ export function parseWebhookBody(rawBody: Buffer): ParseResult {
     return { ok: false, reason: 'body is not JSON' };
   }
   const body = WebhookBody.safeParse(json);
-  if (!body.success) return { ok: false, reason: `not an Instagram webhook body: ${body.error.issues[0]?.message}` };
+  if (!body.success)
+    return { ok: false, reason: `not an Instagram webhook body: ${body.error.issues[0]?.message}` };
   const events: WebhookEvent[] = [];
   for (const entry of body.data.entry) {
     const occurredAt = toIso(entry.time);
@@ -112,7 +116,8 @@ export function createInstagramWebhookHandler(secrets: InstagramWebhookSecrets):
         if (mode !== 'subscribe' || challenge === undefined || !secrets.verifyToken || token === undefined) {
           return { kind: 'rejected', status: 403, reason: 'not a valid subscription handshake' };
         }
-        if (!safeEqual(token, secrets.verifyToken)) return { kind: 'rejected', status: 403, reason: 'verify token mismatch' };
+        if (!safeEqual(token, secrets.verifyToken))
+          return { kind: 'rejected', status: 403, reason: 'verify token mismatch' };
         return { kind: 'handshake', status: 200, contentType: 'text/plain', body: challenge };
       }
       const signature = headerOf(req.headers, 'x-hub-signature-256');

@@ -55,7 +55,9 @@ export function queryString(params: Params): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;
-    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',').replace(/%3A/g, ':')}`);
+    parts.push(
+      `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',').replace(/%3A/g, ':')}`,
+    );
   }
   return parts.join('&');
 }
@@ -88,15 +90,23 @@ export class TwitterClient {
       const res = await this.http.request({
         method: opts.method,
         url: query ? `${opts.path}?${query}` : opts.path,
-        headers: opts.form ? { ...opts.headers, 'content-type': 'application/x-www-form-urlencoded' } : opts.headers,
+        headers: opts.form
+          ? { ...opts.headers, 'content-type': 'application/x-www-form-urlencoded' }
+          : opts.headers,
         data: opts.form ? queryString(opts.form) : undefined,
         responseType: 'json',
       });
       // Only the endpoint, status and timing: URLs here carry no secrets, bodies and headers may.
-      this.opts.logger.debug({ endpoint: opts.endpoint, status: res.status, ms: Date.now() - started }, 'x call');
+      this.opts.logger.debug(
+        { endpoint: opts.endpoint, status: res.status, ms: Date.now() - started },
+        'x call',
+      );
       return { status: res.status, data: res.data, headers: res.headers as Record<string, unknown> };
     } catch (err) {
-      this.opts.logger.warn({ endpoint: opts.endpoint, code: (err as { code?: string }).code, ms: Date.now() - started }, 'x call failed');
+      this.opts.logger.warn(
+        { endpoint: opts.endpoint, code: (err as { code?: string }).code, ms: Date.now() - started },
+        'x call failed',
+      );
       throw classifyNetworkFailure(opts.endpoint, err as { code?: string; message?: string });
     }
   }
@@ -107,7 +117,13 @@ export class TwitterClient {
     return parsed.data;
   }
 
-  private async api<S extends z.ZodType>(opts: { endpoint: string; path: string; params: Params; accessToken: string; schema: S }) {
+  private async api<S extends z.ZodType>(opts: {
+    endpoint: string;
+    path: string;
+    params: Params;
+    accessToken: string;
+    schema: S;
+  }) {
     const res = await this.send({
       endpoint: opts.endpoint,
       method: 'GET',
@@ -116,7 +132,13 @@ export class TwitterClient {
       headers: { authorization: `Bearer ${opts.accessToken}` },
     });
     if (res.status < 200 || res.status >= 300) {
-      throw classifyApiFailure({ endpoint: opts.endpoint, status: res.status, body: res.data, headers: res.headers as never, now: this.opts.now() });
+      throw classifyApiFailure({
+        endpoint: opts.endpoint,
+        status: res.status,
+        body: res.data,
+        headers: res.headers as never,
+        now: this.opts.now(),
+      });
     }
     return this.parse(opts.endpoint, opts.schema, res.data);
   }
@@ -127,10 +149,23 @@ export class TwitterClient {
 
   /** `POST /2/oauth2/token` for either grant; confidential client → HTTP Basic. */
   async token(form: { grant_type: 'authorization_code' | 'refresh_token' } & Params): Promise<TokenResponse> {
-    const res = await this.send({ endpoint: ENDPOINTS.token, method: 'POST', path: '/2/oauth2/token', form, headers: { authorization: this.basicAuth() } });
+    const res = await this.send({
+      endpoint: ENDPOINTS.token,
+      method: 'POST',
+      path: '/2/oauth2/token',
+      form,
+      headers: { authorization: this.basicAuth() },
+    });
     if (res.status !== 200) {
       const body = OAuthErrorBody.safeParse(res.data).success ? res.data : undefined;
-      throw classifyOAuthFailure({ endpoint: ENDPOINTS.token, status: res.status, body, headers: res.headers as never, now: this.opts.now(), grant: form.grant_type });
+      throw classifyOAuthFailure({
+        endpoint: ENDPOINTS.token,
+        status: res.status,
+        body,
+        headers: res.headers as never,
+        now: this.opts.now(),
+        grant: form.grant_type,
+      });
     }
     return this.parse(ENDPOINTS.token, TokenResponse, res.data);
   }
@@ -144,7 +179,14 @@ export class TwitterClient {
       headers: { authorization: this.basicAuth() },
     });
     if (res.status !== 200) {
-      throw classifyOAuthFailure({ endpoint: ENDPOINTS.revoke, status: res.status, body: res.data, headers: res.headers as never, now: this.opts.now(), grant: 'revoke' });
+      throw classifyOAuthFailure({
+        endpoint: ENDPOINTS.revoke,
+        status: res.status,
+        body: res.data,
+        headers: res.headers as never,
+        now: this.opts.now(),
+        grant: 'revoke',
+      });
     }
     return this.parse(ENDPOINTS.revoke, RevokeResponse, res.data).revoked;
   }
@@ -179,7 +221,11 @@ export class TwitterClient {
   }
 
   /** `GET /2/tweets?ids=` (1..100 ids): found posts in `data`, missing ones as errors in the same 200. */
-  async lookup(accessToken: string, ids: readonly string[], tweetFields: readonly TweetField[]): Promise<TweetsLookupResponse> {
+  async lookup(
+    accessToken: string,
+    ids: readonly string[],
+    tweetFields: readonly TweetField[],
+  ): Promise<TweetsLookupResponse> {
     return this.api({
       endpoint: ENDPOINTS.lookup,
       path: '/2/tweets',

@@ -1,5 +1,11 @@
 import { ZodError } from 'zod';
-import { classifyApiFailure, classifyNetworkFailure, classifyOAuthFailure, retryAtFrom, shapeError } from './errors';
+import {
+  classifyApiFailure,
+  classifyNetworkFailure,
+  classifyOAuthFailure,
+  retryAtFrom,
+  shapeError,
+} from './errors';
 import { TimelineResponse } from './schemas';
 
 const now = Date.parse('2026-03-01T00:00:00Z');
@@ -9,7 +15,13 @@ const tooMany = { title: 'Too Many Requests', type: 'about:blank', status: 429, 
 
 describe('classifyApiFailure', () => {
   it('429 → rate_limited at x-rate-limit-reset (epoch seconds → ms)', () => {
-    const err = classifyApiFailure({ endpoint, status: 429, body: tooMany, headers: { 'x-rate-limit-reset': String(now / 1000 + 600) }, now });
+    const err = classifyApiFailure({
+      endpoint,
+      status: 429,
+      body: tooMany,
+      headers: { 'x-rate-limit-reset': String(now / 1000 + 600) },
+      now,
+    });
     expect(err.kind).toBe('rate_limited');
     expect(err.retryAt).toBe(now + 600_000);
     expect(err.endpoint).toBe(endpoint);
@@ -25,15 +37,31 @@ describe('classifyApiFailure', () => {
   });
 
   it('403 → reauth_required for a missing scope, permanent for an app problem', () => {
-    expect(classifyApiFailure({ endpoint, status: 403, body: { title: 'Forbidden', type: 'about:blank', status: 403 }, now }).kind).toBe('reauth_required');
-    const appForbidden = { title: 'Client Forbidden', type: 'https://api.twitter.com/2/problems/client-forbidden', detail: 'not attached to a project' };
+    expect(
+      classifyApiFailure({
+        endpoint,
+        status: 403,
+        body: { title: 'Forbidden', type: 'about:blank', status: 403 },
+        now,
+      }).kind,
+    ).toBe('reauth_required');
+    const appForbidden = {
+      title: 'Client Forbidden',
+      type: 'https://api.twitter.com/2/problems/client-forbidden',
+      detail: 'not attached to a project',
+    };
     expect(classifyApiFailure({ endpoint, status: 403, body: appForbidden, now }).kind).toBe('permanent');
   });
 
   it('5xx → transient, 400 → permanent', () => {
     expect(classifyApiFailure({ endpoint, status: 503, body: undefined, now }).kind).toBe('transient');
     expect(classifyApiFailure({ endpoint, status: 500, body: '<html>', now }).kind).toBe('transient');
-    const invalid = { errors: [{ message: 'bad' }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' };
+    const invalid = {
+      errors: [{ message: 'bad' }],
+      title: 'Invalid Request',
+      detail: 'One or more parameters to your request was invalid.',
+      type: 'https://api.twitter.com/2/problems/invalid-request',
+    };
     const err = classifyApiFailure({ endpoint, status: 400, body: invalid, now });
     expect(err.kind).toBe('permanent');
     expect(err.message).toContain('One or more parameters');
@@ -44,14 +72,38 @@ describe('classifyOAuthFailure', () => {
   const tokenEndpoint = 'POST /2/oauth2/token';
   it('a dead refresh token → reauth_required', () => {
     const body = { error: 'invalid_request', error_description: 'Value passed for the token was invalid.' };
-    expect(classifyOAuthFailure({ endpoint: tokenEndpoint, status: 400, body, now, grant: 'refresh_token' }).kind).toBe('reauth_required');
+    expect(
+      classifyOAuthFailure({ endpoint: tokenEndpoint, status: 400, body, now, grant: 'refresh_token' }).kind,
+    ).toBe('reauth_required');
   });
   it('a bad code → permanent; bad client credentials → permanent; 5xx → transient', () => {
-    const body = { error: 'invalid_request', error_description: 'Value passed for the authorization code was invalid.' };
-    expect(classifyOAuthFailure({ endpoint: tokenEndpoint, status: 400, body, now, grant: 'authorization_code' }).kind).toBe('permanent');
+    const body = {
+      error: 'invalid_request',
+      error_description: 'Value passed for the authorization code was invalid.',
+    };
+    expect(
+      classifyOAuthFailure({ endpoint: tokenEndpoint, status: 400, body, now, grant: 'authorization_code' })
+        .kind,
+    ).toBe('permanent');
     const client = { error: 'unauthorized_client', error_description: 'Missing valid authorization header' };
-    expect(classifyOAuthFailure({ endpoint: tokenEndpoint, status: 401, body: client, now, grant: 'refresh_token' }).kind).toBe('permanent');
-    expect(classifyOAuthFailure({ endpoint: tokenEndpoint, status: 502, body: undefined, now, grant: 'refresh_token' }).kind).toBe('transient');
+    expect(
+      classifyOAuthFailure({
+        endpoint: tokenEndpoint,
+        status: 401,
+        body: client,
+        now,
+        grant: 'refresh_token',
+      }).kind,
+    ).toBe('permanent');
+    expect(
+      classifyOAuthFailure({
+        endpoint: tokenEndpoint,
+        status: 502,
+        body: undefined,
+        now,
+        grant: 'refresh_token',
+      }).kind,
+    ).toBe('transient');
   });
 });
 
@@ -65,7 +117,9 @@ describe('network and shape failures', () => {
   });
 
   it('a changed shape → permanent naming endpoint and field', () => {
-    const parsed = TimelineResponse.safeParse({ data: [{ id: '1', text: 'x', public_metrics: { like_count: 'many' } }] });
+    const parsed = TimelineResponse.safeParse({
+      data: [{ id: '1', text: 'x', public_metrics: { like_count: 'many' } }],
+    });
     expect(parsed.success).toBe(false);
     const err = shapeError(endpoint, parsed.error as ZodError);
     expect(err.kind).toBe('permanent');

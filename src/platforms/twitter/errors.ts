@@ -40,7 +40,9 @@ function field(body: unknown, name: string): string | undefined {
 }
 
 function describe(body: unknown): string {
-  return field(body, 'detail') ?? field(body, 'error_description') ?? field(body, 'title') ?? 'request failed';
+  return (
+    field(body, 'detail') ?? field(body, 'error_description') ?? field(body, 'title') ?? 'request failed'
+  );
 }
 
 /** An HTTP answer other than 2xx from an API (not OAuth) endpoint. */
@@ -66,13 +68,18 @@ export function classifyApiFailure(failure: ApiFailure): PlatformError {
 }
 
 /** A failed call to `/2/oauth2/token` or `/2/oauth2/revoke`. */
-export function classifyOAuthFailure(failure: ApiFailure & { grant: 'authorization_code' | 'refresh_token' | 'revoke' }): PlatformError {
+export function classifyOAuthFailure(
+  failure: ApiFailure & { grant: 'authorization_code' | 'refresh_token' | 'revoke' },
+): PlatformError {
   const { endpoint, status, body, grant } = failure;
   const code = field(body, 'error');
   const details = { platform: 'twitter' as const, endpoint, status, platformCode: code };
   const message = `HTTP ${status}: ${code ?? 'error'}${field(body, 'error_description') ? ` (${field(body, 'error_description')})` : ''}`;
   if (status === 429) {
-    return new PlatformError('rate_limited', message, { ...details, retryAt: retryAtFrom(failure.headers, failure.now) });
+    return new PlatformError('rate_limited', message, {
+      ...details,
+      retryAt: retryAtFrom(failure.headers, failure.now),
+    });
   }
   if (status >= 500) return new PlatformError('transient', message, details);
   // Wrong client id/secret: configuration, not the user's consent.
@@ -85,7 +92,10 @@ export function classifyOAuthFailure(failure: ApiFailure & { grant: 'authorizati
 }
 
 /** Network-level failure (no HTTP answer): timeouts, resets, refused connections are all worth a retry. */
-export function classifyNetworkFailure(endpoint: string, err: { code?: string; message?: string }): PlatformError {
+export function classifyNetworkFailure(
+  endpoint: string,
+  err: { code?: string; message?: string },
+): PlatformError {
   return new PlatformError('transient', `${err.code ?? 'network error'}: ${err.message ?? ''}`.trim(), {
     platform: 'twitter',
     endpoint,
@@ -98,9 +108,13 @@ export function classifyNetworkFailure(endpoint: string, err: { code?: string; m
 export function shapeError(endpoint: string, error: ZodError): PlatformError {
   const issue = error.issues[0];
   const path = issue?.path.join('.') || '(root)';
-  return new PlatformError('permanent', `unexpected response shape at "${path}": ${issue?.message ?? 'invalid'}`, {
-    platform: 'twitter',
-    endpoint,
-    cause: error,
-  });
+  return new PlatformError(
+    'permanent',
+    `unexpected response shape at "${path}": ${issue?.message ?? 'invalid'}`,
+    {
+      platform: 'twitter',
+      endpoint,
+      cause: error,
+    },
+  );
 }

@@ -5,7 +5,16 @@
 import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
-import type { AccountSnapshot, Item, ItemKind, ItemPage, ListItemsRequest, PlatformConnector, RateWindow, TokenSet } from '../types';
+import type {
+  AccountSnapshot,
+  Item,
+  ItemKind,
+  ItemPage,
+  ListItemsRequest,
+  PlatformConnector,
+  RateWindow,
+  TokenSet,
+} from '../types';
 import { TwitterClient, ENDPOINTS } from './client';
 import { decodeCursor, encodeCursor, xTime, type TimelineCursor } from './cursor';
 import { mapProfile, mapTweet, snowflakeTime } from './mapper';
@@ -62,7 +71,10 @@ function isNotFound(error: ApiErrorEntry): boolean {
   return (error.type ?? '').endsWith('/resource-not-found') || error.title === 'Not Found Error';
 }
 
-export function createTwitterConnector(settings: TwitterSettings, deps: TwitterConnectorDeps = {}): PlatformConnector {
+export function createTwitterConnector(
+  settings: TwitterSettings,
+  deps: TwitterConnectorDeps = {},
+): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'platform.twitter' });
   const now = deps.now ?? Date.now;
   const client = new TwitterClient({
@@ -104,7 +116,10 @@ export function createTwitterConnector(settings: TwitterSettings, deps: TwitterC
     if (req.cursor) {
       const decoded = decodeCursor(req.cursor);
       if (!decoded) {
-        throw new PlatformError('permanent', 'cursor was not written by this connector', { platform: 'twitter', endpoint: ENDPOINTS.timeline });
+        throw new PlatformError('permanent', 'cursor was not written by this connector', {
+          platform: 'twitter',
+          endpoint: ENDPOINTS.timeline,
+        });
       }
       cursor = decoded;
     } else {
@@ -126,11 +141,15 @@ export function createTwitterConnector(settings: TwitterSettings, deps: TwitterC
     });
     const failures = res.errors ?? [];
     if (!res.data && failures.some(isNotFound)) {
-      throw new PlatformError('reauth_required', `X user ${token.accountId} not found (deleted or suspended)`, {
-        platform: 'twitter',
-        endpoint: ENDPOINTS.timeline,
-        status: 200,
-      });
+      throw new PlatformError(
+        'reauth_required',
+        `X user ${token.accountId} not found (deleted or suspended)`,
+        {
+          platform: 'twitter',
+          endpoint: ENDPOINTS.timeline,
+          status: 200,
+        },
+      );
     }
     const items: Item[] = (res.data ?? []).map(mapTweet);
     let next: TimelineCursor | undefined;
@@ -142,7 +161,10 @@ export function createTwitterConnector(settings: TwitterSettings, deps: TwitterC
     return { items, ...(next ? { nextCursor: encodeCursor(next) } : {}), usage: { 'users/:id/tweets': 1 } };
   }
 
-  async function refreshItems(token: TokenSet, req: { kind: ItemKind; ids: string[] }): Promise<RefreshResult> {
+  async function refreshItems(
+    token: TokenSet,
+    req: { kind: ItemKind; ids: string[] },
+  ): Promise<RefreshResult> {
     if (req.kind !== 'tweets') return { items: [], missing: [], unsupported: [...req.ids], usage: {} };
     const valid = req.ids.filter((id) => /^\d{1,19}$/.test(id));
     const missing = req.ids.filter((id) => !valid.includes(id));
@@ -152,15 +174,18 @@ export function createTwitterConnector(settings: TwitterSettings, deps: TwitterC
     const recent = valid.filter((id) => snowflakeTime(id) >= cutoff);
     const older = valid.filter((id) => snowflakeTime(id) < cutoff);
     const batches: { ids: string[]; fields: TweetField[] }[] = [];
-    for (let i = 0; i < recent.length; i += LOOKUP_BATCH) batches.push({ ids: recent.slice(i, i + LOOKUP_BATCH), fields: RECENT_FIELDS });
-    for (let i = 0; i < older.length; i += LOOKUP_BATCH) batches.push({ ids: older.slice(i, i + LOOKUP_BATCH), fields: PUBLIC_FIELDS });
+    for (let i = 0; i < recent.length; i += LOOKUP_BATCH)
+      batches.push({ ids: recent.slice(i, i + LOOKUP_BATCH), fields: RECENT_FIELDS });
+    for (let i = 0; i < older.length; i += LOOKUP_BATCH)
+      batches.push({ ids: older.slice(i, i + LOOKUP_BATCH), fields: PUBLIC_FIELDS });
     const items: Item[] = [];
     for (const batch of batches) {
       const res = await client.lookup(token.accessToken, batch.ids, batch.fields);
       items.push(...(res.data ?? []).map(mapTweet));
       const found = new Set((res.data ?? []).map((t) => t.id));
       for (const error of res.errors ?? []) {
-        if (isNotFound(error) && error.resource_id && !found.has(error.resource_id)) missing.push(error.resource_id);
+        if (isNotFound(error) && error.resource_id && !found.has(error.resource_id))
+          missing.push(error.resource_id);
       }
     }
     return { items, missing, usage: batches.length > 0 ? { tweets: batches.length } : {} };

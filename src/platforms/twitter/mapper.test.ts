@@ -7,9 +7,23 @@ const recentTweet = Tweet.parse({
   text: 'Shipping the new release today',
   edit_history_tweet_ids: ['1880000000000000000'],
   created_at: '2026-03-01T10:00:00.000Z',
-  public_metrics: { retweet_count: 4, reply_count: 2, like_count: 31, quote_count: 1, bookmark_count: 3, impression_count: 1200 },
+  public_metrics: {
+    retweet_count: 4,
+    reply_count: 2,
+    like_count: 31,
+    quote_count: 1,
+    bookmark_count: 3,
+    impression_count: 1200,
+  },
   non_public_metrics: { impression_count: 1250, url_link_clicks: 7, user_profile_clicks: 3, engagements: 47 },
-  organic_metrics: { impression_count: 1250, like_count: 31, reply_count: 2, retweet_count: 4, url_link_clicks: 7, user_profile_clicks: 3 },
+  organic_metrics: {
+    impression_count: 1250,
+    like_count: 31,
+    reply_count: 2,
+    retweet_count: 4,
+    url_link_clicks: 7,
+    user_profile_clicks: 3,
+  },
 });
 
 describe('mapTweet', () => {
@@ -31,13 +45,20 @@ describe('mapTweet', () => {
   });
 
   it('leaves metrics X did not return absent, never 0', () => {
-    const item = mapTweet({ id: '1880000000000000001', text: '', created_at: '2026-03-01T10:00:00Z', public_metrics: { like_count: 0 } });
+    const item = mapTweet({
+      id: '1880000000000000001',
+      text: '',
+      created_at: '2026-03-01T10:00:00Z',
+      public_metrics: { like_count: 0 },
+    });
     expect(item.metrics).toEqual({ likes: 0 });
     expect(tweetMetrics({})).toEqual({});
   });
 
   it('normalizes created_at to an ISO instant and falls back to the snowflake time when it is missing', () => {
-    expect(mapTweet({ ...recentTweet, created_at: '2026-03-01T10:00:00Z' }).createdAt).toBe('2026-03-01T10:00:00.000Z');
+    expect(mapTweet({ ...recentTweet, created_at: '2026-03-01T10:00:00Z' }).createdAt).toBe(
+      '2026-03-01T10:00:00.000Z',
+    );
     const noDate = mapTweet({ id: recentTweet.id, text: 'x' });
     expect(noDate.createdAt).toBe(new Date(snowflakeTime(recentTweet.id)).toISOString());
   });
@@ -61,7 +82,13 @@ describe('mapProfile', () => {
     });
     const profile = mapProfile(user);
     expect(Profile.parse(profile)).toEqual(profile);
-    expect(profile).toEqual({ username: 'XDevelopers', displayName: 'Developers', followers: 583, following: 2, postCount: 3700 });
+    expect(profile).toEqual({
+      username: 'XDevelopers',
+      displayName: 'Developers',
+      followers: 583,
+      following: 2,
+      postCount: 3700,
+    });
   });
 
   it('omits counts when public_metrics was not returned and maps an empty name to null', () => {

@@ -8,7 +8,9 @@ import type { Tweet, User } from './schemas';
 type TweetMetricName = 'impressions' | 'likes' | 'retweets' | 'replies' | 'quotes' | 'bookmarks';
 
 /** Only the metric names of DESIGN.md for tweets; undefined values are dropped, not zeroed. */
-export function tweetMetrics(tweet: Pick<Tweet, 'public_metrics' | 'non_public_metrics' | 'organic_metrics'>) {
+export function tweetMetrics(
+  tweet: Pick<Tweet, 'public_metrics' | 'non_public_metrics' | 'organic_metrics'>,
+) {
   const pub = tweet.public_metrics;
   const metrics: Partial<Record<TweetMetricName, number>> = {
     // Non-public impressions are authoritative for the author's recent posts; for older posts (or when X left

@@ -18,7 +18,10 @@ export interface TwitterOAuthOptions {
   refreshMarginMs?: number;
 }
 
-export function tokenSetFrom(res: TokenResponse, opts: { accountId: string; now: number; previousRefresh?: string }): TokenSet {
+export function tokenSetFrom(
+  res: TokenResponse,
+  opts: { accountId: string; now: number; previousRefresh?: string },
+): TokenSet {
   const refreshToken = res.refresh_token ?? opts.previousRefresh;
   return {
     accessToken: res.access_token,
@@ -84,7 +87,13 @@ export class TwitterOAuth implements OAuthProvider {
     if (running) return running;
     const started = this.opts.client
       .token({ grant_type: 'refresh_token', refresh_token: refreshToken })
-      .then((res) => tokenSetFrom(res, { accountId: tokens.accountId, now: this.opts.now(), previousRefresh: refreshToken }))
+      .then((res) =>
+        tokenSetFrom(res, {
+          accountId: tokens.accountId,
+          now: this.opts.now(),
+          previousRefresh: refreshToken,
+        }),
+      )
       .finally(() => this.inFlight.delete(refreshToken));
     this.inFlight.set(refreshToken, started);
     return started;
@@ -93,7 +102,8 @@ export class TwitterOAuth implements OAuthProvider {
   /** Revokes the refresh token (the long-lived credential) and the access token. */
   async revoke(tokens: TokenSet): Promise<boolean> {
     let revoked = false;
-    if (tokens.refreshToken) revoked = (await this.opts.client.revoke(tokens.refreshToken, 'refresh_token')) || revoked;
+    if (tokens.refreshToken)
+      revoked = (await this.opts.client.revoke(tokens.refreshToken, 'refresh_token')) || revoked;
     revoked = (await this.opts.client.revoke(tokens.accessToken, 'access_token')) || revoked;
     return revoked;
   }

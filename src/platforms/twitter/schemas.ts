@@ -219,7 +219,10 @@ export type TweetsLookupResponse = z.infer<typeof TweetsLookupResponse>;
 /** CRC answer: `{"response_token":"sha256=<base64 HMAC>"}`. */
 export const CrcResponse = z.object({ response_token: z.string().startsWith('sha256=') });
 
-const WebhookUserRef = z.object({ id_str: z.string().optional(), id: z.union([z.string(), z.number()]).optional() });
+const WebhookUserRef = z.object({
+  id_str: z.string().optional(),
+  id: z.union([z.string(), z.number()]).optional(),
+});
 
 /** v1.1-style status objects as the Account Activity API sends them. */
 export const ActivityTweet = z.object({

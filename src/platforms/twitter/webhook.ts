@@ -7,7 +7,10 @@ import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from
 import { AccountActivityPayload } from './schemas';
 
 /** Current header first; the legacy one is still sent by X (and by apps registered before OAuth 2.0). */
-export const SIGNATURE_HEADERS = ['x-twitter-webhooks-signature-oauth2', 'x-twitter-webhooks-signature'] as const;
+export const SIGNATURE_HEADERS = [
+  'x-twitter-webhooks-signature-oauth2',
+  'x-twitter-webhooks-signature',
+] as const;
 
 export function twitterSignature(secret: string, payload: string | Buffer): string {
   return 'sha256=' + createHmac('sha256', secret).update(payload).digest('base64');
@@ -23,7 +26,8 @@ function firstValue(value: string | string[] | undefined): string | undefined {
 }
 
 function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return firstValue(value);
+  for (const [key, value] of Object.entries(headers))
+    if (key.toLowerCase() === name) return firstValue(value);
   return undefined;
 }
 
@@ -167,7 +171,11 @@ export function createTwitterWebhookHandler(opts: { clientSecret: string }): Web
       const parsed = AccountActivityPayload.safeParse(json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return { kind: 'rejected', status: 400, reason: `unexpected body at ${issue?.path.join('.') || '(root)'}` };
+        return {
+          kind: 'rejected',
+          status: 400,
+          reason: `unexpected body at ${issue?.path.join('.') || '(root)'}`,
+        };
       }
       if (!parsed.data.for_user_id && !parsed.data.user_event) {
         return { kind: 'rejected', status: 400, reason: 'body has no for_user_id' };

@@ -10,7 +10,8 @@ export class SandboxClock {
 
   /** Moves simulated time forward (never backward: platforms' data only ever ages). */
   advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance needs a non-negative duration, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`advance needs a non-negative duration, got ${ms}`);
     this.offsetMs += ms;
   }
 

@@ -67,7 +67,8 @@ export class FaultInjector {
       if (rule.endpoint !== '*' && rule.endpoint !== endpoint) continue;
       if (rule.probability !== undefined && this.random.next() >= rule.probability) continue;
       rule.fired += 1;
-      if (rule.times !== undefined && rule.fired >= rule.times) this.rules = this.rules.filter((r) => r !== rule);
+      if (rule.times !== undefined && rule.fired >= rule.times)
+        this.rules = this.rules.filter((r) => r !== rule);
       return rule;
     }
     return undefined;

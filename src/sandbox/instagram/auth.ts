@@ -67,7 +67,12 @@ export class InstagramAuth {
     return this.issue(record.accountId, 'short', record.scopes, SHORT_LIVED_MS);
   }
 
-  private issue(accountId: string, kind: 'short' | 'long', scopes: string[], lifetimeMs: number): TokenRecord {
+  private issue(
+    accountId: string,
+    kind: 'short' | 'long',
+    scopes: string[],
+    lifetimeMs: number,
+  ): TokenRecord {
     const now = this.clock.now();
     const record: TokenRecord = {
       token: `IGAA${randomBytes(90).toString('base64url')}`,

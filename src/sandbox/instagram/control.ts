@@ -22,7 +22,9 @@ export function createControlApp(sandbox: InstagramSandbox): express.Express {
     res.status(204).end();
   });
 
-  r.get('/clock', (_req, res) => res.json({ now: sandbox.clock.now(), iso: new Date(sandbox.clock.now()).toISOString() }));
+  r.get('/clock', (_req, res) =>
+    res.json({ now: sandbox.clock.now(), iso: new Date(sandbox.clock.now()).toISOString() }),
+  );
   r.post('/clock/advance', (req, res) => {
     sandbox.clock.advance(Number(req.body?.ms));
     res.json({ now: sandbox.clock.now(), iso: new Date(sandbox.clock.now()).toISOString() });
@@ -31,7 +33,8 @@ export function createControlApp(sandbox: InstagramSandbox): express.Express {
   r.get('/faults', (_req, res) => res.json({ faults: sandbox.faults.list() }));
   r.post('/faults', (req, res) => {
     const rule = req.body as FaultRule;
-    if (!rule || typeof rule.endpoint !== 'string') return res.status(400).json({ error: 'endpoint is required' });
+    if (!rule || typeof rule.endpoint !== 'string')
+      return res.status(400).json({ error: 'endpoint is required' });
     res.status(201).json({ id: sandbox.faults.add(rule).id });
   });
   r.delete('/faults', (_req, res) => {
@@ -54,12 +57,16 @@ export function createControlApp(sandbox: InstagramSandbox): express.Express {
       ...sandbox.describe(),
     }),
   );
-  r.post('/accounts', (req, res) => res.status(201).json({ accountId: sandbox.createAccount(req.body ?? {}) }));
+  r.post('/accounts', (req, res) =>
+    res.status(201).json({ accountId: sandbox.createAccount(req.body ?? {}) }),
+  );
   r.post('/login', (req, res) => {
     sandbox.login(String(req.body?.accountId));
     res.json({ loggedIn: req.body.accountId });
   });
-  r.post('/accounts/:accountId/items', (req, res) => res.status(201).json(sandbox.addItem(req.params.accountId!, req.body ?? {})));
+  r.post('/accounts/:accountId/items', (req, res) =>
+    res.status(201).json(sandbox.addItem(req.params.accountId!, req.body ?? {})),
+  );
   r.patch('/accounts/:accountId/items/:itemId', async (req, res) =>
     res.json(await sandbox.patchItem(req.params.accountId!, req.params.itemId!, req.body ?? {})),
   );
@@ -67,12 +74,16 @@ export function createControlApp(sandbox: InstagramSandbox): express.Express {
     sandbox.deleteItem(req.params.accountId!, req.params.itemId!);
     res.status(204).end();
   });
-  r.patch('/accounts/:accountId/profile', (req, res) => res.json(sandbox.patchProfile(req.params.accountId!, req.body ?? {})));
+  r.patch('/accounts/:accountId/profile', (req, res) =>
+    res.json(sandbox.patchProfile(req.params.accountId!, req.body ?? {})),
+  );
   r.post('/accounts/:accountId/revoke', (req, res) => {
     sandbox.revoke(req.params.accountId!);
     res.json({ revoked: true });
   });
-  r.post('/accounts/:accountId/expire-tokens', (req, res) => res.json({ expired: sandbox.expireTokens(req.params.accountId!) }));
+  r.post('/accounts/:accountId/expire-tokens', (req, res) =>
+    res.json({ expired: sandbox.expireTokens(req.params.accountId!) }),
+  );
 
   r.put('/limits', (req, res) => {
     sandbox.setLimits(req.body ?? {});
@@ -84,9 +95,15 @@ export function createControlApp(sandbox: InstagramSandbox): express.Express {
     await sandbox.subscribeWebhook(String(req.body?.url));
     res.json({ subscribed: sandbox.outbox.subscriptions() });
   });
-  r.get('/webhooks', (_req, res) => res.json({ subscriptions: sandbox.outbox.subscriptions(), deliveries: sandbox.outbox.log() }));
-  r.post('/webhooks/redeliver', async (_req, res) => res.json({ deliveries: await sandbox.outbox.redeliverFailed() }));
-  r.post('/webhooks/send', async (req, res) => res.json({ deliveries: await sandbox.sendWebhook(req.body ?? {}) }));
+  r.get('/webhooks', (_req, res) =>
+    res.json({ subscriptions: sandbox.outbox.subscriptions(), deliveries: sandbox.outbox.log() }),
+  );
+  r.post('/webhooks/redeliver', async (_req, res) =>
+    res.json({ deliveries: await sandbox.outbox.redeliverFailed() }),
+  );
+  r.post('/webhooks/send', async (req, res) =>
+    res.json({ deliveries: await sandbox.sendWebhook(req.body ?? {}) }),
+  );
 
   r.get('/ground-truth/:accountId', (req, res) => res.json(sandbox.groundTruth(req.params.accountId!)));
 

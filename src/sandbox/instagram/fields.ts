@@ -36,7 +36,11 @@ export function parseFields(text: string | undefined): FieldSpec[] {
     const modifiers: Record<string, string[]> = {};
     for (const mod of rest) {
       const m = /^(\w+)\((.*)\)$/.exec(mod);
-      if (m) modifiers[m[1]!] = m[2]!.split(',').map((s) => s.trim()).filter(Boolean);
+      if (m)
+        modifiers[m[1]!] = m[2]!
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
     }
     return { name: name!.trim(), modifiers, subfields };
   });

@@ -105,7 +105,8 @@ export function authenticate(state: InstagramSandboxState, req: GraphRequest): T
   if (proof !== undefined) {
     const expected = Buffer.from(appsecretProof(token!, state.credentials.clientSecret));
     const given = Buffer.from(proof);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw metaErrors.invalidProof();
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw metaErrors.invalidProof();
   } else if (state.app.requireProof) {
     throw metaErrors.missingProof();
   }
@@ -131,9 +132,14 @@ export function usageHeaders(
   const own = state.userLimiter.usagePercent(user);
   const limited = state.userLimiter.isLimited(user);
   const minutes =
-    regainMinutes ?? (limited ? Math.max(1, Math.ceil((state.userLimiter.resetAt(user) - state.clock.now()) / 60_000)) : 0);
+    regainMinutes ??
+    (limited ? Math.max(1, Math.ceil((state.userLimiter.resetAt(user) - state.clock.now()) / 60_000)) : 0);
   return {
-    'x-app-usage': JSON.stringify({ call_count: app, total_cputime: Math.round(app / 4), total_time: Math.round(app / 3) }),
+    'x-app-usage': JSON.stringify({
+      call_count: app,
+      total_cputime: Math.round(app / 4),
+      total_time: Math.round(app / 3),
+    }),
     'x-business-use-case-usage': JSON.stringify({
       [user]: [
         {
@@ -155,7 +161,11 @@ function ownAccount(state: InstagramSandboxState, token: TokenRecord, id: string
   return account;
 }
 
-export function renderUser(state: InstagramSandboxState, account: AccountRecord, fieldsParam?: string): Record<string, unknown> {
+export function renderUser(
+  state: InstagramSandboxState,
+  account: AccountRecord,
+  fieldsParam?: string,
+): Record<string, unknown> {
   const fields = parseFields(fieldsParam);
   const names = fields.length ? fields.map((f) => f.name) : ['id'];
   const out: Record<string, unknown> = {};
@@ -181,7 +191,12 @@ export function renderUser(state: InstagramSandboxState, account: AccountRecord,
 }
 
 /** Validates a metric list for one media, as the platform would: one bad metric fails the whole request. */
-function checkMediaMetrics(state: InstagramSandboxState, media: MediaRecord, metrics: string[], breakdown?: string): void {
+function checkMediaMetrics(
+  state: InstagramSandboxState,
+  media: MediaRecord,
+  metrics: string[],
+  breakdown?: string,
+): void {
   if (metrics.length === 0) throw metaErrors.badParam('The parameter metric is required');
   const valid = MEDIA_INSIGHT_METRICS[media.productType];
   for (const m of metrics) {
@@ -191,7 +206,9 @@ function checkMediaMetrics(state: InstagramSandboxState, media: MediaRecord, met
       );
     }
     if (!valid.includes(m)) {
-      throw metaErrors.badParam(`The Media Insights API does not support the ${m} metric for this media product type.`);
+      throw metaErrors.badParam(
+        `The Media Insights API does not support the ${m} metric for this media product type.`,
+      );
     }
   }
   if (breakdown !== undefined) {
@@ -200,7 +217,8 @@ function checkMediaMetrics(state: InstagramSandboxState, media: MediaRecord, met
     }
   }
   if (media.legacy) throw metaErrors.beforeConversion();
-  if (media.kind === 'stories' && state.world.metricsOf(media).reach < MIN_STORY_VIEWERS) throw metaErrors.notEnoughViewers();
+  if (media.kind === 'stories' && state.world.metricsOf(media).reach < MIN_STORY_VIEWERS)
+    throw metaErrors.notEnoughViewers();
 }
 
 const TITLES: Record<string, string> = {
@@ -254,7 +272,10 @@ function mediaInsights(
             breakdowns: [
               {
                 dimension_keys: [STORY_NAVIGATION_BREAKDOWN],
-                results: STORY_NAVIGATION_ACTIONS.map((k) => ({ dimension_values: [k], value: raw.navigation[k] })),
+                results: STORY_NAVIGATION_ACTIONS.map((k) => ({
+                  dimension_values: [k],
+                  value: raw.navigation[k],
+                })),
               },
             ],
           },
@@ -265,7 +286,11 @@ function mediaInsights(
   };
 }
 
-function renderMedia(state: InstagramSandboxState, media: MediaRecord, fields: FieldSpec[]): Record<string, unknown> {
+function renderMedia(
+  state: InstagramSandboxState,
+  media: MediaRecord,
+  fields: FieldSpec[],
+): Record<string, unknown> {
   const specs = fields.length ? fields : [{ name: 'id', modifiers: {} }];
   const account = state.world.account(media.accountId)!;
   const raw = state.world.metricsOf(media);
@@ -309,7 +334,8 @@ function renderMedia(state: InstagramSandboxState, media: MediaRecord, fields: F
         out.media_url = `https://scontent.cdninstagram.com/v/${media.id}.${media.mediaType === 'VIDEO' ? 'mp4' : 'jpg'}`;
         break;
       case 'thumbnail_url':
-        if (media.mediaType === 'VIDEO') out.thumbnail_url = `https://scontent.cdninstagram.com/v/${media.id}_thumb.jpg`;
+        if (media.mediaType === 'VIDEO')
+          out.thumbnail_url = `https://scontent.cdninstagram.com/v/${media.id}_thumb.jpg`;
         break;
       case 'is_comment_enabled':
         out.is_comment_enabled = true;
@@ -326,7 +352,8 @@ function renderMedia(state: InstagramSandboxState, media: MediaRecord, fields: F
 }
 
 export function permalinkOf(account: AccountRecord, media: MediaRecord): string {
-  const kind = media.kind === 'stories' ? `stories/${account.username}` : media.productType === 'REELS' ? 'reel' : 'p';
+  const kind =
+    media.kind === 'stories' ? `stories/${account.username}` : media.productType === 'REELS' ? 'reel' : 'p';
   return `https://www.instagram.com/${kind}/${media.shortcode}/`;
 }
 
@@ -352,7 +379,11 @@ function parseLimit(raw: string | undefined): number {
 }
 
 /** Cursor paging as the Graph API does it: `paging.cursors.{before,after}`, `next`/`previous` only when they exist. */
-function edgePage(state: InstagramSandboxState, req: GraphRequest, items: MediaRecord[]): Record<string, unknown> {
+function edgePage(
+  state: InstagramSandboxState,
+  req: GraphRequest,
+  items: MediaRecord[],
+): Record<string, unknown> {
   const limit = parseLimit(req.query.limit);
   const fields = parseFields(req.query.fields);
   let start = 0;
@@ -381,7 +412,9 @@ function edgePage(state: InstagramSandboxState, req: GraphRequest, items: MediaR
     params.set(key, cursor);
     return `${req.origin}${req.versionPrefix}${req.path}?${params.toString()}`;
   };
-  const paging: Record<string, unknown> = { cursors: { before: cursorOf(page[0]!), after: cursorOf(page.at(-1)!) } };
+  const paging: Record<string, unknown> = {
+    cursors: { before: cursorOf(page[0]!), after: cursorOf(page.at(-1)!) },
+  };
   if (end < items.length) paging.next = link('after', cursorOf(page.at(-1)!));
   if (start > 0) paging.previous = link('before', cursorOf(page[0]!));
   return { data, paging };
@@ -394,33 +427,45 @@ function parseSeconds(name: string, raw: string | undefined): number | undefined
 }
 
 function accountInsights(state: InstagramSandboxState, req: GraphRequest, account: AccountRecord): unknown {
-  const metrics = (req.query.metric ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+  const metrics = (req.query.metric ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   if (metrics.length === 0) throw metaErrors.badParam('The parameter metric is required');
   const demographic = metrics.filter((m) => (DEMOGRAPHIC_METRICS as readonly string[]).includes(m));
   if (demographic.length > 0) return demographics(state, req, account, metrics);
   metrics.forEach((m, i) => {
     if (m === 'impressions') {
-      throw metaErrors.badParam('impressions metric is no longer supported for all versions since April 21, 2025; use views');
+      throw metaErrors.badParam(
+        'impressions metric is no longer supported for all versions since April 21, 2025; use views',
+      );
     }
     if (!(ACCOUNT_DAY_METRICS as readonly string[]).includes(m)) {
-      throw metaErrors.badParam(`metric[${i}] must be one of the following values: ${ACCOUNT_DAY_METRICS.join(', ')}`);
+      throw metaErrors.badParam(
+        `metric[${i}] must be one of the following values: ${ACCOUNT_DAY_METRICS.join(', ')}`,
+      );
     }
   });
   if (!req.query.period) throw metaErrors.badParam('The parameter period is required');
-  if (req.query.period !== 'day') throw metaErrors.badParam(`Incompatible period: ${req.query.period}; these metrics support day`);
+  if (req.query.period !== 'day')
+    throw metaErrors.badParam(`Incompatible period: ${req.query.period}; these metrics support day`);
   const metricType = req.query.metric_type ?? 'time_series';
   if (metricType !== 'time_series' && metricType !== 'total_value') {
     throw metaErrors.badParam('metric_type must be one of the following values: time_series, total_value');
   }
   if (metricType === 'time_series') {
     const bad = metrics.filter((m) => !TIME_SERIES_METRICS.includes(m));
-    if (bad.length) throw metaErrors.badParam(`The following metrics (${bad.join(', ')}) should be specified with parameter metric_type=total_value`);
+    if (bad.length)
+      throw metaErrors.badParam(
+        `The following metrics (${bad.join(', ')}) should be specified with parameter metric_type=total_value`,
+      );
   }
   const now = state.clock.nowSeconds();
   const until = parseSeconds('until', req.query.until) ?? now;
   const since = parseSeconds('since', req.query.since) ?? until - 86_400;
   if (since >= until) throw metaErrors.badParam('The since parameter must be before the until parameter');
-  if (until - since > MAX_RANGE_S) throw metaErrors.badParam('The since and until parameters must be no more than 30 days apart');
+  if (until - since > MAX_RANGE_S)
+    throw metaErrors.badParam('The since and until parameters must be no more than 30 days apart');
   const days: { start: number; values: Record<string, number> }[] = [];
   for (let d = Math.floor((since * 1000) / DAY_MS) * DAY_MS; d < until * 1000; d += DAY_MS) {
     const values = state.world.dayMetrics(account, d);
@@ -431,24 +476,43 @@ function accountInsights(state: InstagramSandboxState, req: GraphRequest, accoun
     const withValue = days.filter((d) => d.values[name] !== undefined);
     // No data is an empty set, never a zero.
     if (withValue.length === 0) continue;
-    const base = { name, period: 'day', title: TITLES[name] ?? name, description: `Daily ${name} of the account.`, id: `${account.id}/insights/${name}/day` };
+    const base = {
+      name,
+      period: 'day',
+      title: TITLES[name] ?? name,
+      description: `Daily ${name} of the account.`,
+      id: `${account.id}/insights/${name}/day`,
+    };
     if (metricType === 'total_value') {
       data.push({ ...base, total_value: { value: withValue.reduce((s, d) => s + d.values[name]!, 0) } });
     } else {
-      data.push({ ...base, values: withValue.map((d) => ({ value: d.values[name]!, end_time: metaTime(d.start + DAY_MS) })) });
+      data.push({
+        ...base,
+        values: withValue.map((d) => ({ value: d.values[name]!, end_time: metaTime(d.start + DAY_MS) })),
+      });
     }
   }
   return { data };
 }
 
-function demographics(state: InstagramSandboxState, req: GraphRequest, account: AccountRecord, metrics: string[]): unknown {
+function demographics(
+  state: InstagramSandboxState,
+  req: GraphRequest,
+  account: AccountRecord,
+  metrics: string[],
+): unknown {
   const bad = metrics.find((m) => !(DEMOGRAPHIC_METRICS as readonly string[]).includes(m));
-  if (bad) throw metaErrors.badParam(`The metric ${bad} cannot be requested together with demographic metrics`);
-  if (req.query.period !== 'lifetime') throw metaErrors.badParam('Demographic metrics only support period=lifetime');
-  if (req.query.metric_type !== 'total_value') throw metaErrors.badParam('Demographic metrics only support metric_type=total_value');
+  if (bad)
+    throw metaErrors.badParam(`The metric ${bad} cannot be requested together with demographic metrics`);
+  if (req.query.period !== 'lifetime')
+    throw metaErrors.badParam('Demographic metrics only support period=lifetime');
+  if (req.query.metric_type !== 'total_value')
+    throw metaErrors.badParam('Demographic metrics only support metric_type=total_value');
   const breakdown = req.query.breakdown;
   if (!breakdown || !(DEMOGRAPHIC_BREAKDOWNS as readonly string[]).includes(breakdown)) {
-    throw metaErrors.badParam(`breakdown must be one of the following values: ${DEMOGRAPHIC_BREAKDOWNS.join(', ')}`);
+    throw metaErrors.badParam(
+      `breakdown must be one of the following values: ${DEMOGRAPHIC_BREAKDOWNS.join(', ')}`,
+    );
   }
   if (req.query.timeframe !== undefined && !TIMEFRAMES.includes(req.query.timeframe)) {
     throw metaErrors.badParam(`timeframe must be one of the following values: ${TIMEFRAMES.join(', ')}`);
@@ -502,7 +566,10 @@ export function serveGraph(state: InstagramSandboxState, req: GraphRequest): unk
   if (!media || media.accountId !== token.accountId) throw metaErrors.unsupportedGet(id);
   if (edge === undefined) return renderMedia(state, media, parseFields(req.query.fields));
   if (edge === 'insights') {
-    const metrics = (req.query.metric ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+    const metrics = (req.query.metric ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
     if (req.query.period !== undefined && req.query.period !== 'lifetime') {
       throw metaErrors.badParam('Media insights only support period=lifetime');
     }
@@ -514,7 +581,8 @@ export function serveGraph(state: InstagramSandboxState, req: GraphRequest): unk
 /** The documented endpoint name a request is logged and fault-matched under. */
 export function endpointName(state: InstagramSandboxState, method: string, path: string): string {
   if (path === '/oauth/authorize') return `${method} /oauth/authorize`;
-  if (['/oauth/access_token', '/access_token', '/refresh_access_token', '/me'].includes(path)) return `${method} ${path}`;
+  if (['/oauth/access_token', '/access_token', '/refresh_access_token', '/me'].includes(path))
+    return `${method} ${path}`;
   const [id, edge, ...rest] = path.split('/').filter(Boolean);
   if (id === undefined || rest.length > 0) return `${method} ${path}`;
   const node = id === 'me' ? 'me' : state.world.accounts.has(id) ? '{ig-user-id}' : '{media-id}';

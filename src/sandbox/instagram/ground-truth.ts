@@ -5,10 +5,20 @@
  * counts, stories under 5 viewers have no insights at all.
  */
 import type { Audience, DailyInsight, Item } from '../../platforms/types';
-import { DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHICS_MIN_FOLLOWERS, STORY_NAVIGATION_ACTIONS } from '../../platforms/instagram/metrics';
+import {
+  DEMOGRAPHIC_BREAKDOWNS,
+  DEMOGRAPHICS_MIN_FOLLOWERS,
+  STORY_NAVIGATION_ACTIONS,
+} from '../../platforms/instagram/metrics';
 import type { GroundTruthAccount } from '../core/types';
 import { permalinkOf } from './graph';
-import { DAY_MS, MIN_STORY_VIEWERS, type AccountRecord, type InstagramWorld, type MediaRecord } from './world';
+import {
+  DAY_MS,
+  MIN_STORY_VIEWERS,
+  type AccountRecord,
+  type InstagramWorld,
+  type MediaRecord,
+} from './world';
 
 /** Days of account insights the ground truth lists (the Graph API answers at most 30 days per request). */
 export const GROUND_TRUTH_DAYS = 30;
@@ -24,14 +34,21 @@ export function normalizedItem(world: InstagramWorld, account: AccountRecord, me
   if (media.kind === 'posts') {
     metrics.likes = raw.like_count;
     metrics.comments = raw.comments_count;
-    if (!media.legacy) Object.assign(metrics, { reach: raw.reach, saves: raw.saved, shares: raw.shares, views: raw.views });
+    if (!media.legacy)
+      Object.assign(metrics, { reach: raw.reach, saves: raw.saved, shares: raw.shares, views: raw.views });
   } else if (raw.reach >= MIN_STORY_VIEWERS) {
     let navigation = 0;
     for (const k of STORY_NAVIGATION_ACTIONS) {
       attributes[`navigation_${k}`] = raw.navigation[k];
       navigation += raw.navigation[k];
     }
-    Object.assign(metrics, { reach: raw.reach, replies: raw.replies, shares: raw.shares, views: raw.views, navigation });
+    Object.assign(metrics, {
+      reach: raw.reach,
+      replies: raw.replies,
+      shares: raw.shares,
+      views: raw.views,
+      navigation,
+    });
   }
   return {
     kind: media.kind,
@@ -48,12 +65,14 @@ export function groundTruth(world: InstagramWorld, account: AccountRecord, now: 
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   for (let d = today - GROUND_TRUTH_DAYS * DAY_MS; d <= today; d += DAY_MS) {
     const values = world.dayMetrics(account, d);
-    if (values) daily.push({ date: new Date(d).toISOString().slice(0, 10), metrics: values as Record<string, number> });
+    if (values)
+      daily.push({ date: new Date(d).toISOString().slice(0, 10), metrics: values as Record<string, number> });
   }
   let audience: Audience | undefined;
   if (account.followers >= DEMOGRAPHICS_MIN_FOLLOWERS) {
     audience = {};
-    for (const b of DEMOGRAPHIC_BREAKDOWNS) audience[b] = Object.fromEntries(world.demographics(account, b, false));
+    for (const b of DEMOGRAPHIC_BREAKDOWNS)
+      audience[b] = Object.fromEntries(world.demographics(account, b, false));
   }
   return {
     accountId: account.id,

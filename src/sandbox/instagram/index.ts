@@ -66,7 +66,11 @@ export interface InstagramSandbox extends PlatformSandbox {
   createAccount(req?: NewAccountRequest): string;
   addItem(accountId: string, req: NewItemRequest): Item;
   /** Changes caption/metrics; more comments emit `comments` webhooks like the platform. */
-  patchItem(accountId: string, itemId: string, req: { text?: string; metrics?: Record<string, number> }): Promise<Item>;
+  patchItem(
+    accountId: string,
+    itemId: string,
+    req: { text?: string; metrics?: Record<string, number> },
+  ): Promise<Item>;
   deleteItem(accountId: string, itemId: string): void;
   patchProfile(accountId: string, patch: ProfilePatch): Profile;
   /** The user removes the app: every token of the account fails with 190/458. */
@@ -147,7 +151,8 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
         INSTAGRAM_GRAPH_URL: base,
       };
     },
-    groundTruth: (accountId: string): GroundTruthAccount => groundTruth(world, account(accountId), clock.now()),
+    groundTruth: (accountId: string): GroundTruthAccount =>
+      groundTruth(world, account(accountId), clock.now()),
     accountIds: () => [...world.accounts.keys()],
     login(accountId) {
       state.loggedIn = account(accountId).id;
@@ -158,7 +163,8 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
     addItem(accountId, req) {
       const acc = account(accountId);
       const kind = req.kind ?? 'posts';
-      if (kind !== 'posts' && kind !== 'stories') throw new ControlError(400, `kind must be posts or stories, got ${String(kind)}`);
+      if (kind !== 'posts' && kind !== 'stories')
+        throw new ControlError(400, `kind must be posts or stories, got ${String(kind)}`);
       const created = world.addMedia(acc, {
         kind,
         caption: req.text,
@@ -225,11 +231,15 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
       if (field === 'comments') {
         const target = req.mediaId ? media(acc, req.mediaId) : world.posts(acc)[0];
         if (!target) throw new ControlError(400, 'the account has no media to comment on');
-        return emitChanges(state, acc.id, [commentChange({ mediaId: target.id, productType: target.productType, text: req.text })]);
+        return emitChanges(state, acc.id, [
+          commentChange({ mediaId: target.id, productType: target.productType, text: req.text }),
+        ]);
       }
       if (field === 'mentions') {
         const mediaId = req.mediaId ?? `18${Date.now()}`;
-        return emitChanges(state, acc.id, [{ field, value: { media_id: mediaId, comment_id: `17${Date.now()}` } }]);
+        return emitChanges(state, acc.id, [
+          { field, value: { media_id: mediaId, comment_id: `17${Date.now()}` } },
+        ]);
       }
       return emitChanges(state, acc.id, [{ field, value: { id: `${Date.now()}`, text: req.text ?? '' } }]);
     },
@@ -248,7 +258,10 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
 
   const platform = createPlatformHandler(state);
   const control = createControlApp(sandbox);
-  (sandbox as { handler: PlatformSandbox['handler'] }).handler = (req: IncomingMessage, res: ServerResponse) => {
+  (sandbox as { handler: PlatformSandbox['handler'] }).handler = (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => {
     if ((req.url ?? '').startsWith('/_sandbox')) control(req, res);
     else platform(req, res);
   };

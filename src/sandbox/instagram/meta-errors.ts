@@ -62,7 +62,9 @@ export const metaErrors = {
       status: 400,
       code: 190,
       message: 'Invalid OAuth access token - Cannot parse access token',
-      headers: { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"' },
+      headers: {
+        'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"',
+      },
     }),
   tokenExpired: (expiredAt: number, now: number) =>
     new MetaError({
@@ -78,15 +80,21 @@ export const metaErrors = {
       code: 190,
       subcode: 458,
       message: `Error validating access token: The user has not authorized application ${appId}.`,
-      headers: { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "The user has not authorized application"' },
+      headers: {
+        'www-authenticate':
+          'OAuth "Facebook Platform" "invalid_token" "The user has not authorized application"',
+      },
     }),
   tokenSuperseded: () =>
     new MetaError({
       status: 400,
       code: 190,
       subcode: 467,
-      message: 'Error validating access token: The access token is invalid because a newer token replaced it.',
-      headers: { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"' },
+      message:
+        'Error validating access token: The access token is invalid because a newer token replaced it.',
+      headers: {
+        'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"',
+      },
     }),
   missingProof: () =>
     new MetaError({
@@ -111,20 +119,42 @@ export const metaErrors = {
       message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
     }),
   nonexistingField: (field: string, node: string) =>
-    new MetaError({ status: 400, code: 100, message: `(#100) Tried accessing nonexisting field (${field}) on node type (${node})` }),
+    new MetaError({
+      status: 400,
+      code: 100,
+      message: `(#100) Tried accessing nonexisting field (${field}) on node type (${node})`,
+    }),
   notEnoughViewers: () =>
-    new MetaError({ status: 400, code: 10, subcode: 2108006, message: '(#10) Not enough viewers for the media to show insights.' }),
+    new MetaError({
+      status: 400,
+      code: 10,
+      subcode: 2108006,
+      message: '(#10) Not enough viewers for the media to show insights.',
+    }),
   beforeConversion: () =>
-    new MetaError({ status: 400, code: 10, subcode: 2108006, message: '(#10) Media Posted Before Business Account Conversion' }),
+    new MetaError({
+      status: 400,
+      code: 10,
+      subcode: 2108006,
+      message: '(#10) Media Posted Before Business Account Conversion',
+    }),
   notEnoughFollowers: () =>
     new MetaError({
       status: 400,
       code: 10,
       subcode: 2108006,
-      message: '(#10) Not enough followers: demographics are available for accounts with at least 100 followers.',
+      message:
+        '(#10) Not enough followers: demographics are available for accounts with at least 100 followers.',
     }),
-  userLimit: () => new MetaError({ status: 400, code: 17, isTransient: true, message: '(#17) User request limit reached' }),
-  appLimit: () => new MetaError({ status: 403, code: 4, isTransient: true, message: '(#4) Application request limit reached' }),
+  userLimit: () =>
+    new MetaError({ status: 400, code: 17, isTransient: true, message: '(#17) User request limit reached' }),
+  appLimit: () =>
+    new MetaError({
+      status: 403,
+      code: 4,
+      isTransient: true,
+      message: '(#4) Application request limit reached',
+    }),
   bucLimit: (status: number) =>
     new MetaError({
       status,
@@ -139,6 +169,5 @@ export const metaErrors = {
       isTransient: true,
       message: 'An unexpected error has occurred. Please retry your request later.',
     }),
-  unknownPath: () =>
-    new MetaError({ status: 400, code: 2500, message: 'Unknown path components: /unknown' }),
+  unknownPath: () => new MetaError({ status: 400, code: 2500, message: 'Unknown path components: /unknown' }),
 };

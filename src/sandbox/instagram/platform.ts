@@ -70,7 +70,8 @@ async function serve(state: InstagramSandboxState, req: IncomingMessage, res: Se
 
   try {
     if (path === '/oauth/authorize') return authorize(state, method, graph, body, res);
-    if (path === '/oauth/access_token') return sendJson(res, 200, undefined, codeExchange(state, method, body));
+    if (path === '/oauth/access_token')
+      return sendJson(res, 200, undefined, codeExchange(state, method, body));
     if (path === '/access_token') return sendJson(res, 200, exchangeToken(state, graph));
     if (path === '/refresh_access_token') return sendJson(res, 200, refreshToken(state, graph));
     const answer = serveGraph(state, graph);
@@ -125,13 +126,29 @@ function form(body: Buffer): Record<string, string> {
 
 /** Error page of the authorize dialog (Instagram shows an HTML page, it does not redirect, for bad requests). */
 function dialogError(res: ServerResponse, message: string): void {
-  sendHtml(res, 400, `<!doctype html><title>Error</title><h1>Invalid Request</h1><p>${escapeHtml(message)}</p>`);
+  sendHtml(
+    res,
+    400,
+    `<!doctype html><title>Error</title><h1>Invalid Request</h1><p>${escapeHtml(message)}</p>`,
+  );
 }
 
-function authorize(state: InstagramSandboxState, method: string, req: GraphRequest, body: Buffer, res: ServerResponse): void {
+function authorize(
+  state: InstagramSandboxState,
+  method: string,
+  req: GraphRequest,
+  body: Buffer,
+  res: ServerResponse,
+): void {
   const params = method === 'POST' ? { ...req.query, ...form(body) } : req.query;
-  const { client_id: clientId, redirect_uri: redirectUri, response_type: responseType, state: oauthState } = params;
-  if (clientId !== state.credentials.clientId) return dialogError(res, 'Request parameters are invalid: Invalid platform app');
+  const {
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: responseType,
+    state: oauthState,
+  } = params;
+  if (clientId !== state.credentials.clientId)
+    return dialogError(res, 'Request parameters are invalid: Invalid platform app');
   if (!redirectUri || !/^https?:\/\//.test(redirectUri)) return dialogError(res, 'Invalid redirect_uri');
   if (state.app.redirectUris.length > 0 && !state.app.redirectUris.includes(redirectUri)) {
     return dialogError(res, 'Invalid redirect_uri: not a valid OAuth redirect URI of this app');
@@ -139,7 +156,8 @@ function authorize(state: InstagramSandboxState, method: string, req: GraphReque
   if (responseType !== 'code') return dialogError(res, 'Invalid response_type: only code is supported');
   const scopes = (params.scope ?? '').split(/[,\s]+/).filter(Boolean);
   const unknown = scopes.filter((s) => !SCOPES.includes(s));
-  if (scopes.length === 0 || unknown.length > 0) return dialogError(res, `Invalid Scopes: ${unknown.join(', ') || '(none)'}`);
+  if (scopes.length === 0 || unknown.length > 0)
+    return dialogError(res, `Invalid Scopes: ${unknown.join(', ') || '(none)'}`);
 
   const target = new URL(redirectUri);
   if (method === 'GET' && !state.autoApprove) {
@@ -175,8 +193,10 @@ function codeExchange(state: InstagramSandboxState, method: string, body: Buffer
   if (method !== 'POST') throw new OAuthCodeError('Unsupported request method: use POST');
   const f = form(body);
   if (f.client_id !== state.credentials.clientId) throw new OAuthCodeError('Invalid platform app');
-  if (f.client_secret !== state.credentials.clientSecret) throw new OAuthCodeError('Error validating client secret.');
-  if (f.grant_type !== 'authorization_code') throw new OAuthCodeError('Unsupported grant_type: expected authorization_code');
+  if (f.client_secret !== state.credentials.clientSecret)
+    throw new OAuthCodeError('Error validating client secret.');
+  if (f.grant_type !== 'authorization_code')
+    throw new OAuthCodeError('Unsupported grant_type: expected authorization_code');
   if (!f.code) throw new OAuthCodeError('Missing required parameter: code');
   if (!f.redirect_uri) throw new OAuthCodeError('Missing required parameter: redirect_uri');
   const token = state.auth.redeemCode({ code: f.code, clientId: f.client_id, redirectUri: f.redirect_uri });
@@ -190,7 +210,8 @@ function codeExchange(state: InstagramSandboxState, method: string, body: Buffer
 
 function exchangeToken(state: InstagramSandboxState, req: GraphRequest): unknown {
   if (req.method !== 'GET') throw metaErrors.badParam('Unsupported request method');
-  if (req.query.grant_type !== 'ig_exchange_token') throw metaErrors.badParam('Unsupported grant_type: expected ig_exchange_token');
+  if (req.query.grant_type !== 'ig_exchange_token')
+    throw metaErrors.badParam('Unsupported grant_type: expected ig_exchange_token');
   if (req.query.client_secret !== state.credentials.clientSecret) {
     throw new MetaError({ status: 400, code: 101, message: 'Error validating client secret.' });
   }
@@ -200,7 +221,8 @@ function exchangeToken(state: InstagramSandboxState, req: GraphRequest): unknown
 
 function refreshToken(state: InstagramSandboxState, req: GraphRequest): unknown {
   if (req.method !== 'GET') throw metaErrors.badParam('Unsupported request method');
-  if (req.query.grant_type !== 'ig_refresh_token') throw metaErrors.badParam('Unsupported grant_type: expected ig_refresh_token');
+  if (req.query.grant_type !== 'ig_refresh_token')
+    throw metaErrors.badParam('Unsupported grant_type: expected ig_refresh_token');
   const token = req.query.access_token ?? /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const fresh = state.auth.refresh(token ?? '');
   return { access_token: fresh.token, token_type: 'bearer', expires_in: LONG_LIVED_EXPIRES_IN };

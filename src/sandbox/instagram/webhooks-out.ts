@@ -19,7 +19,10 @@ export function signatureHeaders(body: string, appSecret: string): Record<string
 }
 
 /** GET url?hub.mode=subscribe&hub.challenge&hub.verify_token; the endpoint must echo the challenge with a 200. */
-export async function verifySubscriber(url: string, verifyToken: string): Promise<{ ok: boolean; reason?: string }> {
+export async function verifySubscriber(
+  url: string,
+  verifyToken: string,
+): Promise<{ ok: boolean; reason?: string }> {
   const challenge = String(Math.floor(Math.random() * 1e9));
   const target = new URL(url);
   target.searchParams.set('hub.mode', 'subscribe');
@@ -57,7 +60,10 @@ export function commentChange(req: {
   return {
     field: 'comments',
     value: {
-      id: `18${BigInt('0x' + randomBytes(7).toString('hex')).toString().padStart(15, '0').slice(0, 15)}`,
+      id: `18${BigInt('0x' + randomBytes(7).toString('hex'))
+        .toString()
+        .padStart(15, '0')
+        .slice(0, 15)}`,
       from: req.from ?? { id: '17841400000000001', username: 'sandbox.commenter' },
       text: req.text ?? 'Nice post!',
       media: { id: req.mediaId, media_product_type: req.productType },

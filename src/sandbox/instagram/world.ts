@@ -110,13 +110,70 @@ export function subSeed(...parts: (string | number)[]): number {
 
 const NAMES = ['luna', 'atelier', 'nomad', 'bakery', 'studio', 'trail', 'pixel', 'garden', 'coast', 'vinyl'];
 const SUFFIXES = ['co', 'daily', 'hq', 'lab', 'official', 'club', 'works'];
-const WORDS = ['sunset', 'new drop', 'behind the scenes', 'our team', 'weekend', 'recipe', 'giveaway', 'travel', 'Q&A'];
+const WORDS = [
+  'sunset',
+  'new drop',
+  'behind the scenes',
+  'our team',
+  'weekend',
+  'recipe',
+  'giveaway',
+  'travel',
+  'Q&A',
+];
 const AGES = ['13-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
 const GENDERS = ['F', 'M', 'U'];
 const COUNTRIES = [
-  'US', 'GB', 'DE', 'FR', 'IT', 'ES', 'BR', 'MX', 'IN', 'ID', 'JP', 'KR', 'CA', 'AU', 'NL', 'SE', 'NO', 'DK', 'FI',
-  'PL', 'PT', 'IE', 'BE', 'CH', 'AT', 'TR', 'AR', 'CL', 'CO', 'PE', 'ZA', 'NG', 'EG', 'MA', 'KE', 'SA', 'AE', 'IL',
-  'PH', 'TH', 'VN', 'MY', 'SG', 'NZ', 'GR', 'CZ', 'RO', 'HU', 'UA', 'RU',
+  'US',
+  'GB',
+  'DE',
+  'FR',
+  'IT',
+  'ES',
+  'BR',
+  'MX',
+  'IN',
+  'ID',
+  'JP',
+  'KR',
+  'CA',
+  'AU',
+  'NL',
+  'SE',
+  'NO',
+  'DK',
+  'FI',
+  'PL',
+  'PT',
+  'IE',
+  'BE',
+  'CH',
+  'AT',
+  'TR',
+  'AR',
+  'CL',
+  'CO',
+  'PE',
+  'ZA',
+  'NG',
+  'EG',
+  'MA',
+  'KE',
+  'SA',
+  'AE',
+  'IL',
+  'PH',
+  'TH',
+  'VN',
+  'MY',
+  'SG',
+  'NZ',
+  'GR',
+  'CZ',
+  'RO',
+  'HU',
+  'UA',
+  'RU',
 ];
 const CITIES = COUNTRIES.flatMap((c, i) => [`City ${i * 2 + 1}, ${c}`, `City ${i * 2 + 2}, ${c}`]);
 
@@ -368,7 +425,10 @@ export class InstagramWorld {
   }
 
   /** Account metrics of the UTC day starting at `dayStart`; undefined while the day is not available yet. */
-  dayMetrics(account: AccountRecord, dayStart: number): Partial<Record<AccountDayMetric, number>> | undefined {
+  dayMetrics(
+    account: AccountRecord,
+    dayStart: number,
+  ): Partial<Record<AccountDayMetric, number>> | undefined {
     if (dayStart < account.createdAt) return undefined;
     if (dayStart + DAY_MS + INSIGHTS_LAG_MS > this.clock.now()) return undefined;
     const rnd = new Random(subSeed(account.seed, 'day', Math.floor(dayStart / DAY_MS)));
@@ -396,7 +456,11 @@ export class InstagramWorld {
   }
 
   /** Top entries of a demographic breakdown, biggest first; `engaged` is the engaged-audience variant. */
-  demographics(account: AccountRecord, breakdown: DemographicBreakdown, engaged: boolean): [string, number][] {
+  demographics(
+    account: AccountRecord,
+    breakdown: DemographicBreakdown,
+    engaged: boolean,
+  ): [string, number][] {
     const dims = { age: AGES, gender: GENDERS, country: COUNTRIES, city: CITIES }[breakdown];
     const rnd = new Random(subSeed(account.seed, 'demographics', breakdown));
     const weights = dims.map(() => rnd.next() ** 3 + 0.001);
@@ -411,7 +475,10 @@ export class InstagramWorld {
 }
 
 /** Applies a navigation total override, keeping the breakdown's proportions (remainder to tap_forward). */
-function scaleNavigation(current: Record<NavigationAction, number>, total: number): Record<NavigationAction, number> {
+function scaleNavigation(
+  current: Record<NavigationAction, number>,
+  total: number,
+): Record<NavigationAction, number> {
   const sum = Object.values(current).reduce((a, b) => a + b, 0);
   const out = { ...current };
   if (sum === 0) return { tap_forward: total, tap_back: 0, tap_exit: 0, swipe_forward: 0 };

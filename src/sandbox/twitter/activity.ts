@@ -35,7 +35,12 @@ export function tweetCreateBody(account: SandboxAccount, tweet: SandboxTweet) {
   return { for_user_id: account.id, tweet_create_events: [statusObject(account, tweet)] };
 }
 
-export function favoriteBody(opts: { account: SandboxAccount; tweet: SandboxTweet; likerId: string; now: number }) {
+export function favoriteBody(opts: {
+  account: SandboxAccount;
+  tweet: SandboxTweet;
+  likerId: string;
+  now: number;
+}) {
   return {
     for_user_id: opts.account.id,
     favorite_events: [
@@ -50,7 +55,12 @@ export function favoriteBody(opts: { account: SandboxAccount; tweet: SandboxTwee
   };
 }
 
-export function followBody(opts: { account: SandboxAccount; sourceId: string; type: 'follow' | 'unfollow'; now: number }) {
+export function followBody(opts: {
+  account: SandboxAccount;
+  sourceId: string;
+  type: 'follow' | 'unfollow';
+  now: number;
+}) {
   return {
     for_user_id: opts.account.id,
     follow_events: [
@@ -67,14 +77,20 @@ export function followBody(opts: { account: SandboxAccount; sourceId: string; ty
 export function tweetDeleteBody(opts: { account: SandboxAccount; tweetId: string; now: number }) {
   return {
     for_user_id: opts.account.id,
-    tweet_delete_events: [{ status: { id: opts.tweetId, user_id: opts.account.id }, timestamp_ms: String(opts.now) }],
+    tweet_delete_events: [
+      { status: { id: opts.tweetId, user_id: opts.account.id }, timestamp_ms: String(opts.now) },
+    ],
   };
 }
 
 /** X sends the revoke without `for_user_id`: the user is in `source.user_id`. */
 export function revokeBody(opts: { accountId: string; appId: string; now: number }) {
   const dateTime = new Date(opts.now).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-  return { user_event: { revoke: { date_time: dateTime, target: { app_id: opts.appId }, source: { user_id: opts.accountId } } } };
+  return {
+    user_event: {
+      revoke: { date_time: dateTime, target: { app_id: opts.appId }, source: { user_id: opts.accountId } },
+    },
+  };
 }
 
 /** The two signature headers X sets on every delivery. */

@@ -28,8 +28,17 @@ import type { SandboxTweet } from './world';
 
 /** Scopes X knows (a subset of its list); an unknown one fails the authorize request with invalid_scope. */
 const KNOWN_SCOPES = new Set([
-  'tweet.read', 'tweet.write', 'users.read', 'follows.read', 'offline.access', 'like.read', 'list.read',
-  'bookmark.read', 'space.read', 'mute.read', 'block.read',
+  'tweet.read',
+  'tweet.write',
+  'users.read',
+  'follows.read',
+  'offline.access',
+  'like.read',
+  'list.read',
+  'bookmark.read',
+  'space.read',
+  'mute.read',
+  'block.read',
 ]);
 const NON_PUBLIC_FIELDS: TweetField[] = ['non_public_metrics', 'organic_metrics'];
 const ID = /^[0-9]{1,19}$/;
@@ -62,7 +71,10 @@ function basicCredentials(req: Request): { id: string; secret: string } | undefi
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const sep = decoded.indexOf(':');
   if (sep < 0) return undefined;
-  return { id: decodeURIComponent(decoded.slice(0, sep)), secret: decodeURIComponent(decoded.slice(sep + 1)) };
+  return {
+    id: decodeURIComponent(decoded.slice(0, sep)),
+    secret: decodeURIComponent(decoded.slice(sep + 1)),
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -101,7 +113,12 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
   });
 
   /** Applies a fault in X's own format; true when the request has been dealt with. */
-  async function applyFault(fault: ActiveFault, req: Request, res: Response, endpoint: string): Promise<boolean> {
+  async function applyFault(
+    fault: ActiveFault,
+    req: Request,
+    res: Response,
+    endpoint: string,
+  ): Promise<boolean> {
     if (fault.latencyMs) await sleep(fault.latencyMs);
     if (fault.timeout) return true; // hold the socket: the client must time out
     if (fault.reset) {
@@ -159,7 +176,12 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
     }
     // Without a known client or a usable redirect URI X shows an error page instead of redirecting.
     if (clientId !== world.credentials.clientId || !redirect || !/^https?:$/.test(redirect.protocol)) {
-      res.status(400).type('html').send('<!doctype html><title>X</title><p>Something went wrong. You weren’t able to give access to the App. Go back and try logging in again.</p>');
+      res
+        .status(400)
+        .type('html')
+        .send(
+          '<!doctype html><title>X</title><p>Something went wrong. You weren’t able to give access to the App. Go back and try logging in again.</p>',
+        );
       return undefined;
     }
     const state = params.get('state') ?? '';
@@ -170,9 +192,11 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       res.redirect(302, redirect.toString());
       return undefined;
     };
-    if (params.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be code');
+    if (params.get('response_type') !== 'code')
+      return fail('unsupported_response_type', 'response_type must be code');
     const scopes = (params.get('scope') ?? '').split(/[\s+]+/).filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => !KNOWN_SCOPES.has(s))) return fail('invalid_scope', 'invalid scope');
+    if (scopes.length === 0 || scopes.some((s) => !KNOWN_SCOPES.has(s)))
+      return fail('invalid_scope', 'invalid scope');
     if (!state) return fail('invalid_request', 'state is required');
     const challenge = params.get('code_challenge') ?? '';
     const method = params.get('code_challenge_method') ?? 'plain';
@@ -213,7 +237,8 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       const hidden = [...query.entries()]
         .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
         .join('');
-      res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Authorize app - X</title></head>
+      res.type('html')
+        .send(`<!doctype html><html><head><meta charset="utf-8"><title>Authorize app - X</title></head>
 <body><main><h1>Authorize app to access your account?</h1>
 <p>Signed in as <strong>@${escapeHtml(account?.username ?? 'nobody')}</strong></p>
 <p>It will be able to: ${p.scopes.map(escapeHtml).join(', ')}</p>
@@ -257,30 +282,54 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       const form = new URLSearchParams(body);
       const client = basicCredentials(req);
       // The sandbox app is a confidential client: Basic auth with the right id and secret is required.
-      if (!client || client.id !== world.credentials.clientId || client.secret !== world.credentials.clientSecret) {
+      if (
+        !client ||
+        client.id !== world.credentials.clientId ||
+        client.secret !== world.credentials.clientSecret
+      ) {
         return sendOAuthError(res, 401, 'unauthorized_client', 'Missing valid authorization header');
       }
       const grantType = form.get('grant_type');
       if (grantType === 'authorization_code') {
         const code = world.grants.redeemCode(form.get('code') ?? '');
         if (!code || code.clientId !== client.id) {
-          return sendOAuthError(res, 400, 'invalid_request', 'Value passed for the authorization code was invalid.');
+          return sendOAuthError(
+            res,
+            400,
+            'invalid_request',
+            'Value passed for the authorization code was invalid.',
+          );
         }
         res.locals.user = code.accountId;
         if (form.get('redirect_uri') !== code.redirectUri) {
-          return sendOAuthError(res, 400, 'invalid_request', 'Value passed for the redirect uri did not match the uri of the authorization code.');
+          return sendOAuthError(
+            res,
+            400,
+            'invalid_request',
+            'Value passed for the redirect uri did not match the uri of the authorization code.',
+          );
         }
         if (!pkceMatches(code, form.get('code_verifier') ?? '')) {
-          return sendOAuthError(res, 400, 'invalid_request', 'Value passed for the code verifier did not match the code challenge.');
+          return sendOAuthError(
+            res,
+            400,
+            'invalid_request',
+            'Value passed for the code verifier did not match the code challenge.',
+          );
         }
-        return tokenResponse(res, world.grants.issue({ accountId: code.accountId, clientId: client.id, scopes: code.scopes }));
+        return tokenResponse(
+          res,
+          world.grants.issue({ accountId: code.accountId, clientId: client.id, scopes: code.scopes }),
+        );
       }
       if (grantType === 'refresh_token') {
         const grant = world.grants.refresh(form.get('refresh_token') ?? '', client.id);
-        if (!grant) return sendOAuthError(res, 400, 'invalid_request', 'Value passed for the token was invalid.');
+        if (!grant)
+          return sendOAuthError(res, 400, 'invalid_request', 'Value passed for the token was invalid.');
         return tokenResponse(res, grant);
       }
-      if (!grantType) return sendOAuthError(res, 400, 'invalid_request', 'Missing required parameter [grant_type].');
+      if (!grantType)
+        return sendOAuthError(res, 400, 'invalid_request', 'Missing required parameter [grant_type].');
       return sendOAuthError(res, 400, 'unsupported_grant_type', `Unsupported grant type [${grantType}].`);
     }),
   );
@@ -290,7 +339,11 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
     route('POST /2/oauth2/revoke', (req, res, { body }) => {
       const form = new URLSearchParams(body);
       const client = basicCredentials(req);
-      if (!client || client.id !== world.credentials.clientId || client.secret !== world.credentials.clientSecret) {
+      if (
+        !client ||
+        client.id !== world.credentials.clientId ||
+        client.secret !== world.credentials.clientSecret
+      ) {
         return sendOAuthError(res, 401, 'unauthorized_client', 'Missing valid authorization header');
       }
       const token = form.get('token');
@@ -339,18 +392,32 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
   function checkParams(query: URLSearchParams, allowed: string[], problems: Problem[]): void {
     for (const name of new Set(query.keys())) {
       if (!allowed.includes(name)) {
-        problems.push({ parameter: name, value: query.get(name) ?? '', message: `The query parameter [${name}] is not one of [${allowed.join(',')}]` });
+        problems.push({
+          parameter: name,
+          value: query.get(name) ?? '',
+          message: `The query parameter [${name}] is not one of [${allowed.join(',')}]`,
+        });
       }
     }
   }
 
-  function fieldList<T extends string>(query: URLSearchParams, name: string, known: readonly T[], problems: Problem[]): Set<T> {
+  function fieldList<T extends string>(
+    query: URLSearchParams,
+    name: string,
+    known: readonly T[],
+    problems: Problem[],
+  ): Set<T> {
     const raw = query.get(name);
     const out = new Set<T>();
     if (raw === null) return out;
     for (const value of raw.split(',')) {
       if ((known as readonly string[]).includes(value)) out.add(value as T);
-      else problems.push({ parameter: name, value, message: `The \`${name}\` query parameter value [${value}] is not one of [${known.join(',')}]` });
+      else
+        problems.push({
+          parameter: name,
+          value,
+          message: `The \`${name}\` query parameter value [${value}] is not one of [${known.join(',')}]`,
+        });
     }
     return out;
   }
@@ -359,7 +426,11 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
     const raw = query.get(name);
     if (raw === null) return undefined;
     if (!ID.test(raw)) {
-      problems.push({ parameter: name, value: raw, message: `The \`${name}\` query parameter value [${raw}] does not match ^[0-9]{1,19}$` });
+      problems.push({
+        parameter: name,
+        value: raw,
+        message: `The \`${name}\` query parameter value [${raw}] does not match ^[0-9]{1,19}$`,
+      });
       return undefined;
     }
     return BigInt(raw);
@@ -370,7 +441,11 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
     if (raw === null) return undefined;
     const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(raw) ? Date.parse(raw) : NaN;
     if (!Number.isFinite(ms)) {
-      problems.push({ parameter: name, value: raw, message: `The \`${name}\` query parameter value [${raw}] is not a valid RFC 3339 date-time (YYYY-MM-DDTHH:mm:ssZ)` });
+      problems.push({
+        parameter: name,
+        value: raw,
+        message: `The \`${name}\` query parameter value [${raw}] is not a valid RFC 3339 date-time (YYYY-MM-DDTHH:mm:ssZ)`,
+      });
       return undefined;
     }
     return ms;
@@ -403,12 +478,34 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       if (!grant) return;
       const problems: Problem[] = [];
       const userId = String(req.params.id);
-      if (!ID.test(userId)) problems.push({ parameter: 'id', value: userId, message: `The \`id\` query parameter value [${userId}] does not match ^[0-9]{1,19}$` });
-      checkParams(query, ['max_results', 'pagination_token', 'since_id', 'until_id', 'start_time', 'end_time', 'exclude', 'tweet.fields'], problems);
+      if (!ID.test(userId))
+        problems.push({
+          parameter: 'id',
+          value: userId,
+          message: `The \`id\` query parameter value [${userId}] does not match ^[0-9]{1,19}$`,
+        });
+      checkParams(
+        query,
+        [
+          'max_results',
+          'pagination_token',
+          'since_id',
+          'until_id',
+          'start_time',
+          'end_time',
+          'exclude',
+          'tweet.fields',
+        ],
+        problems,
+      );
       const maxRaw = query.get('max_results');
       const max = maxRaw === null ? 10 : Number(maxRaw);
       if (!Number.isInteger(max) || max < 5 || max > 100) {
-        problems.push({ parameter: 'max_results', value: maxRaw ?? '', message: `The \`max_results\` query parameter value [${maxRaw}] is not between 5 and 100` });
+        problems.push({
+          parameter: 'max_results',
+          value: maxRaw ?? '',
+          message: `The \`max_results\` query parameter value [${maxRaw}] is not between 5 and 100`,
+        });
       }
       const sinceId = idParam(query, 'since_id', problems);
       const untilId = idParam(query, 'until_id', problems);
@@ -419,7 +516,11 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       const tokenRaw = query.get('pagination_token');
       const cursor = tokenRaw === null ? undefined : decodePaginationToken(tokenRaw);
       if (tokenRaw !== null && cursor === undefined) {
-        problems.push({ parameter: 'pagination_token', value: tokenRaw, message: `The \`pagination_token\` query parameter value [${tokenRaw}] is not valid` });
+        problems.push({
+          parameter: 'pagination_token',
+          value: tokenRaw,
+          message: `The \`pagination_token\` query parameter value [${tokenRaw}] is not valid`,
+        });
       }
       if (problems.length > 0) return sendInvalidRequest(res, problems);
 
@@ -464,9 +565,19 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       const idsRaw = query.get('ids') ?? '';
       const ids = idsRaw.split(',').filter(Boolean);
       if (ids.length < 1 || ids.length > 100) {
-        problems.push({ parameter: 'ids', value: idsRaw, message: `The \`ids\` query parameter value [${idsRaw}] is not between 1 and 100 ids` });
+        problems.push({
+          parameter: 'ids',
+          value: idsRaw,
+          message: `The \`ids\` query parameter value [${idsRaw}] is not between 1 and 100 ids`,
+        });
       }
-      for (const id of ids) if (!ID.test(id)) problems.push({ parameter: 'ids', value: id, message: `The \`ids\` query parameter value [${id}] does not match ^[0-9]{1,19}$` });
+      for (const id of ids)
+        if (!ID.test(id))
+          problems.push({
+            parameter: 'ids',
+            value: id,
+            message: `The \`ids\` query parameter value [${id}] does not match ^[0-9]{1,19}$`,
+          });
       const fields = fieldList<TweetField>(query, 'tweet.fields', TWEET_FIELDS, problems);
       if (problems.length > 0) return sendInvalidRequest(res, problems);
 
@@ -506,4 +617,3 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
 
   return app;
 }
-

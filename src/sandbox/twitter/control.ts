@@ -20,12 +20,15 @@ function wrap(handler: AsyncRoute) {
 }
 
 function body(req: Request): Record<string, unknown> {
-  return req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? (req.body as Record<string, unknown>) : {};
+  return req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body)
+    ? (req.body as Record<string, unknown>)
+    : {};
 }
 
 function optionalNumber(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new BadInput(`${name} must be a non-negative number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new BadInput(`${name} must be a non-negative number`);
   return value;
 }
 
@@ -36,14 +39,21 @@ export function createControlRouter(world: TwitterWorld): express.Router {
   router.get(
     '/requests',
     wrap((req) => {
-      const endpoint = typeof req.query.endpoint === 'string' && req.query.endpoint ? req.query.endpoint : undefined;
+      const endpoint =
+        typeof req.query.endpoint === 'string' && req.query.endpoint ? req.query.endpoint : undefined;
       const user = typeof req.query.user === 'string' && req.query.user ? req.query.user : undefined;
       return { requests: world.log.all({ endpoint, user }), stats: world.log.stats() };
     }),
   );
-  router.delete('/requests', wrap(() => void world.log.clear()));
+  router.delete(
+    '/requests',
+    wrap(() => void world.log.clear()),
+  );
 
-  router.get('/clock', wrap(() => ({ now: world.clock.now(), iso: new Date(world.clock.now()).toISOString() })));
+  router.get(
+    '/clock',
+    wrap(() => ({ now: world.clock.now(), iso: new Date(world.clock.now()).toISOString() })),
+  );
   router.post(
     '/clock/advance',
     wrap((req) => {
@@ -54,23 +64,36 @@ export function createControlRouter(world: TwitterWorld): express.Router {
     }),
   );
 
-  router.get('/faults', wrap(() => ({ faults: world.faults.list() })));
+  router.get(
+    '/faults',
+    wrap(() => ({ faults: world.faults.list() })),
+  );
   router.post(
     '/faults',
     wrap((req) => {
       const rule = body(req) as unknown as FaultRule;
-      if (typeof rule.endpoint !== 'string' || rule.endpoint === '') throw new BadInput('endpoint is required');
+      if (typeof rule.endpoint !== 'string' || rule.endpoint === '')
+        throw new BadInput('endpoint is required');
       return { id: world.faults.add(rule).id };
     }),
   );
-  router.delete('/faults', wrap(() => void world.faults.clear()));
+  router.delete(
+    '/faults',
+    wrap(() => void world.faults.clear()),
+  );
 
   router.get(
     '/accounts',
     wrap(() => ({
       accounts: world.accountIds().map((id) => {
         const a = world.account(id);
-        return { accountId: id, username: a.username, name: a.name, items: a.tweets.length, loggedIn: world.loggedIn === id };
+        return {
+          accountId: id,
+          username: a.username,
+          name: a.name,
+          items: a.tweets.length,
+          loggedIn: world.loggedIn === id,
+        };
       }),
     })),
   );
@@ -103,7 +126,8 @@ export function createControlRouter(world: TwitterWorld): express.Router {
         kind: typeof b.kind === 'string' ? b.kind : undefined,
         text: typeof b.text === 'string' ? b.text : undefined,
         metrics: (b.metrics as Record<string, number> | undefined) ?? undefined,
-        createdAt: typeof b.createdAt === 'string' || typeof b.createdAt === 'number' ? b.createdAt : undefined,
+        createdAt:
+          typeof b.createdAt === 'string' || typeof b.createdAt === 'number' ? b.createdAt : undefined,
       });
     }),
   );
@@ -124,9 +148,18 @@ export function createControlRouter(world: TwitterWorld): express.Router {
       return { deleted: true };
     }),
   );
-  router.patch('/accounts/:accountId/profile', wrap((req) => world.updateProfile(String(req.params.accountId), body(req))));
-  router.post('/accounts/:accountId/revoke', wrap((req) => world.revokeAccount(String(req.params.accountId))));
-  router.post('/accounts/:accountId/expire-tokens', wrap((req) => world.expireTokens(String(req.params.accountId))));
+  router.patch(
+    '/accounts/:accountId/profile',
+    wrap((req) => world.updateProfile(String(req.params.accountId), body(req))),
+  );
+  router.post(
+    '/accounts/:accountId/revoke',
+    wrap((req) => world.revokeAccount(String(req.params.accountId))),
+  );
+  router.post(
+    '/accounts/:accountId/expire-tokens',
+    wrap((req) => world.expireTokens(String(req.params.accountId))),
+  );
 
   router.put(
     '/limits',
@@ -139,7 +172,10 @@ export function createControlRouter(world: TwitterWorld): express.Router {
       });
       return {
         limits: Object.fromEntries(
-          Object.entries(world.limiters).map(([e, l]) => [e, { perUser: l.perUser.limit, perApp: l.perApp?.limit, windowMs: l.perUser.windowMs }]),
+          Object.entries(world.limiters).map(([e, l]) => [
+            e,
+            { perUser: l.perUser.limit, perApp: l.perApp?.limit, windowMs: l.perUser.windowMs },
+          ]),
         ),
       };
     }),
@@ -154,19 +190,35 @@ export function createControlRouter(world: TwitterWorld): express.Router {
       return { subscribed: result.ok, ...(result.reason ? { reason: result.reason } : {}) };
     }),
   );
-  router.get('/webhooks', wrap(() => ({ subscriptions: world.outbox.subscriptions(), deliveries: world.outbox.log() })));
-  router.post('/webhooks/redeliver', wrap(async () => ({ deliveries: await world.outbox.redeliverFailed() })));
+  router.get(
+    '/webhooks',
+    wrap(() => ({ subscriptions: world.outbox.subscriptions(), deliveries: world.outbox.log() })),
+  );
+  router.post(
+    '/webhooks/redeliver',
+    wrap(async () => ({ deliveries: await world.outbox.redeliverFailed() })),
+  );
   router.post(
     '/webhooks/send',
-    wrap(async (req) => ({ deliveries: await world.sendWebhook(body(req) as unknown as WebhookSendRequest) })),
+    wrap(async (req) => ({
+      deliveries: await world.sendWebhook(body(req) as unknown as WebhookSendRequest),
+    })),
   );
 
-  router.get('/ground-truth/:accountId', wrap((req) => world.groundTruth(String(req.params.accountId))));
+  router.get(
+    '/ground-truth/:accountId',
+    wrap((req) => world.groundTruth(String(req.params.accountId))),
+  );
 
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     void _next;
     const parseError = (err as { type?: string }).type === 'entity.parse.failed';
-    const status = err instanceof NotFound ? 404 : err instanceof BadInput || err instanceof RangeError || parseError ? 400 : 500;
+    const status =
+      err instanceof NotFound
+        ? 404
+        : err instanceof BadInput || err instanceof RangeError || parseError
+          ? 400
+          : 500;
     res.status(status).json({ error: (err as Error).message });
   });
   return router;

@@ -131,7 +131,10 @@ export class GrantStore {
 }
 
 /** RFC 7636: S256 compares base64url(SHA-256(verifier)); plain compares the verifier itself. */
-export function pkceMatches(code: Pick<AuthCode, 'challenge' | 'challengeMethod'>, verifier: string): boolean {
+export function pkceMatches(
+  code: Pick<AuthCode, 'challenge' | 'challengeMethod'>,
+  verifier: string,
+): boolean {
   if (code.challengeMethod === 'plain') return verifier === code.challenge;
   return createHash('sha256').update(verifier).digest('base64url') === code.challenge;
 }

@@ -11,11 +11,15 @@ export function renderTweet(tweet: SandboxTweet, fields: ReadonlySet<TweetField>
   const m = metricsAt(tweet, now);
   if (fields.has('created_at')) out.created_at = new Date(tweet.createdAt).toISOString();
   if (fields.has('author_id')) out.author_id = tweet.authorId;
-  if (fields.has('conversation_id')) out.conversation_id = tweet.type === 'reply' ? tweet.referencedId : tweet.id;
+  if (fields.has('conversation_id'))
+    out.conversation_id = tweet.type === 'reply' ? tweet.referencedId : tweet.id;
   if (fields.has('lang')) out.lang = tweet.lang;
-  if (fields.has('in_reply_to_user_id') && tweet.type === 'reply') out.in_reply_to_user_id = tweet.otherUserId;
+  if (fields.has('in_reply_to_user_id') && tweet.type === 'reply')
+    out.in_reply_to_user_id = tweet.otherUserId;
   if (fields.has('referenced_tweets') && tweet.referencedId) {
-    out.referenced_tweets = [{ type: tweet.type === 'reply' ? 'replied_to' : 'retweeted', id: tweet.referencedId }];
+    out.referenced_tweets = [
+      { type: tweet.type === 'reply' ? 'replied_to' : 'retweeted', id: tweet.referencedId },
+    ];
   }
   if (fields.has('public_metrics')) {
     out.public_metrics = {
@@ -32,7 +36,8 @@ export function renderTweet(tweet: SandboxTweet, fields: ReadonlySet<TweetField>
       impression_count: m.impressions,
       url_link_clicks: m.urlLinkClicks,
       user_profile_clicks: m.profileClicks,
-      engagements: m.likes + m.retweets + m.replies + m.quotes + m.bookmarks + m.urlLinkClicks + m.profileClicks,
+      engagements:
+        m.likes + m.retweets + m.replies + m.quotes + m.bookmarks + m.urlLinkClicks + m.profileClicks,
     };
   }
   if (fields.has('organic_metrics')) {

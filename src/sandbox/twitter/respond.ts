@@ -27,7 +27,10 @@ export function sendProblem(res: Response, status: number): void {
 }
 
 /** 400 for a bad query parameter, in X's "Invalid Request" shape (`application/json`). */
-export function sendInvalidRequest(res: Response, problems: { parameter: string; value: string; message: string }[]): void {
+export function sendInvalidRequest(
+  res: Response,
+  problems: { parameter: string; value: string; message: string }[],
+): void {
   res.status(400).json({
     errors: problems.map((p) => ({ parameters: { [p.parameter]: [p.value] }, message: p.message })),
     title: 'Invalid Request',

@@ -107,10 +107,14 @@ export class TwitterWorld {
     this.appId = this.random.digits(8);
     this.nextSeed = opts.seed * 1000 + 1;
     this.limiters = {} as Record<DataEndpoint, EndpointLimiters>;
-    for (const [endpoint, limit] of Object.entries(DATA_ENDPOINTS) as [DataEndpoint, (typeof DATA_ENDPOINTS)[DataEndpoint]][]) {
+    for (const [endpoint, limit] of Object.entries(DATA_ENDPOINTS) as [
+      DataEndpoint,
+      (typeof DATA_ENDPOINTS)[DataEndpoint],
+    ][]) {
       this.limiters[endpoint] = {
         perUser: new SlidingWindowLimiter(clock, limit.perUser, WINDOW_MS),
-        perApp: limit.perApp === undefined ? undefined : new SlidingWindowLimiter(clock, limit.perApp, WINDOW_MS),
+        perApp:
+          limit.perApp === undefined ? undefined : new SlidingWindowLimiter(clock, limit.perApp, WINDOW_MS),
       };
     }
     for (let i = 0; i < opts.accounts; i += 1) this.addAccount({ items: opts.itemsPerAccount });
@@ -129,7 +133,12 @@ export class TwitterWorld {
 
   addAccount(opts: { seed?: number; items?: number; followers?: number } = {}): string {
     const seed = opts.seed ?? this.nextSeed++;
-    const account = generateAccount({ seed, items: opts.items ?? 300, followers: opts.followers, anchor: this.anchor });
+    const account = generateAccount({
+      seed,
+      items: opts.items ?? 300,
+      followers: opts.followers,
+      anchor: this.anchor,
+    });
     this.accounts.set(account.id, account);
     return account.id;
   }
@@ -171,7 +180,11 @@ export class TwitterWorld {
     return groundTruthItem(tweet, this.clock.now());
   }
 
-  async updateItem(accountId: string, itemId: string, patch: { text?: string; metrics?: MetricPatch }): Promise<Item> {
+  async updateItem(
+    accountId: string,
+    itemId: string,
+    patch: { text?: string; metrics?: MetricPatch },
+  ): Promise<Item> {
     const account = this.account(accountId);
     const tweet = this.ownTweet(accountId, itemId);
     const likesBefore = groundTruthItem(tweet, this.clock.now()).metrics.likes ?? 0;
@@ -180,7 +193,9 @@ export class TwitterWorld {
     const item = groundTruthItem(tweet, this.clock.now());
     if ((item.metrics.likes ?? 0) > likesBefore) {
       // A new like is what X reports as a favorite event on the author's subscription.
-      await this.emit(favoriteBody({ account, tweet, likerId: this.random.digits(12), now: this.clock.now() }));
+      await this.emit(
+        favoriteBody({ account, tweet, likerId: this.random.digits(12), now: this.clock.now() }),
+      );
     }
     return item;
   }
@@ -250,11 +265,15 @@ export class TwitterWorld {
       case 'favorite': {
         const tweet = pick(req.itemId);
         if (!tweet) throw new BadInput('account has no posts');
-        return this.emit(favoriteBody({ account, tweet, likerId: req.likerId ?? this.random.digits(12), now }));
+        return this.emit(
+          favoriteBody({ account, tweet, likerId: req.likerId ?? this.random.digits(12), now }),
+        );
       }
       case 'follow':
       case 'unfollow':
-        return this.emit(followBody({ account, sourceId: req.sourceId ?? this.random.digits(12), type: req.type, now }));
+        return this.emit(
+          followBody({ account, sourceId: req.sourceId ?? this.random.digits(12), type: req.type, now }),
+        );
       case 'tweet_delete':
         return this.emit(tweetDeleteBody({ account, tweetId: req.itemId, now }));
       case 'revoke':
