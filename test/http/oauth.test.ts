@@ -149,6 +149,11 @@ it('refuses a state issued for another platform', async () => {
   expect(((await res.json()) as { error: string }).error).toMatch(/another platform|does not belong/);
   await expectNothingStored(userId, 'twitter', h.sandboxes.twitter.accountIds());
   await expectNothingStored(userId, 'tiktok', h.sandboxes.tiktok.accountIds());
+
+  // The misrouted request did not spend the user's state: the real callback still completes the connect.
+  const real = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  expect(real.status).toBe(200);
+  expect(await real.json()).toMatchObject({ status: 'connected', userId, platform: 'twitter' });
 });
 
 it('refuses an expired state', async () => {
