@@ -2,7 +2,11 @@
  * What the sync-engine benchmarks run on: one Temporal dev server and one Firestore emulator (src/infra), the
  * workflow code bundled once, and per benchmark a TikTok sandbox over real HTTP with the real connector, the real
  * Firestore sink and token store, and workers from `runWorkers` — wired as in production, nothing mocked.
+ *
+ * The workers run in this process, or with `workerProcess: true` in a child process of their own
+ * (bench/worker-process.ts), so that their memory can be measured apart from the sandbox, client and generator.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,21 +29,33 @@ import { createFirestoreSink } from '../src/store/sink';
 import { createTokenStore } from '../src/store/token-store';
 import type { ConnectionKey, SyncSink, TokenStore } from '../src/store/types';
 import { createTemporalSyncService, type TemporalSyncService } from '../src/sync/temporal-sync-service';
-import { runWorkers, type WorkersHandle } from '../src/workers';
+import { runWorkers, type RunWorkersOptions, type WorkersHandle } from '../src/workers';
 import type { ConnectionOptions } from '../src/workflows/connection';
+import type { WorkerProcessMessage, WorkerProcessSettings } from './worker-process';
 
 export interface BenchServers {
   temporalAddress: string;
   namespace: string;
   firestoreHost: string;
   workflowCode: string;
+  /** The same bundle in a file, for worker processes. */
+  workflowCodePath: string;
   stop(): Promise<void>;
 }
 
 export async function startBenchServers(progress: (m: string) => void): Promise<BenchServers> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-bench-'));
   try {
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m) => progress(`temporal worker: ${m}`) } });
+    Runtime.install({
+      logger: {
+        log() {},
+        trace() {},
+        debug() {},
+        info() {},
+        warn() {},
+        error: (m) => progress(`temporal worker: ${m}`),
+      },
+    });
   } catch {
     // Installed already.
   }
@@ -52,7 +68,10 @@ export async function startBenchServers(progress: (m: string) => void): Promise<
     }),
   ]);
   process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
+  const workflowCodePath = path.join(dataDir, 'workflow-bundle.js');
+  fs.writeFileSync(workflowCodePath, bundle.code);
   return {
+    workflowCodePath,
     temporalAddress: temporal.address,
     namespace: temporal.namespace,
     firestoreHost: firestore.host,
@@ -75,6 +94,26 @@ export interface BenchEngineOptions {
   appActivitiesPerSecond: number;
   engine?: Partial<ConnectionOptions>;
   seed?: number;
+  /**
+   * Run the workers in a child process (bench/worker-process.ts) instead of this one. The child keeps real time,
+   * so `rateWindowMs` must stay at its default and the sandbox clock must not be advanced.
+   */
+  workerProcess?: boolean;
+  /** runWorkers tuning; unset fields keep runWorkers' defaults (what production runs with). */
+  tuning?: RunWorkersOptions['tuning'];
+}
+
+/** The child process running the workers (`workerProcess: true`). */
+export interface WorkerProcessHandle {
+  pid: number;
+  /** Resident set size now, from /proc/<pid>/status (VmRSS), in bytes. */
+  rss(): number;
+  /** The kernel's peak RSS since start or the last `resetPeak()` (VmHWM), in bytes. */
+  peakRss(): number;
+  /** Resets VmHWM (writes 5 to /proc/<pid>/clear_refs); false where the kernel does not allow it. */
+  resetPeak(): boolean;
+  /** Asks the child for a full GC (it runs with --expose-gc) and waits for its memory report. */
+  gc(): Promise<WorkerProcessMessage & { type: 'memory' }>;
 }
 
 export interface BenchEngine {
@@ -83,7 +122,10 @@ export interface BenchEngine {
   sink: SyncSink;
   tokenStore: TokenStore;
   service: TemporalSyncService;
-  workers: WorkersHandle;
+  /** In-process workers (undefined with `workerProcess: true`). */
+  workers?: WorkersHandle;
+  /** The worker child process (with `workerProcess: true`). */
+  workerProcess?: WorkerProcessHandle;
   /** OAuth through the sandbox for `accountId` (consent auto-approved); stores the tokens. */
   authorize(accountId: string): Promise<{ key: ConnectionKey; tokens: TokenSet }>;
   close(): Promise<void>;
@@ -96,7 +138,10 @@ function withWindow(connector: PlatformConnector, windowMs: number): PlatformCon
   }) as PlatformConnector;
 }
 
-export async function startBenchEngine(servers: BenchServers, opts: BenchEngineOptions): Promise<BenchEngine> {
+export async function startBenchEngine(
+  servers: BenchServers,
+  opts: BenchEngineOptions,
+): Promise<BenchEngine> {
   const clock = new SandboxClock();
   const sandbox = createTikTokSandbox({
     clock,
@@ -109,41 +154,66 @@ export async function startBenchEngine(servers: BenchServers, opts: BenchEngineO
   // The platform limits each user exactly like the engine's budget; the app limit is out of the way.
   sandbox.control.setLimits({ perUser: opts.callsPerWindow, perApp: 10_000_000, windowMs });
   const server = await listen(sandbox.handler);
-  const config = loadConfig({
+  const projectId = `bench-${randomUUID().slice(0, 8)}`;
+  const env: Record<string, string> = {
     ...sandbox.env(server.url),
     TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_NAMESPACE: servers.namespace,
     SYNC_INTERVAL: '6h',
     TIKTOK_CALLS_PER_MINUTE: String(opts.callsPerWindow),
     TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-  });
+  };
+  const config = loadConfig(env);
+  if (opts.workerProcess && windowMs !== 60_000)
+    throw new Error('a worker process cannot use a scaled rate window');
   const base = createTikTokConnector(tiktokSettingsFromEnv(config), { now: () => clock.now() });
   const connector = windowMs === 60_000 ? base : withWindow(base, windowMs);
 
-  const app = initializeApp({ projectId: `bench-${randomUUID().slice(0, 8)}` }, randomUUID());
+  const app = initializeApp({ projectId }, randomUUID());
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
   const sink = createFirestoreSink(db);
   const tokenStore = createTokenStore({ db, keyring: config.TOKEN_ENCRYPTION_KEYS! });
   const clientConnection = await Connection.connect({ address: servers.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: servers.namespace });
-  const workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
   const taskQueuePrefix = `bench-${randomUUID().slice(0, 8)}`;
-  const workers = await runWorkers({
-    config,
-    connection: workerConnection,
-    connectors: { tiktok: connector },
-    sink,
-    tokenStore,
-    logger: silentLogger,
-    workflowBundle: { code: servers.workflowCode },
-    client,
-    taskQueuePrefix,
-    clock,
-    appActivitiesPerSecond: { tiktok: opts.appActivitiesPerSecond },
-    shutdownGraceMs: 2_000,
-    workerOptions: { maxCachedWorkflows: 2_000, maxConcurrentActivityTaskExecutions: 200 },
-  });
+  let workerConnection: NativeConnection | undefined;
+  let workers: WorkersHandle | undefined;
+  let child: (WorkerProcessHandle & { stop(): Promise<void> }) | undefined;
+  if (opts.workerProcess) {
+    child = await startWorkerProcess(
+      {
+        ...env,
+        FIRESTORE_EMULATOR_HOST: servers.firestoreHost,
+        GCLOUD_PROJECT: projectId,
+        LOG_LEVEL: 'error',
+      },
+      {
+        taskQueuePrefix,
+        workflowCodePath: servers.workflowCodePath,
+        appActivitiesPerSecond: { tiktok: opts.appActivitiesPerSecond },
+        shutdownGraceMs: 2_000,
+        tuning: opts.tuning,
+      },
+    );
+  } else {
+    workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
+    workers = await runWorkers({
+      config,
+      connection: workerConnection,
+      connectors: { tiktok: connector },
+      sink,
+      tokenStore,
+      logger: silentLogger,
+      workflowBundle: { code: servers.workflowCode },
+      client,
+      taskQueuePrefix,
+      clock,
+      appActivitiesPerSecond: { tiktok: opts.appActivitiesPerSecond },
+      shutdownGraceMs: 2_000,
+      tuning: opts.tuning,
+    });
+  }
   const service = createTemporalSyncService({ client, sink, config, taskQueuePrefix, engine: opts.engine });
 
   return {
@@ -153,6 +223,7 @@ export async function startBenchEngine(servers: BenchServers, opts: BenchEngineO
     tokenStore,
     service,
     workers,
+    workerProcess: child,
     async authorize(accountId) {
       sandbox.control.login(accountId);
       const redirectUri = 'http://127.0.0.1:1/oauth/callback';
@@ -173,11 +244,101 @@ export async function startBenchEngine(servers: BenchServers, opts: BenchEngineO
       return { key, tokens };
     },
     async close() {
-      await workers.shutdown().catch(() => undefined);
-      await workerConnection.close().catch(() => undefined);
+      await workers?.shutdown().catch(() => undefined);
+      await workerConnection?.close().catch(() => undefined);
+      await child?.stop();
       await clientConnection.close().catch(() => undefined);
       await deleteApp(app).catch(() => undefined);
       await server.close();
+    },
+  };
+}
+
+const KB = 1024;
+
+/** `VmRSS` / `VmHWM` of a process from /proc, in bytes (0 when unreadable). */
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      fs.readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return match ? Number(match[1]) * KB : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Starts bench/worker-process.ts with this Node (`process.execPath --import tsx`) and an IPC channel, with only
+ * `env` (plus PATH and HOME) as its environment, and waits until its workers poll.
+ */
+async function startWorkerProcess(
+  env: Record<string, string>,
+  settings: WorkerProcessSettings,
+): Promise<WorkerProcessHandle & { stop(): Promise<void> }> {
+  const proc: ChildProcess = fork(path.join(__dirname, 'worker-process.ts'), [], {
+    execPath: process.execPath,
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...env,
+      BENCH_WORKER: JSON.stringify(settings),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('worker process not ready after 120 s')), 120_000);
+    proc.on('message', (m: WorkerProcessMessage) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      } else if (m.type === 'failed') {
+        clearTimeout(timer);
+        reject(new Error(`worker process failed: ${m.error}`));
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker process exited (${code}) before it was ready`));
+    });
+  }).catch(async (err: unknown) => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    await exited;
+    throw err;
+  });
+  const pid = proc.pid!;
+  return {
+    pid,
+    rss: () => procStatus(pid, 'VmRSS'),
+    peakRss: () => procStatus(pid, 'VmHWM'),
+    resetPeak() {
+      try {
+        fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    gc() {
+      return new Promise((resolve) => {
+        const onMessage = (m: WorkerProcessMessage) => {
+          if (m.type !== 'memory') return;
+          proc.off('message', onMessage);
+          resolve(m);
+        };
+        proc.on('message', onMessage);
+        proc.send({ type: 'gc' });
+        proc.send({ type: 'memory' });
+      });
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.send({ type: 'shutdown' });
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

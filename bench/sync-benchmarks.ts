@@ -45,7 +45,10 @@ export interface LatencyResult {
  * A 45-video account, connected and synced; then, with the worker warm, `runs` manual syncs (sync now + wait) and
  * `runs` incremental syncs of the unchanged account, end to end through Temporal, the sandbox and Firestore.
  */
-export async function benchSyncLatency(servers: BenchServers, { runs }: { runs: number }): Promise<LatencyResult> {
+export async function benchSyncLatency(
+  servers: BenchServers,
+  { runs }: { runs: number },
+): Promise<LatencyResult> {
   const engine = await startBenchEngine(servers, {
     accounts: 1,
     itemsPerAccount: 45,
@@ -105,7 +108,10 @@ export interface ThroughputResult {
 }
 
 /** Initial sync of one account of `items` videos with every limit out of the way. */
-export async function benchInitialThroughput(servers: BenchServers, { items }: { items: number }): Promise<ThroughputResult> {
+export async function benchInitialThroughput(
+  servers: BenchServers,
+  { items }: { items: number },
+): Promise<ThroughputResult> {
   const engine = await startBenchEngine(servers, {
     accounts: 1,
     itemsPerAccount: items,
@@ -136,14 +142,25 @@ export interface FanOutResult {
   itemsPerConnection: number;
   seconds: number;
   completed: number;
-  peakRssMb: number;
-  baselineRssMb: number;
+  syncsPerSecond: number;
+  /** The worker process (bench/worker-process.ts): peak RSS during the fan-out, and RSS before it (after a GC). */
+  workerPeakRssMb: number;
+  workerBaselineRssMb: number;
+  /** How the worker peak was taken: the kernel's VmHWM (reset before the fan-out) or 100 ms samples of VmRSS. */
+  workerPeakSource: 'VmHWM' | 'sampled';
+  /** This process (sandbox, Temporal client, data generator): peak RSS during the fan-out, and before it. */
+  benchPeakRssMb: number;
+  benchBaselineRssMb: number;
   requestsWhileLimited: number;
 }
 
+const MB = 2 ** 20;
+
 /**
- * `connections` accounts connected at once: every initial sync runs on the one worker process (this process,
- * which also hosts the sandbox and the client), measured from the first connect until the last sync finished.
+ * `connections` accounts connected at once: every initial sync runs on the one worker process — a child process
+ * (bench/worker-process.ts) built with runWorkers and its default tuning — measured from the first connect until
+ * the last sync finished. The worker's RSS is sampled from /proc every 100 ms (and its kernel peak read at the end);
+ * this process, which hosts the sandbox, the client and the data generator, is measured separately.
  */
 export async function benchFanOut(
   servers: BenchServers,
@@ -154,16 +171,26 @@ export async function benchFanOut(
     itemsPerAccount: itemsPerConnection,
     callsPerWindow: UNLIMITED,
     appActivitiesPerSecond: 500,
+    workerProcess: true,
   });
+  const worker = engine.workerProcess!;
   try {
     const accounts = engine.sandbox.accountIds().slice(0, connections);
     // OAuth is one consent at a time in the sandbox (one logged-in user); it is not part of the measurement.
     const keys: { accountId: string; key: ConnectionKey }[] = [];
     for (const accountId of accounts) keys.push({ accountId, ...(await engine.authorize(accountId)) });
     global.gc?.();
-    const baselineRss = process.memoryUsage().rss;
-    let peakRss = baselineRss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    await worker.gc();
+    const workerBaseline = worker.rss();
+    const kernelPeak = worker.resetPeak();
+    const benchBaseline = process.memoryUsage().rss;
+    let workerPeak = workerBaseline;
+    let benchPeak = benchBaseline;
+    const sample = () => {
+      workerPeak = Math.max(workerPeak, worker.rss());
+      benchPeak = Math.max(benchPeak, process.memoryUsage().rss);
+    };
+    const sampler = setInterval(sample, 100);
 
     const run = await timed(async () => {
       let completed = 0;
@@ -177,13 +204,19 @@ export async function benchFanOut(
       return completed;
     });
     clearInterval(sampler);
+    sample();
+    if (kernelPeak) workerPeak = Math.max(workerPeak, worker.peakRss());
     return {
       connections,
       itemsPerConnection,
       seconds: run.ms / 1000,
       completed: run.value,
-      peakRssMb: peakRss / 2 ** 20,
-      baselineRssMb: baselineRss / 2 ** 20,
+      syncsPerSecond: run.value / (run.ms / 1000),
+      workerPeakRssMb: workerPeak / MB,
+      workerBaselineRssMb: workerBaseline / MB,
+      workerPeakSource: kernelPeak ? 'VmHWM' : 'sampled',
+      benchPeakRssMb: benchPeak / MB,
+      benchBaselineRssMb: benchBaseline / MB,
       requestsWhileLimited: engine.sandbox.log.stats().requestsWhileRateLimited,
     };
   } finally {

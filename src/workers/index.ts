@@ -25,6 +25,34 @@ export const DEFAULT_APP_ACTIVITIES_PER_SECOND: Record<PlatformId, number> = {
   tiktok: 10,
 };
 
+/**
+ * How much one worker process keeps in memory and runs at once. The SDK's own defaults size the sticky workflow
+ * cache from the V8 heap limit (about 2,400 workflows with a 4 GB heap), so a process under a burst of
+ * connections grows far past a few hundred MB; these defaults keep one worker process under 512 MB RSS with 500
+ * connections syncing at once (see docs/sync-engine.md, Benchmarks). Scale out by adding processes.
+ */
+export interface WorkerTuning {
+  /**
+   * Sticky cache of the workflow worker (`maxCachedWorkflows`): workflows kept in memory between tasks. A workflow
+   * evicted from the cache is replayed from its history on its next task (correct, a little slower); the cache
+   * does not limit how many workflows can run.
+   */
+  maxCachedWorkflows: number;
+  /** Workflow tasks the workflow worker processes at once (`maxConcurrentWorkflowTaskExecutions`). */
+  maxConcurrentWorkflowTaskExecutions: number;
+  /**
+   * Activities each worker runs at once (`maxConcurrentActivityTaskExecutions`), per task queue of this process:
+   * each in-flight sync page holds a platform response and a Firestore batch in memory.
+   */
+  maxConcurrentActivityTaskExecutions: number;
+}
+
+export const DEFAULT_WORKER_TUNING: WorkerTuning = {
+  maxCachedWorkflows: 2_000,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 200,
+};
+
 export interface RunWorkersOptions {
   config: Pick<Env, 'SYNC_INTERVAL' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_ADDRESS'>;
   /** Worker connection to Temporal. */
@@ -49,8 +77,10 @@ export interface RunWorkersOptions {
   withWorkflows?: boolean;
   /** How long in-flight activities may finish at shutdown before they are cancelled (default 10 s). */
   shutdownGraceMs?: number;
-  /** Passed to every Worker.create (e.g. `identity`, `maxCachedWorkflows`). */
-  workerOptions?: Partial<Pick<WorkerOptions, 'identity' | 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions'>>;
+  /** Memory/concurrency tuning of this process's workers; unset fields take DEFAULT_WORKER_TUNING. */
+  tuning?: Partial<WorkerTuning>;
+  /** Passed to every Worker.create (e.g. `identity`). */
+  workerOptions?: Partial<Pick<WorkerOptions, 'identity'>>;
 }
 
 export interface WorkersHandle {
@@ -72,7 +102,9 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
   if (!schedules) {
     let client = options.client;
     if (!client) {
-      ownClientConnection = await Connection.connect({ address: options.config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+      ownClientConnection = await Connection.connect({
+        address: options.config.TEMPORAL_ADDRESS ?? 'localhost:7233',
+      });
       client = new Client({ connection: ownClientConnection, namespace });
     }
     schedules = createTemporalSchedules({
@@ -89,11 +121,13 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
     logger: options.logger,
     clock: options.clock,
   });
+  const tuning: WorkerTuning = { ...DEFAULT_WORKER_TUNING, ...options.tuning };
   const common = {
     connection: options.connection,
     namespace,
     activities,
     shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
     ...options.workerOptions,
   };
 
@@ -102,7 +136,18 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
     const workflowSource = options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') };
-    workers.push(await Worker.create({ ...common, ...workflowSource, taskQueue: workflowTaskQueue(prefix) }));
+    workers.push(
+      await Worker.create({
+        ...common,
+        ...workflowSource,
+        taskQueue: workflowTaskQueue(prefix),
+        maxCachedWorkflows: tuning.maxCachedWorkflows,
+        maxConcurrentWorkflowTaskExecutions: Math.min(
+          tuning.maxConcurrentWorkflowTaskExecutions,
+          Math.max(tuning.maxCachedWorkflows, 2),
+        ),
+      }),
+    );
   }
   const rates = { ...DEFAULT_APP_ACTIVITIES_PER_SECOND, ...options.appActivitiesPerSecond };
   const platforms = options.platforms ?? (Object.keys(options.connectors) as PlatformId[]);

@@ -1,0 +1,112 @@
+/**
+ * The worker under test, in a process of its own (started by bench/engine-env.ts with
+ * `process.execPath --import tsx bench/worker-process.ts` and an IPC channel), so the benchmark can measure the
+ * worker's memory without the sandbox, the Temporal client and the data generator that live in the bench process.
+ *
+ * Built like production (src/cli/service.ts): config from the environment (`loadConfig`), `createFirestore` +
+ * `createStore`, `createConnectors` and `runWorkers` — only the HTTP service is left out. The bench passes the
+ * sandbox URLs, Temporal address, emulator host, project id and token keys as environment variables, and the
+ * bench-only settings as JSON in BENCH_WORKER (see WorkerProcessSettings).
+ *
+ * IPC, child → parent: `{ type: 'ready', taskQueues }`, `{ type: 'memory', ... }` (answer to `memory`),
+ * `{ type: 'stopped' }`. Parent → child: `{ type: 'memory' }`, `{ type: 'gc' }`, `{ type: 'shutdown' }`.
+ * The child exits when the parent goes away.
+ */
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
+import { createConnectors } from '../src/platforms/registry';
+import { createLogger } from '../src/shared/logger';
+import { closeFirestore, createFirestore, createStore } from '../src/store';
+import { runWorkers, type RunWorkersOptions } from '../src/workers';
+
+/** Bench-only settings of the child (JSON in BENCH_WORKER). */
+export interface WorkerProcessSettings {
+  taskQueuePrefix: string;
+  /** The workflow bundle the bench built once, written to a file. */
+  workflowCodePath: string;
+  appActivitiesPerSecond?: RunWorkersOptions['appActivitiesPerSecond'];
+  shutdownGraceMs?: number;
+  /** Worker tuning passed to runWorkers; unset fields keep runWorkers' defaults (what production runs with). */
+  tuning?: RunWorkersOptions['tuning'];
+}
+
+export type WorkerProcessMessage =
+  | { type: 'ready'; taskQueues: string[] }
+  | {
+      type: 'memory';
+      rss: number;
+      heapUsed: number;
+      heapTotal: number;
+      external: number;
+      arrayBuffers: number;
+    }
+  | { type: 'stopped' }
+  | { type: 'failed'; error: string };
+
+function send(message: WorkerProcessMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessSettings;
+  const config = loadConfig(process.env);
+  // Errors only, to the parent's stderr; the bench reads numbers, not logs.
+  const logger = createLogger({ level: 'error' });
+  Runtime.install({
+    logger: {
+      log() {},
+      trace() {},
+      debug() {},
+      info() {},
+      warn() {},
+      error: (m) => process.stderr.write(`[worker-process] temporal: ${m}\n`),
+    },
+  });
+
+  const db = createFirestore({ projectId: config.GCLOUD_PROJECT });
+  const store = createStore({ db, keyring: config.TOKEN_ENCRYPTION_KEYS!, logger });
+  const connectors = createConnectors(config, { logger });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const workers = await runWorkers({
+    config,
+    connection,
+    connectors,
+    sink: store.sink,
+    tokenStore: store.tokens,
+    logger,
+    workflowBundle: { codePath: settings.workflowCodePath },
+    taskQueuePrefix: settings.taskQueuePrefix,
+    appActivitiesPerSecond: settings.appActivitiesPerSecond,
+    shutdownGraceMs: settings.shutdownGraceMs,
+    tuning: settings.tuning,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await workers.shutdown().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await closeFirestore(db).catch(() => undefined);
+      send({ type: 'stopped' });
+      process.exit(0);
+    })());
+
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'memory') send({ type: 'memory', ...process.memoryUsage() });
+    else if (m?.type === 'gc') global.gc?.();
+    else if (m?.type === 'shutdown') void stop();
+  });
+  process.on('disconnect', () => void stop());
+  workers.done.catch((err: unknown) => {
+    send({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    process.exit(1);
+  });
+  send({ type: 'ready', taskQueues: workers.taskQueues });
+}
+
+main().catch((err: unknown) => {
+  const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`[worker-process] failed: ${error}\n`);
+  send({ type: 'failed', error });
+  process.exit(1);
+});
