@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Logger } from '../shared/logger';
+import type { EngineMetrics } from '../shared/metrics';
 import { isPlatformError } from '../platforms/errors';
 import {
   ITEM_KINDS,
@@ -50,6 +51,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Time used to turn a platform's reset instant into a retry delay (tests pass the sandbox clock). */
   clock?: Clock;
+  /** Prometheus metrics (`GET /metrics` of the service): API calls, rate limits, sync durations. */
+  metrics?: EngineMetrics;
 }
 
 /** How often long activities report liveness (the workflows set a heartbeat timeout of a few times this). */
@@ -94,6 +97,21 @@ function newestAndOldest(
 export function createActivities(deps: ActivityDeps) {
   const clock: Clock = deps.clock ?? { now: () => Date.now() };
   const log = deps.logger.child({ module: 'activities' });
+  const metrics = deps.metrics;
+
+  function countCalls(platform: PlatformId, usage: Record<string, number>): void {
+    for (const [bucket, calls] of Object.entries(usage)) metrics?.apiCalls.inc({ platform, bucket }, calls);
+  }
+
+  function observeSync(
+    key: ConnectionKey,
+    sync: { mode: string; startedAt?: string; at: number },
+    outcome: string,
+  ) {
+    if (!metrics || !sync.startedAt) return;
+    const seconds = Math.max(0, sync.at - Date.parse(sync.startedAt)) / 1000;
+    metrics.syncDuration.observe({ platform: key.platform, mode: sync.mode, outcome }, seconds);
+  }
 
   function connectorFor(platform: PlatformId): PlatformConnector {
     const connector = deps.connectors[platform];
@@ -149,6 +167,7 @@ export function createActivities(deps: ActivityDeps) {
         return { value: await call(tokens), refreshed: true };
       }
     } catch (err) {
+      if (isPlatformError(err, 'rate_limited')) metrics?.rateLimited.inc({ platform: key.platform });
       throw toActivityFailure(err, clock.now());
     }
   }
@@ -203,6 +222,7 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
       const { usage, ...account } = snapshot;
+      countCalls(key.platform, usage);
       await deps.sink.writeAccount(key, account);
       return {
         accountId: snapshot.accountId,
@@ -229,6 +249,7 @@ export function createActivities(deps: ActivityDeps) {
           }),
         ),
       );
+      countCalls(key.platform, page.usage);
       const written =
         page.items.length > 0
           ? await heartbeating(() => deps.sink.writeItems(key, kind, page.items, { syncId }))
@@ -286,10 +307,16 @@ export function createActivities(deps: ActivityDeps) {
         cursors: { ...(current?.cursors ?? {}), ...input.cursors },
         ...(input.pending && Object.keys(input.pending).length > 0 ? pendingPatch(input.pending) : {}),
       });
+      observeSync(
+        key,
+        { mode: input.mode, startedAt: input.startedAt, at: Date.parse(input.finishedAt) },
+        'completed',
+      );
       return { counts };
     },
 
-    async setConnectionStatus({ key, status, error, accountId }: SetStatusInput): Promise<void> {
+    async setConnectionStatus({ key, status, error, accountId, failedSync }: SetStatusInput): Promise<void> {
+      if (failedSync) observeSync(key, { ...failedSync, at: Date.parse(failedSync.failedAt) }, 'failed');
       const current = await deps.sink.readConnection(key);
       // Once disconnected, only a new connect (which writes its own status) brings the connection back.
       if (current?.status === 'disconnected' && status !== 'disconnected') return;

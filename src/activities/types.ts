@@ -92,7 +92,8 @@ export interface SyncStartedInput {
 export interface FinishSyncInput {
   key: ConnectionKey;
   mode: SyncMode;
-  /** ISO instant the sync finished (workflow time). */
+  /** ISO instants the sync started and finished (workflow time); the duration feeds the sync metrics. */
+  startedAt?: string;
   finishedAt: string;
   /** Only kinds whose checkpoint advanced. */
   cursors: Partial<Record<ItemKind, ItemCursor>>;
@@ -112,6 +113,8 @@ export interface SetStatusInput {
   status: ConnectionStatusName;
   error: string | null;
   accountId?: string;
+  /** The sync whose failure this status reports, for the sync metrics. */
+  failedSync?: { mode: SyncMode; startedAt: string; failedAt: string };
 }
 
 export interface ScheduleControlInput {

@@ -3,7 +3,7 @@
  * The HTTP service and the sync engine share one set per registry: `socialsyncMetrics(registry)` returns the same
  * instances for the same registry, so both sides can call it without "metric already registered" errors.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface SocialsyncMetrics {
   /** Every HTTP request, by route template (never the raw URL: user ids would explode cardinality). */
@@ -16,14 +16,16 @@ export interface SocialsyncMetrics {
   webhooks: Counter<'platform' | 'outcome'>;
   /** Individual webhook events (a Meta POST can carry up to 1,000) by the same outcomes. */
   webhookEvents: Counter<'platform' | 'outcome'>;
-  /** Sync runs, observed by the engine when a sync finishes (`outcome`: `completed` | `failed`). */
+  /** Sync runs, observed by the activities when a sync finishes (`outcome`: `completed` | `failed`). */
   syncDuration: Histogram<'platform' | 'mode' | 'outcome'>;
-  syncsInProgress: Gauge<'platform'>;
   /** Platform API calls made by activities, by rate-limit bucket (the connector's `CallUsage` keys). */
   apiCalls: Counter<'platform' | 'bucket'>;
   /** Platform answers that were rate limits (HTTP 429 or the platform's throttle codes). */
   rateLimited: Counter<'platform'>;
 }
+
+/** What the sync engine's activities record (the worker side of the same registry). */
+export type EngineMetrics = Pick<SocialsyncMetrics, 'syncDuration' | 'apiCalls' | 'rateLimited'>;
 
 const byRegistry = new WeakMap<Registry, SocialsyncMetrics>();
 
@@ -62,12 +64,6 @@ export function socialsyncMetrics(registry: Registry): SocialsyncMetrics {
       help: 'Duration of finished syncs, by platform, mode and outcome',
       labelNames: ['platform', 'mode', 'outcome'],
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
-      registers,
-    }),
-    syncsInProgress: new Gauge({
-      name: 'socialsync_syncs_in_progress',
-      help: 'Syncs currently running, by platform',
-      labelNames: ['platform'],
       registers,
     }),
     apiCalls: new Counter({

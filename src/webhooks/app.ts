@@ -9,7 +9,7 @@ import { ConnectFlow } from './connect-flow';
 import { DEFAULT_LIMITS, type AppDeps } from './deps';
 import { errorHandler, notFound } from './http-error';
 import { managementRoutes } from './management-routes';
-import { socialsyncMetrics } from './metrics';
+import { socialsyncMetrics } from '../shared/metrics';
 import { oauthRoutes } from './oauth-routes';
 import { opsRoutes } from './ops-routes';
 import { accessLog, requestMetrics } from './request-logging';

@@ -5,7 +5,7 @@
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { redactUrl, type Logger } from '../shared/logger';
-import type { SocialsyncMetrics } from './metrics';
+import type { SocialsyncMetrics } from '../shared/metrics';
 
 /** Query parameters that are secrets or single-use credentials in our routes, on top of the logger's own list. */
 const SECRET_QUERY = /([?&](?:state|hub\.verify_token|crc_token|error_description)=)[^&#\s]*/g;

@@ -6,7 +6,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { PlatformConnector, PlatformId, WebhookRequest } from '../platforms/types';
 import type { ConnectorMap } from './deps';
-import type { SocialsyncMetrics } from './metrics';
+import type { SocialsyncMetrics } from '../shared/metrics';
 import { deliverWebhookEvents, type WebhookIntakeDeps } from './webhook-intake';
 
 export interface WebhookRoutesDeps extends WebhookIntakeDeps {

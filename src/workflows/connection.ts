@@ -16,6 +16,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SetStatusInput } from '../activities/types';
 import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
 import type { ConnectionStatusName, SyncMode, SyncSummary } from '../sync/service';
 import { emptyBudget, prune, remaining, waitMsFor, withWindows, type BudgetState } from './budget';
@@ -270,18 +271,22 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   }));
 
   // ── Helpers that act ──────────────────────────────────────────────────────────────────────────────────────
-  async function setStatus(status: ConnectionStatusName, error: string | null): Promise<void> {
+  async function setStatus(
+    status: ConnectionStatusName,
+    error: string | null,
+    failedSync?: SetStatusInput['failedSync'],
+  ): Promise<void> {
     state.status = status;
     state.error = error;
-    await engineActivities.setConnectionStatus({ key, status, error });
+    await engineActivities.setConnectionStatus({ key, status, error, ...(failedSync ? { failedSync } : {}) });
   }
 
-  async function enterNeedsReauth(reason: string): Promise<void> {
+  async function enterNeedsReauth(reason: string, failedSync?: SetStatusInput['failedSync']): Promise<void> {
     refuseQueued(`needs re-authorization: ${reason}`);
     state.webhook = null;
     // Schedule first: once the status says needs_reauth, no scheduled sync is pending any more.
     await engineActivities.pauseSchedule({ key, note: `needs_reauth: ${reason}` });
-    await setStatus('needs_reauth', reason);
+    await setStatus('needs_reauth', reason, failedSync);
   }
 
   async function loadTokenExpiry(): Promise<void> {
@@ -318,6 +323,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (state.status !== 'active') state.status = 'syncing';
 
     runningScope = new CancellationScope();
+    const startedAt = new Date(Date.now()).toISOString();
     try {
       const result: SyncWorkflowResult = await runningScope.run(async () => {
         const child = await startChild(syncWorkflow, {
@@ -371,11 +377,14 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       state.deletions = [...deletions, ...state.deletions];
       const details = failureDetails(err);
       if (details) state.budget = details.budget;
+      const failedSync = started.has(entry.id)
+        ? { mode, startedAt, failedAt: new Date(Date.now()).toISOString() }
+        : undefined;
       if (details?.reason === 'needs_reauth') {
-        await enterNeedsReauth(details.error);
+        await enterNeedsReauth(details.error, failedSync);
       } else {
         // The platform is down or answered oddly: cached data stays, the status says why; the next sync retries.
-        await setStatus('error', details?.error ?? describe(err));
+        await setStatus('error', details?.error ?? describe(err), failedSync);
       }
     } finally {
       running = null;

@@ -297,6 +297,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     await engine.finishSync({
       key,
       mode,
+      startedAt: new Date(started).toISOString(),
       finishedAt: new Date(Date.now()).toISOString(),
       cursors,
       pending: full ? pendingByKind : {},
