@@ -29,7 +29,7 @@ import { createFirestoreSink } from '../src/store/sink';
 import { createTokenStore } from '../src/store/token-store';
 import type { ConnectionKey, SyncSink, TokenStore } from '../src/store/types';
 import { createTemporalSyncService, type TemporalSyncService } from '../src/sync/temporal-sync-service';
-import { runWorkers, type RunWorkersOptions, type WorkersHandle } from '../src/workers';
+import { runWorkers, WORKER_NODE_FLAGS, type RunWorkersOptions, type WorkersHandle } from '../src/workers';
 import type { ConnectionOptions } from '../src/workflows/connection';
 import type { WorkerProcessMessage, WorkerProcessSettings } from './worker-process';
 
@@ -278,10 +278,20 @@ async function startWorkerProcess(
 ): Promise<WorkerProcessHandle & { stop(): Promise<void> }> {
   const proc: ChildProcess = fork(path.join(__dirname, 'worker-process.ts'), [], {
     execPath: process.execPath,
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    // The flags a worker process is meant to run with (src/workers), plus --expose-gc for the baseline.
+    execArgv: [
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? WORKER_NODE_FLAGS : []),
+      '--expose-gc',
+      '--import',
+      'tsx',
+    ],
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      ...(process.env.BENCH_WORKER_TRACE ? { BENCH_WORKER_TRACE: process.env.BENCH_WORKER_TRACE } : {}),
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS }
+        : {}),
       ...env,
       BENCH_WORKER: JSON.stringify(settings),
     },

@@ -4,7 +4,10 @@
  * table of numbers with their targets, and exits. Nothing is asserted: a miss is printed, not thrown.
  *
  * BENCH_QUICK=1 runs a smaller version of each. BENCH_CONNECTIONS sets the fan-out size (default 500; quick 100).
- * BENCH_ONLY=fanout runs the fan-out alone (for tuning the worker's memory).
+ * BENCH_ONLY=fanout runs the fan-out alone (for tuning the worker's memory). BENCH_WORKER_TUNING='{"maxCachedWorkflows":100}'
+ * overrides runWorkers' tuning (WorkerTuning in src/workers) for the fan-out's worker; default: runWorkers' defaults.
+ * The worker process starts with WORKER_NODE_FLAGS (src/workers); BENCH_WORKER_NODE_OPTIONS replaces them (as its
+ * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second.
  *
  * The fan-out's worker runs in a child process (bench/worker-process.ts), so its memory is measured apart from
  * this process, which hosts the sandboxes, the Temporal client and the data generator. The other benchmarks run
@@ -20,11 +23,15 @@ import {
   benchSyncLatency,
 } from './sync-benchmarks';
 import { fixed, formatTable, type BenchRow } from './table';
+import type { WorkerTuning } from '../src/workers';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && only !== 'fanout')
   throw new Error(`BENCH_ONLY: only "fanout" is supported, got "${only}"`);
+const tuning = process.env.BENCH_WORKER_TUNING
+  ? (JSON.parse(process.env.BENCH_WORKER_TUNING) as Partial<WorkerTuning>)
+  : undefined;
 /** Peak RSS target of one worker process with `connections` syncs at once. */
 const WORKER_RSS_TARGET_MB = 512;
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -57,6 +64,7 @@ async function main(): Promise<void> {
     const fan = await benchFanOut(servers, {
       connections: plan.connections,
       itemsPerConnection: plan.itemsPerConnection,
+      tuning,
     });
     whileLimited += fan.requestsWhileLimited;
     const scaled = plan.connections === 500 ? '' : ' (scaled down from 500)';
@@ -64,7 +72,7 @@ async function main(): Promise<void> {
       {
         benchmark: 'fan-out: connections synced at once (one worker process)',
         result: `${fan.connections} x ${fan.itemsPerConnection} videos`,
-        target: `500${scaled}`,
+        target: scaled ? `-${scaled}` : '500',
       },
       {
         benchmark: 'fan-out: total time',

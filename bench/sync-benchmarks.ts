@@ -5,6 +5,7 @@
 import { requestSyncUpdate, connectionWorkflowId } from '../src/workflows/definitions';
 import type { SyncWorkflowResult } from '../src/workflows/sync';
 import type { ConnectionKey } from '../src/store/types';
+import type { WorkerTuning } from '../src/workers';
 import type { SyncSummary } from '../src/sync/service';
 import { startBenchEngine, type BenchEngine, type BenchServers } from './engine-env';
 
@@ -164,7 +165,11 @@ const MB = 2 ** 20;
  */
 export async function benchFanOut(
   servers: BenchServers,
-  { connections, itemsPerConnection }: { connections: number; itemsPerConnection: number },
+  {
+    connections,
+    itemsPerConnection,
+    tuning,
+  }: { connections: number; itemsPerConnection: number; tuning?: Partial<WorkerTuning> },
 ): Promise<FanOutResult> {
   const engine = await startBenchEngine(servers, {
     accounts: connections,
@@ -172,6 +177,7 @@ export async function benchFanOut(
     callsPerWindow: UNLIMITED,
     appActivitiesPerSecond: 500,
     workerProcess: true,
+    tuning,
   });
   const worker = engine.workerProcess!;
   try {

@@ -101,6 +101,18 @@ async function main(): Promise<void> {
     send({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     process.exit(1);
   });
+  if (process.env.BENCH_WORKER_TRACE === '1') {
+    // Diagnostics for tuning: this thread's V8 heap and native memory once a second (the workflow thread's heap
+    // and the Temporal core's memory are in RSS only).
+    const mb = (n: number) => Math.round(n / 2 ** 20);
+    setInterval(() => {
+      const m = process.memoryUsage();
+      process.stderr.write(
+        `[worker-process] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} ` +
+          `external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} MB\n`,
+      );
+    }, 1_000).unref();
+  }
   send({ type: 'ready', taskQueues: workers.taskQueues });
 }
 
