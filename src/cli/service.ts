@@ -9,6 +9,7 @@ import express from 'express';
 import { getApps } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { Registry } from 'prom-client';
+import { socialsyncMetrics } from '../shared/metrics';
 import type { Env } from '../config';
 import { createConnectors } from '../platforms/registry';
 import type { PlatformId } from '../platforms/types';
@@ -97,6 +98,8 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanups.push(() => workerConnection.close());
 
+    // One registry for the HTTP service and the workers of this process: GET /metrics shows both.
+    const registry = new Registry();
     const workers = await runWorkers({
       config,
       connection: workerConnection,
@@ -108,6 +111,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       workflowBundle: opts.workflowBundle,
       taskQueuePrefix: opts.taskQueuePrefix,
       clock: opts.now ? { now: opts.now } : undefined,
+      metrics: socialsyncMetrics(registry),
     });
     cleanups.push(() => workers.shutdown());
     const syncService = createTemporalSyncService({
@@ -133,7 +137,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       syncService,
       idTokens: firebaseIdTokenVerifier(getAuth(firebaseApp)),
       readiness: [temporalReadiness(connection), firestoreReadiness(db)],
-      registry: new Registry(),
+      registry,
       logger,
       drain,
     };

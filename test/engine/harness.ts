@@ -3,6 +3,8 @@
  * Firestore (the run's emulator, a project of this file), a platform sandbox over real HTTP and the real
  * connector, workers from `runWorkers` on task queues unique to this file.
  */
+import { Registry } from 'prom-client';
+import { socialsyncMetrics } from '../../src/shared/metrics';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
@@ -65,6 +67,8 @@ export interface EngineHarness<S extends PlatformSandbox> {
   sink: SyncSink;
   tokenStore: TokenStore;
   service: TemporalSyncService;
+  /** Prometheus registry the workers' activities record into (what `GET /metrics` serves in production). */
+  registry: Registry;
   /** Every request the sandbox received, in wall-clock time. */
   arrivals: Arrival[];
   taskQueuePrefix: string;
@@ -154,6 +158,7 @@ export async function startEngine<S extends PlatformSandbox>(
   const tokenStore = createTokenStore({ db: firestore.db, keyring: config.TOKEN_ENCRYPTION_KEYS! });
   const taskQueuePrefix = uniqueTaskQueue(`engine-${opts.platform}`);
   const connections: NativeConnection[] = [];
+  const registry = new Registry();
 
   async function startWorkers(): Promise<WorkersHandle> {
     const connection = await NativeConnection.connect({ address: temporalAddress });
@@ -170,6 +175,7 @@ export async function startEngine<S extends PlatformSandbox>(
       taskQueuePrefix,
       clock,
       shutdownGraceMs: 2_000,
+      metrics: socialsyncMetrics(registry),
     });
   }
 
@@ -184,6 +190,7 @@ export async function startEngine<S extends PlatformSandbox>(
   const service = serviceWith({});
 
   const harness: EngineHarness<S> = {
+    registry,
     sandbox,
     server,
     clock,

@@ -2,6 +2,7 @@
  * Rate limits, schedules and worker restarts, end to end against the X sandbox (its 429s carry
  * `x-rate-limit-reset`, like the real API). The schedule interval is a few seconds here.
  */
+import type { MetricValueWithName } from 'prom-client';
 import { createTwitterConnector, twitterSettingsFromEnv } from '../../src/platforms/twitter';
 import { createTwitterSandbox, type TwitterSandbox } from '../../src/sandbox/twitter';
 import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
@@ -69,6 +70,24 @@ test('429 storm: each retry waits for the advertised reset, no call is made in b
     throttled.length,
   );
   await expectTweetsEqualTruth(key, accountId);
+
+  // What ops see at GET /metrics: the two rate limits, the calls by bucket, and one completed initial sync.
+  const metric = async (name: string) => (await engine.registry.getSingleMetric(name)!.get()).values;
+  const limited = await metric('socialsync_platform_rate_limited_total');
+  expect(limited.find((v) => v.labels.platform === 'twitter')?.value).toBe(2);
+  const calls = await metric('socialsync_platform_api_calls_total');
+  const timelineCalls = calls.find(
+    (v) => v.labels.platform === 'twitter' && v.labels.bucket === 'users/:id/tweets',
+  );
+  expect(timelineCalls?.value).toBeGreaterThan(0);
+  const durations = await metric('socialsync_sync_duration_seconds');
+  const completed = durations.find(
+    (v) =>
+      (v as MetricValueWithName<string>).metricName === 'socialsync_sync_duration_seconds_count' &&
+      v.labels.outcome === 'completed',
+  );
+  expect(completed?.labels).toMatchObject({ platform: 'twitter', mode: 'initial' });
+  expect(completed?.value).toBe(1);
 });
 
 test('scheduled syncs run on the schedule (interval of seconds) through the connection workflow, never overlapping', async () => {
