@@ -15,6 +15,7 @@
  * Needs the Temporal CLI (or Go) and the Firestore emulator, like the integration tests.
  */
 import { benchmarkWebhooks, formatWebhookBench } from './webhooks';
+import { benchmarkWebhooksEndToEnd, webhooksEndToEndRows } from './webhooks-e2e';
 import { startBenchServers, type BenchServers } from './engine-env';
 import {
   benchFanOut,
@@ -169,7 +170,7 @@ async function otherBenchmarks(servers: BenchServers, rows: BenchRow[], whileLim
     say(formatWebhookBench(webhooks));
     rows.push(
       {
-        benchmark: 'webhook intake (HTTP service, bench/webhooks.ts)',
+        benchmark: 'webhook intake, HTTP layer alone (in-memory stores, bench/webhooks.ts)',
         result: `${webhooks.requestsPerSecond} req/s, p99 ${webhooks.p99Ms} ms`,
         target: '-',
       },
@@ -180,6 +181,9 @@ async function otherBenchmarks(servers: BenchServers, rows: BenchRow[], whileLim
         pass: webhooks.lost === 0 && webhooks.forgedDelivered === 0,
       },
     );
+
+    say('webhooks end to end on the real stack (store, Temporal, Firestore, sandbox)');
+    rows.push(...webhooksEndToEndRows(await benchmarkWebhooksEndToEnd({ servers, progress: say })));
   }
 }
 
