@@ -38,12 +38,13 @@ export function httpOAuthStates(store: OAuthStateStore): HttpOAuthStateStore {
 export function httpWebhookDedupe(dedupe: WebhookDedupe): HttpWebhookDedupe {
   const scoped = (key: ConnectionKey, eventId: string) => `${key.userId}|${eventId}`;
   return {
+    // One `getAll` and one batched write per call, whatever the number of events.
     async seen(key, eventIds) {
-      const seen = await Promise.all(eventIds.map((id) => dedupe.seen(key.platform, scoped(key, id))));
-      return new Set(eventIds.filter((_, i) => seen[i]));
+      const seen = await dedupe.seenMany(key.platform, eventIds.map((id) => scoped(key, id)));
+      return new Set(eventIds.filter((id) => seen.has(scoped(key, id))));
     },
     async remember(key, eventIds) {
-      await Promise.all([...new Set(eventIds)].map((id) => dedupe.remember(key.platform, scoped(key, id))));
+      await dedupe.rememberMany(key.platform, eventIds.map((id) => scoped(key, id)));
     },
   };
 }

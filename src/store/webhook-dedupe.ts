@@ -18,6 +18,14 @@ export interface WebhookDedupe {
   remember(platform: PlatformId, eventId: string): Promise<boolean>;
   /** Drops the record, e.g. when handing the event to Temporal failed after `remember` and it must be retried. */
   forget(platform: PlatformId, eventId: string): Promise<void>;
+  /** `seen` for several events in one read (`getAll`): the subset of `eventIds` remembered and not expired. */
+  seenMany(platform: PlatformId, eventIds: string[]): Promise<Set<string>>;
+  /**
+   * Records several events in one batched write (at most 500 per commit). Unlike `remember` this is not
+   * create-if-absent: an existing record is overwritten (its TTL restarts). For callers that already dropped what
+   * `seenMany` reported and whose consumer dedupes by event id anyway (the connection workflow does).
+   */
+  rememberMany(platform: PlatformId, eventIds: string[]): Promise<void>;
 }
 
 /** TikTok retries for up to 72 h and Meta for up to 36 h: a week covers every platform with room to spare. */
@@ -29,6 +37,9 @@ export interface CreateWebhookDedupeOptions {
   /** Injected for expiry tests. */
   now?: () => Date;
 }
+
+/** Firestore's limit of writes per batch. */
+const MAX_BATCH_WRITES = 500;
 
 /** gRPC ALREADY_EXISTS, as firebase-admin reports it for `create()` of an existing document. */
 const ALREADY_EXISTS = 6;
@@ -73,6 +84,24 @@ export function createWebhookDedupe({
 
     async forget(platform, eventId) {
       await ref(platform, eventId).delete();
+    },
+
+    async seenMany(platform, eventIds) {
+      const ids = [...new Set(eventIds)];
+      if (ids.length === 0) return new Set();
+      const snaps = await db.getAll(...ids.map((id) => ref(platform, id)));
+      return new Set(ids.filter((_, i) => snaps[i]!.exists && !expired(snaps[i]!.get('expiresAt'))));
+    },
+
+    async rememberMany(platform, eventIds) {
+      const ids = [...new Set(eventIds)];
+      const commits: Promise<unknown>[] = [];
+      for (let i = 0; i < ids.length; i += MAX_BATCH_WRITES) {
+        const batch = db.batch();
+        for (const id of ids.slice(i, i + MAX_BATCH_WRITES)) batch.set(ref(platform, id), record(platform, id));
+        commits.push(batch.commit());
+      }
+      await Promise.all(commits);
     },
   };
 }

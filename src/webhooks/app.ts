@@ -4,6 +4,7 @@
  */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { cachedAccountIndex } from './account-cache';
 import { requireUserAccess } from './auth';
 import { ConnectFlow } from './connect-flow';
 import { DEFAULT_LIMITS, type AppDeps } from './deps';
@@ -19,6 +20,9 @@ export function createApp(deps: AppDeps): Express {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const metrics = socialsyncMetrics(deps.registry);
   const logger = deps.logger;
+  // One cache shared by the connect flow, the management routes and the webhooks: connects and disconnects made by
+  // this app invalidate what its webhooks look up.
+  const accountIndex = cachedAccountIndex(deps.accountIndex, { ttlMs: limits.accountCacheTtlMs });
   const publicBaseUrl = deps.config.PUBLIC_BASE_URL ?? `http://localhost:${deps.config.PORT}`;
 
   const app = express();
@@ -47,7 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     webhookRoutes({
       connectors: deps.connectors,
-      accountIndex: deps.accountIndex,
+      accountIndex,
       dedupe: deps.dedupe,
       syncService: deps.syncService,
       logger,
@@ -55,6 +59,11 @@ export function createApp(deps: AppDeps): Express {
       now: deps.now ?? Date.now,
       bodyLimitBytes: limits.webhookBodyBytes,
       deliveryTimeoutMs: limits.webhookDeliveryTimeoutMs,
+      batching: {
+        windowMs: limits.webhookBatchWindowMs,
+        maxEvents: limits.webhookBatchMaxEvents,
+        maxInFlight: limits.webhookBatchMaxInFlight,
+      },
     }),
   );
   const flow = new ConnectFlow({
@@ -62,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
     stateTtlMs: limits.oauthStateTtlMs,
     oauthStates: deps.oauthStates,
     tokenStore: deps.tokenStore,
-    accountIndex: deps.accountIndex,
+    accountIndex,
     syncService: deps.syncService,
     logger,
   });
@@ -71,7 +80,7 @@ export function createApp(deps: AppDeps): Express {
     managementRoutes({
       connectors: deps.connectors,
       tokenStore: deps.tokenStore,
-      accountIndex: deps.accountIndex,
+      accountIndex,
       syncService: deps.syncService,
       userAccess,
       jsonBody,

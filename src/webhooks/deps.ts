@@ -58,6 +58,14 @@ export interface AppLimits {
   /** Longest wait for Temporal to accept webhook events; X wants an answer within 10 s. */
   webhookDeliveryTimeoutMs: number;
   readinessTimeoutMs: number;
+  /** How long an account index lookup is reused (0 = always read); see account-cache.ts. */
+  accountCacheTtlMs: number;
+  /** Concurrent webhooks for one connection coalesce into one signal: wait this long for more before sending. */
+  webhookBatchWindowMs: number;
+  /** Most events in one coalesced signal. */
+  webhookBatchMaxEvents: number;
+  /** Coalesced signals of one connection in flight at once. */
+  webhookBatchMaxInFlight: number;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -66,4 +74,8 @@ export const DEFAULT_LIMITS: AppLimits = {
   apiBodyBytes: 16 * 1024,
   webhookDeliveryTimeoutMs: 8_000,
   readinessTimeoutMs: 2_000,
+  accountCacheTtlMs: 5_000,
+  webhookBatchWindowMs: 10,
+  webhookBatchMaxEvents: 500,
+  webhookBatchMaxInFlight: 1,
 };

@@ -3,7 +3,7 @@ import { silentLogger } from '../shared/logger';
 import type { AccountIndex, ConnectionKey } from '../store/types';
 import type { SyncService } from '../sync/service';
 import type { WebhookDedupe } from './store-ports';
-import { deliverWebhookEvents, groupByAccount } from './webhook-intake';
+import { createWebhookIntake, deliverWebhookEvents, groupByAccount } from './webhook-intake';
 
 const event = (eventId: string, accountId: string): WebhookEvent => ({
   platform: 'instagram',
@@ -88,5 +88,106 @@ describe('deliverWebhookEvents', () => {
     ).rejects.toThrow('Temporal unavailable');
     expect(w.remembered.get('alice/instagram')).toEqual(new Set(['e1']));
     expect(w.remembered.get('bob/instagram')).toBeUndefined();
+  });
+});
+
+describe('createWebhookIntake (coalescing per connection)', () => {
+  const alice: ConnectionKey = { userId: 'alice', platform: 'instagram' };
+
+  /** A sync service whose hand-offs stay pending until released, so requests can pile up behind one. */
+  function gatedWorld(index: Record<string, ConnectionKey[]>) {
+    const w = world(index);
+    const calls: { ids: string[]; release: (err?: Error) => void }[] = [];
+    w.deps.syncService = {
+      deliverWebhookEvents: (key: ConnectionKey, events: WebhookEvent[]) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({
+            ids: events.map((e) => e.eventId),
+            release: (err) => {
+              if (err) return reject(err);
+              w.delivered.push({ key, ids: events.map((e) => e.eventId) });
+              resolve();
+            },
+          });
+        }),
+    } as unknown as SyncService;
+    return { ...w, calls };
+  }
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  const settled = <T>(p: Promise<T>) => {
+    const state = { done: false };
+    void p.then(
+      () => (state.done = true),
+      () => (state.done = true),
+    );
+    return state;
+  };
+
+  it('carries concurrent deliveries for one connection in one signal and answers each only after it', async () => {
+    const w = gatedWorld({ acct1: [alice] });
+    const intake = createWebhookIntake(w.deps, { windowMs: 1 });
+    const requests = ['e1', 'e2', 'e3'].map((id) => intake('instagram', [event(id, 'acct1')]));
+    const states = requests.map(settled);
+    await tick();
+    expect(w.calls.map((c) => c.ids)).toEqual([['e1', 'e2', 'e3']]);
+    expect(states.some((s) => s.done)).toBe(false);
+
+    w.calls[0]!.release();
+    const outcomes = await Promise.all(requests);
+    expect(outcomes.map((o) => o.delivered)).toEqual([1, 1, 1]);
+    expect(w.remembered.get('alice/instagram')).toEqual(new Set(['e1', 'e2', 'e3']));
+  });
+
+  it('lets deliveries arriving during a signal join the next one; a repeat in one batch counts once', async () => {
+    const w = gatedWorld({ acct1: [alice] });
+    const intake = createWebhookIntake(w.deps, { windowMs: 1 });
+    const first = intake('instagram', [event('e1', 'acct1')]);
+    await tick();
+    const later = [intake('instagram', [event('e2', 'acct1')]), intake('instagram', [event('e2', 'acct1')])];
+    await tick();
+    expect(w.calls).toHaveLength(1);
+    w.calls[0]!.release();
+    await first;
+    await tick();
+    expect(w.calls.map((c) => c.ids)).toEqual([['e1'], ['e2']]);
+    w.calls[1]!.release();
+    expect((await Promise.all(later)).map((o) => [o.delivered, o.duplicates])).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+  });
+
+  it('fails every request of a failed batch; their retry is delivered once and a replay is refused', async () => {
+    const w = gatedWorld({ acct1: [alice] });
+    const intake = createWebhookIntake(w.deps, { windowMs: 1 });
+    const requests = [intake('instagram', [event('e1', 'acct1')]), intake('instagram', [event('e2', 'acct1')])];
+    await tick();
+    w.calls[0]!.release(new Error('Temporal unavailable'));
+    const results = await Promise.allSettled(requests);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(w.remembered.get('alice/instagram')).toBeUndefined();
+
+    const retry = intake('instagram', [event('e1', 'acct1'), event('e2', 'acct1')]);
+    await tick();
+    w.calls[1]!.release();
+    expect(await retry).toMatchObject({ delivered: 2, duplicates: 0 });
+
+    const replay = await intake('instagram', [event('e1', 'acct1')]);
+    expect(replay).toMatchObject({ delivered: 0, duplicates: 1 });
+    expect(w.calls).toHaveLength(2);
+    expect(w.delivered.map((d) => d.ids)).toEqual([['e1', 'e2']]);
+  });
+
+  it('keeps batches bounded', async () => {
+    const w = gatedWorld({ acct1: [alice] });
+    const intake = createWebhookIntake(w.deps, { windowMs: 1, maxEvents: 2 });
+    const requests = ['e1', 'e2', 'e3'].map((id) => intake('instagram', [event(id, 'acct1')]));
+    await tick();
+    expect(w.calls.map((c) => c.ids)).toEqual([['e1', 'e2']]);
+    w.calls[0]!.release();
+    await tick();
+    expect(w.calls.map((c) => c.ids)).toEqual([['e1', 'e2'], ['e3']]);
+    w.calls[1]!.release();
+    await Promise.all(requests);
   });
 });

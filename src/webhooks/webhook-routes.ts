@@ -7,7 +7,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { PlatformConnector, PlatformId, WebhookRequest } from '../platforms/types';
 import type { ConnectorMap } from './deps';
 import type { SocialsyncMetrics } from '../shared/metrics';
-import { deliverWebhookEvents, type WebhookIntakeDeps } from './webhook-intake';
+import { createWebhookIntake, type BatchingOptions, type WebhookIntake, type WebhookIntakeDeps } from './webhook-intake';
 
 export interface WebhookRoutesDeps extends WebhookIntakeDeps {
   connectors: ConnectorMap;
@@ -15,6 +15,8 @@ export interface WebhookRoutesDeps extends WebhookIntakeDeps {
   now: () => number;
   bodyLimitBytes: number;
   deliveryTimeoutMs: number;
+  /** Coalescing of concurrent deliveries per connection (default DEFAULT_BATCHING). */
+  batching?: Partial<BatchingOptions>;
 }
 
 /** Which methods each platform's webhook endpoint answers (TikTok has no verification GET). */
@@ -29,16 +31,18 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
   // Signatures are over the exact bytes sent, so the body stays raw whatever its content type claims.
   const raw = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
   const log = deps.logger.child({ module: 'webhooks' });
+  // One intake for every platform's endpoint, so concurrent requests for a connection share its batches.
+  const intake = createWebhookIntake({ ...deps, logger: log }, deps.batching);
   for (const [platform, methods] of Object.entries(METHODS) as [PlatformId, readonly ('get' | 'post')[]][]) {
     const connector = deps.connectors[platform];
     if (!connector) continue;
-    const handler = webhookHandler({ ...deps, logger: log }, connector);
+    const handler = webhookHandler({ ...deps, logger: log }, connector, intake);
     for (const method of methods) router[method](`/webhooks/${platform}`, raw, handler);
   }
   return router;
 }
 
-function webhookHandler(deps: WebhookRoutesDeps, connector: PlatformConnector) {
+function webhookHandler(deps: WebhookRoutesDeps, connector: PlatformConnector, intake: WebhookIntake) {
   const platform = connector.id;
   const count = (outcome: string, events = 0) => {
     deps.metrics.webhooks.inc({ platform, outcome });
@@ -67,7 +71,7 @@ function webhookHandler(deps: WebhookRoutesDeps, connector: PlatformConnector) {
 
     try {
       const outcome = await withTimeout(
-        deliverWebhookEvents(deps, platform, result.events),
+        intake(platform, result.events),
         deps.deliveryTimeoutMs,
         'handing webhook events to Temporal',
       );

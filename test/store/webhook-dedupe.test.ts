@@ -62,3 +62,15 @@ describe('httpWebhookDedupe (the HTTP service port)', () => {
     expect(await port.seen(alice, [])).toEqual(new Set());
   });
 });
+
+it('seenMany / rememberMany: one read and one batched write for several events; expired records are absent', async () => {
+  let now = Date.parse('2025-06-01T00:00:00Z');
+  const dedupe = createWebhookDedupe({ db: fs.db, ttlMs: 60_000, now: () => new Date(now) });
+  expect(await dedupe.seenMany('tiktok', [])).toEqual(new Set());
+  await dedupe.rememberMany('tiktok', ['m1', 'm2', 'm1']);
+  expect(await dedupe.seenMany('tiktok', ['m1', 'm2', 'm3', 'm2'])).toEqual(new Set(['m1', 'm2']));
+  // A record written by rememberMany is the same record `remember` creates: a later remember is refused.
+  expect(await dedupe.remember('tiktok', 'm1')).toBe(false);
+  now += 61_000;
+  expect(await dedupe.seenMany('tiktok', ['m1', 'm2'])).toEqual(new Set());
+});
