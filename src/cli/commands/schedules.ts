@@ -68,6 +68,8 @@ export async function controlSchedule(
     else if (action === 'resume') await handle.unpause(note);
     // The schedule's own policy (never two syncs of a connection at once) still decides whether it runs.
     else await handle.trigger(ScheduleOverlapPolicy.SKIP);
+    // The server applies a pause/unpause to the schedule asynchronously: report only what `describe` shows.
+    if (action !== 'trigger') await untilPaused(handle, action === 'pause', id);
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) throw new CliError(`no schedule ${id}`, EXIT.failed);
     throw err;
@@ -75,4 +77,22 @@ export async function controlSchedule(
   const done = { pause: 'paused', resume: 'resumed', trigger: 'triggered' }[action];
   if (ctx.json) return ctx.out(JSON.stringify({ scheduleId: id, action: done }));
   ctx.out(`Schedule ${id} ${done}.`);
+}
+
+async function untilPaused(
+  handle: { describe(): Promise<{ state: { paused: boolean } }> },
+  paused: boolean,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await handle.describe()).state.paused !== paused) {
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `schedule ${id} did not show ${paused ? 'paused' : 'active'} within ${timeoutMs} ms`,
+        EXIT.failed,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
