@@ -38,8 +38,10 @@ export interface BatchingOptions {
   /** Events per batch (a single larger request still goes alone in one batch). */
   maxEvents: number;
   /**
-   * Batches of one connection running at once. Two batches in flight may both carry a redelivery racing its
-   * original: both pass the dedupe read and the workflow, which dedupes by event id, counts it once.
+   * Batches of one connection reading the dedupe records and signalling at once (writing the records of a batch
+   * that was signalled overlaps with the next batch). Two batches in flight may both carry a redelivery racing
+   * its original: both pass the dedupe read, and the workflow, which dedupes by event id, counts it once. A
+   * redelivery sent after the original was answered is always caught: the answer waits for the record.
    */
   maxInFlight: number;
 }
@@ -165,21 +167,27 @@ class ConnectionBatcher {
     while (lane.running < this.opts.maxInFlight && lane.waiting.length > 0) {
       const batch = lane.waiting.shift()!;
       lane.running++;
-      void this.run(lane.key, batch).finally(() => {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         lane.running--;
         this.pump(id, lane);
-      });
+      };
+      void this.run(lane.key, batch, release).finally(release);
     }
     if (lane.running === 0 && lane.waiting.length === 0 && this.lanes.get(id) === lane) this.lanes.delete(id);
   }
 
-  private async run(key: ConnectionKey, batch: Batch): Promise<void> {
+  /** `signalled` frees the lane's slot once Temporal has the events: the next batch need not wait for the record. */
+  private async run(key: ConnectionKey, batch: Batch, signalled: () => void): Promise<void> {
     const { dedupe, syncService } = this.deps;
     try {
       const already = await dedupe.seen(key, [...batch.events.keys()]);
       const fresh = [...batch.events.values()].filter((e) => !already.has(e.eventId));
       if (fresh.length > 0) {
         await syncService.deliverWebhookEvents(key, fresh);
+        signalled();
         await dedupe.remember(
           key,
           fresh.map((e) => e.eventId),
