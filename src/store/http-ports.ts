@@ -40,11 +40,17 @@ export function httpWebhookDedupe(dedupe: WebhookDedupe): HttpWebhookDedupe {
   return {
     // One `getAll` and one batched write per call, whatever the number of events.
     async seen(key, eventIds) {
-      const seen = await dedupe.seenMany(key.platform, eventIds.map((id) => scoped(key, id)));
+      const seen = await dedupe.seenMany(
+        key.platform,
+        eventIds.map((id) => scoped(key, id)),
+      );
       return new Set(eventIds.filter((id) => seen.has(scoped(key, id))));
     },
     async remember(key, eventIds) {
-      await dedupe.rememberMany(key.platform, eventIds.map((id) => scoped(key, id)));
+      await dedupe.rememberMany(
+        key.platform,
+        eventIds.map((id) => scoped(key, id)),
+      );
     },
   };
 }

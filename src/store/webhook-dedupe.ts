@@ -98,7 +98,8 @@ export function createWebhookDedupe({
       const commits: Promise<unknown>[] = [];
       for (let i = 0; i < ids.length; i += MAX_BATCH_WRITES) {
         const batch = db.batch();
-        for (const id of ids.slice(i, i + MAX_BATCH_WRITES)) batch.set(ref(platform, id), record(platform, id));
+        for (const id of ids.slice(i, i + MAX_BATCH_WRITES))
+          batch.set(ref(platform, id), record(platform, id));
         commits.push(batch.commit());
       }
       await Promise.all(commits);

@@ -10,7 +10,10 @@ function counting(): AccountIndex & { reads: number; users: Map<string, string[]
       users.set(accountId, [...(users.get(accountId) ?? []), key.userId]);
     },
     remove: async (_p: string, accountId: string, key: ConnectionKey) => {
-      users.set(accountId, (users.get(accountId) ?? []).filter((u) => u !== key.userId));
+      users.set(
+        accountId,
+        (users.get(accountId) ?? []).filter((u) => u !== key.userId),
+      );
     },
     find: async (platform: 'tiktok', accountId: string) => {
       index.reads++;

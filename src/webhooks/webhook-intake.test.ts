@@ -160,7 +160,10 @@ describe('createWebhookIntake (coalescing per connection)', () => {
   it('fails every request of a failed batch; their retry is delivered once and a replay is refused', async () => {
     const w = gatedWorld({ acct1: [alice] });
     const intake = createWebhookIntake(w.deps, { windowMs: 1 });
-    const requests = [intake('instagram', [event('e1', 'acct1')]), intake('instagram', [event('e2', 'acct1')])];
+    const requests = [
+      intake('instagram', [event('e1', 'acct1')]),
+      intake('instagram', [event('e2', 'acct1')]),
+    ];
     await tick();
     w.calls[0]!.release(new Error('Temporal unavailable'));
     const results = await Promise.allSettled(requests);

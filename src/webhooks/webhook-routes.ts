@@ -7,7 +7,12 @@ import express, { Router, type Request, type Response } from 'express';
 import type { PlatformConnector, PlatformId, WebhookRequest } from '../platforms/types';
 import type { ConnectorMap } from './deps';
 import type { SocialsyncMetrics } from '../shared/metrics';
-import { createWebhookIntake, type BatchingOptions, type WebhookIntake, type WebhookIntakeDeps } from './webhook-intake';
+import {
+  createWebhookIntake,
+  type BatchingOptions,
+  type WebhookIntake,
+  type WebhookIntakeDeps,
+} from './webhook-intake';
 
 export interface WebhookRoutesDeps extends WebhookIntakeDeps {
   connectors: ConnectorMap;
