@@ -248,6 +248,36 @@ describe('Instagram', () => {
   });
 });
 
+describe('concurrent deliveries for one connection', () => {
+  it('are coalesced into fewer hand-offs carrying every event once; each is answered after its hand-off', async () => {
+    const before = handedOver.length;
+    const bodies = Array.from({ length: 8 }, (_, i) =>
+      tiktokBody(tiktokAccount, { video_id: `71000000000000000${i}` }),
+    );
+    const answers = await Promise.all(
+      bodies.map((body) =>
+        post(`${receiver.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(answers.map((a) => a.body.delivered)).toEqual(Array(8).fill(1));
+    // The recorder logs a hand-off once Temporal accepted it, so every answered event is already in the log.
+    const handOffs = handedOver.slice(before);
+    expect(handOffs.length).toBeLessThan(8);
+    const itemIds = handOffs.flatMap((d) => d.events.map((e) => e.itemId)).sort();
+    expect(itemIds).toEqual(bodies.map((_, i) => `71000000000000000${i}`).sort());
+
+    // Redelivered all at once: every one answered as a duplicate, nothing handed over again.
+    const again = await Promise.all(
+      bodies.map((body) =>
+        post(`${receiver.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) }),
+      ),
+    );
+    expect(again.map((a) => a.body.duplicates)).toEqual(Array(8).fill(1));
+    expect(handedOver.length).toBe(before + handOffs.length);
+  });
+});
+
 describe('refused deliveries signal nothing', () => {
   it('replayed: the same delivery again is acknowledged as a duplicate, not signalled', async () => {
     await h.sandboxes.tiktok.control.addVideo(tiktokAccount, {});
