@@ -9,7 +9,8 @@ export interface BenchRow {
 
 export function formatTable(rows: BenchRow[]): string {
   const header: BenchRow = { benchmark: 'benchmark', result: 'result', target: 'target' };
-  const mark = (r: BenchRow) => (r === header ? 'mark' : r.pass === undefined ? '' : r.pass ? 'pass' : 'MISS');
+  const mark = (r: BenchRow) =>
+    r === header ? 'mark' : r.pass === undefined ? '' : r.pass ? 'pass' : 'MISS';
   const all = [header, ...rows];
   const widths = [
     Math.max(...all.map((r) => r.benchmark.length)),
