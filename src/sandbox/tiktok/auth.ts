@@ -116,7 +116,8 @@ export class AuthStore {
       access_token: accessToken,
       expires_in: ACCESS_TTL_S,
       refresh_token: refreshToken,
-      refresh_expires_in: Math.max(0, Math.floor((grant.refreshExpiresAt - this.clock.now()) / 1000)),
+      // Whole seconds left, rounded up: a grant issued a millisecond ago still reports the full 31536000 s.
+      refresh_expires_in: Math.max(0, Math.ceil((grant.refreshExpiresAt - this.clock.now()) / 1000)),
       token_type: 'Bearer',
     };
   }
