@@ -8,7 +8,6 @@ import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platform
 import type { WebhookEvent } from '../../src/platforms/types';
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
 import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
-import type { SyncWorkflowResult } from '../../src/workflows/sync';
 import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from './harness';
 
 jest.setTimeout(150_000);
@@ -32,31 +31,19 @@ afterAll(async () => {
   await engine?.close();
 });
 
-let nextAccount = 0;
-function freshAccount(): string {
-  const accountId = engine.sandbox.accountIds()[nextAccount++];
-  if (!accountId) throw new Error('not enough sandbox accounts');
-  engine.sandbox.control.login(accountId);
-  return accountId;
-}
-
-async function syncResult(workflowId: string, runId: string): Promise<SyncWorkflowResult> {
-  return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
-}
-
 const refreshCalls = () =>
   engine.sandbox.log
     .all({ endpoint: 'POST /v2/oauth/token/' })
     .filter((r) => r.body.includes('grant_type=refresh_token'));
 
 test('proactive refresh: with no sync running, the connection workflow refreshes ahead of expiry and stores the new expiry', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const { key, tokens } = await engine.authorize(accountId);
   engine.clock.advance(60_000); // so the refreshed token's expiry differs from the first one's
   // Due a few seconds from now instead of an hour before the 24-hour expiry.
   const service = engine.serviceWith({ refreshMarginMs: tokens.expiresAt! - (Date.now() + 5_000) });
   const started = await service.connect({ ...key, accountId });
-  await syncResult(started.workflowId, started.runId);
+  await engine.syncResult(started.workflowId, started.runId);
   const handle = engine.client.workflow.getHandle(connectionWorkflowId(key));
   const before = refreshCalls().length;
 
@@ -78,7 +65,7 @@ test('proactive refresh: with no sync running, the connection workflow refreshes
 });
 
 test('budget cut: pending on the platform document and in status; continue-as-new keeps budget, dedupe ids and the queued backfill; the backfill clears pending', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   // Continue-as-new as soon as history passes a handful of events (i.e. after the first sync).
   const service = engine.serviceWith({ maxHistoryLength: 10 });
   const connected = await engine.connect(accountId, undefined, { service });
@@ -97,7 +84,7 @@ test('budget cut: pending on the platform document and in status; continue-as-ne
   }));
   await service.deliverWebhookEvents(key, events);
 
-  const initial = await syncResult(connected.workflowId, connected.runId);
+  const initial = await engine.syncResult(connected.workflowId, connected.runId);
   const visible = engine.sandbox.groundTruth(accountId).items.videos!.length;
   // 4 pages (of up to 10; TikTok pages may come back short) fit the budget: the rest is pending.
   const storedFirst = (await engine.storedItems(key, 'videos')).size;

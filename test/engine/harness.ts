@@ -1,3 +1,4 @@
+import type { SyncWorkflowResult } from '../../src/workflows/sync';
 /**
  * One sync engine per test file, wired exactly as in production: real Temporal (the run's dev server), real
  * Firestore (the run's emulator, a project of this file), a platform sandbox over real HTTP and the real
@@ -77,6 +78,10 @@ export interface EngineHarness<S extends PlatformSandbox> {
   startWorkers(): Promise<WorkersHandle>;
   /** A sync service on this harness's workers whose connection workflows get other tuning. */
   serviceWith(engine: Partial<ConnectionOptions>): TemporalSyncService;
+  /** A sandbox account no other test of this harness has used, logged in for the next consent. */
+  freshAccount(): Promise<string>;
+  /** The result of a sync workflow run. */
+  syncResult(workflowId: string, runId?: string): Promise<SyncWorkflowResult>;
   /** OAuth through the sandbox (consent auto-approved) and stores the tokens; does not connect yet. */
   authorize(accountId: string, userId?: string): Promise<{ key: ConnectionKey; tokens: TokenSet }>;
   /** `authorize`, then `service.connect` (or the given service's); returns the key and the initial sync. */
@@ -189,8 +194,26 @@ export async function startEngine<S extends PlatformSandbox>(
     });
   const service = serviceWith({});
 
+  let accountsHandedOut = 0;
   const harness: EngineHarness<S> = {
     registry,
+
+    async freshAccount() {
+      const accountId = sandbox.accountIds()[accountsHandedOut++];
+      if (!accountId) throw new Error('not enough sandbox accounts');
+      // The control API is the same on every platform's sandbox.
+      const res = await fetch(`${server.url}/_sandbox/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ accountId }),
+      });
+      if (!res.ok) throw new Error(`sandbox login failed: HTTP ${res.status}`);
+      return accountId;
+    },
+
+    async syncResult(workflowId, runId) {
+      return (await temporal.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
+    },
     sandbox,
     server,
     clock,
@@ -280,25 +303,7 @@ export async function startEngine<S extends PlatformSandbox>(
   return harness;
 }
 
-/** Waits for `probe` to hold, polling; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  { timeoutMs = 30_000, intervalMs = 200 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+export { eventually } from '../helpers/eventually';
 
 /** Firestore items compared with the sandbox's ground truth: same ids, createdAt, text, metrics and attributes. */
 export function normalizeTruth(

@@ -8,7 +8,6 @@ import { createInstagramConnector, instagramSettingsFromEnv } from '../../src/pl
 import { createInstagramSandbox, type InstagramSandbox } from '../../src/sandbox/instagram';
 import { connectionStatusQuery, connectionWorkflowId, scheduleId } from '../../src/workflows/definitions';
 import type { ConnectionKey } from '../../src/store/types';
-import type { SyncWorkflowResult } from '../../src/workflows/sync';
 import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from './harness';
 
 jest.setTimeout(90_000);
@@ -30,19 +29,6 @@ afterAll(async () => {
   await engine?.close();
 });
 
-let nextAccount = 0;
-/** A sandbox account no other test of this file uses, logged in for the next consent. */
-function freshAccount(): string {
-  const accountId = engine.sandbox.accountIds()[nextAccount++];
-  if (!accountId) throw new Error('not enough sandbox accounts');
-  engine.sandbox.login(accountId);
-  return accountId;
-}
-
-async function syncResult(workflowId: string, runId: string): Promise<SyncWorkflowResult> {
-  return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
-}
-
 async function expectEqualsTruth(key: ConnectionKey, accountId: string) {
   await expectStoredEqualsTruth(engine, key, accountId, { dailyDays: 20 });
 }
@@ -53,10 +39,10 @@ const refreshCalls = (accountId: string) =>
     .filter((r) => r.user === undefined || r.user === accountId);
 
 test('initial sync: posts, stories, profile, insights, daily insights and audience equal the platform', async () => {
-  const accountId = freshAccount(); // the first account has enough followers for demographics
+  const accountId = await engine.freshAccount(); // the first account has enough followers for demographics
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'instagram' as const };
-  const result = await syncResult(connected.workflowId, connected.runId);
+  const result = await engine.syncResult(connected.workflowId, connected.runId);
 
   const truth = engine.sandbox.groundTruth(accountId);
   expect(truth.audience).toBeDefined();
@@ -78,10 +64,10 @@ test('initial sync: posts, stories, profile, insights, daily insights and audien
 });
 
 test('manual sync after new, changed and deleted posts and a profile change: every stored field is current', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'instagram' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   const { sandbox } = engine;
   const posts = [...sandbox.groundTruth(accountId).items.posts!].sort((a, b) =>
@@ -107,10 +93,10 @@ test('manual sync after new, changed and deleted posts and a profile change: eve
 });
 
 test('a webhook (comments on a post) triggers an incremental sync that picks up new, changed and deleted posts', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'instagram' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   const { sandbox } = engine;
   const posts = [...sandbox.groundTruth(accountId).items.posts!].sort((a, b) =>
@@ -151,14 +137,14 @@ test('a webhook (comments on a post) triggers an incremental sync that picks up 
 });
 
 test('refresh before expiry: the connection workflow refreshes the 60-day token ahead of time and stores the new expiry', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const { key, tokens } = await engine.authorize(accountId);
   // Instagram refreshes only tokens at least 24 h old: let a day pass on the platform.
   engine.clock.advance(DAY_MS + 3_600_000);
   // A margin that makes the refresh due a few seconds from now (workflow time), instead of 10 days before expiry.
   const service = engine.serviceWith({ refreshMarginMs: tokens.expiresAt! - (Date.now() + 6_000) });
   const started = await service.connect({ ...key, accountId });
-  await syncResult(started.workflowId, started.runId);
+  await engine.syncResult(started.workflowId, started.runId);
   const refreshesBefore = refreshCalls(accountId).length;
 
   const refreshed = await eventually('the proactive refresh', async () => {
@@ -185,10 +171,10 @@ test('refresh before expiry: the connection workflow refreshes the 60-day token 
 });
 
 test('an expired token is reauth_required (Instagram cannot refresh it): needs_reauth, schedule paused, no refresh call', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'instagram' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
   const refreshesBefore = refreshCalls(accountId).length;
 
   engine.sandbox.expireTokens(accountId); // the platform now answers 190/463
@@ -210,10 +196,10 @@ test('an expired token is reauth_required (Instagram cannot refresh it): needs_r
 
 // Last in the file: it moves the shared sandbox clock past every token's 60-day expiry.
 test('a token past its 60 days: the activity does not even call the platform to refresh; needs_reauth', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'instagram' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
   const callsBefore = engine.sandbox.log.all({ user: accountId }).length;
   const refreshesBefore = refreshCalls(accountId).length;
 

@@ -5,7 +5,6 @@
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
 import { connectionStatusQuery, connectionWorkflowId, scheduleId } from '../../src/workflows/definitions';
-import type { SyncWorkflowResult } from '../../src/workflows/sync';
 import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from './harness';
 
 jest.setTimeout(60_000);
@@ -26,31 +25,18 @@ afterAll(async () => {
   await engine?.close();
 });
 
-let nextAccount = 0;
-/** A sandbox account no other test of this file uses, logged in for the next consent. */
-function freshAccount(): string {
-  const accountId = engine.sandbox.accountIds()[nextAccount++];
-  if (!accountId) throw new Error('not enough sandbox accounts');
-  engine.sandbox.control.login(accountId);
-  return accountId;
-}
-
-async function syncResult(workflowId: string, runId: string): Promise<SyncWorkflowResult> {
-  return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
-}
-
 /** Sandbox time is frozen (harness default), so every field is compared exactly. */
 async function expectFirestoreEqualsTruth(key: { userId: string; platform: 'tiktok' }, accountId: string) {
   await expectStoredEqualsTruth(engine, key, accountId, { dailyDays: 20 });
 }
 
 test('initial sync: Firestore equals the platform, status active with lastSync, schedule created', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
   expect(connected.workflowId).toMatch(new RegExp(`^sync:${key.userId}:tiktok:initial:`));
 
-  const result = await syncResult(connected.workflowId, connected.runId);
+  const result = await engine.syncResult(connected.workflowId, connected.runId);
   const visible = engine.sandbox.groundTruth(accountId).items.videos!.length;
   expect(result.summary).toMatchObject({ mode: 'initial', itemsWritten: visible, pending: 0 });
   expect(result.summary.calls).toBeGreaterThanOrEqual(4); // user/info + 3 pages of ≤ 20
@@ -65,10 +51,10 @@ test('initial sync: Firestore equals the platform, status active with lastSync, 
 });
 
 test('manual sync after new, changed and deleted videos and a profile change: every stored field is current', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   const { control } = engine.sandbox;
   const videos = engine.sandbox.groundTruth(accountId).items.videos!;
@@ -89,10 +75,10 @@ test('manual sync after new, changed and deleted videos and a profile change: ev
 });
 
 test('a burst of webhook events (with redeliveries) becomes ONE debounced sync', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   const added = await engine.sandbox.control.addVideo(accountId, { text: 'posted from the app' });
   const event = (n: number) => ({
@@ -118,11 +104,11 @@ test('a burst of webhook events (with redeliveries) becomes ONE debounced sync',
 });
 
 test('5xx for a while: the page activity retries with backoff, then the sync succeeds', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   engine.sandbox.faults.add({ endpoint: 'POST /v2/video/list/', status: 500, times: 3 });
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  const result = await syncResult(connected.workflowId, connected.runId);
+  const result = await engine.syncResult(connected.workflowId, connected.runId);
   expect(result.summary.itemsWritten).toBe(engine.sandbox.groundTruth(accountId).items.videos!.length);
   // The fault fires before the token is checked, so these requests carry no user: count by endpoint.
   expect(
@@ -132,10 +118,10 @@ test('5xx for a while: the page activity retries with backoff, then the sync suc
 });
 
 test('token expired mid-sync: refreshed once inside the activity, the sync continues', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
   const before = await engine.tokenStore.load(key);
 
   engine.sandbox.control.expireTokens(accountId);
@@ -147,10 +133,10 @@ test('token expired mid-sync: refreshed once inside the activity, the sync conti
 });
 
 test('revoked consent: needs_reauth, schedule paused, sync requests refused until reconnect', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   await engine.sandbox.control.revoke(accountId);
   await expect(engine.service.syncNowAndWait(key)).rejects.toThrow();
@@ -167,16 +153,16 @@ test('revoked consent: needs_reauth, schedule paused, sync requests refused unti
   // Reconnecting (fresh consent) leaves needs_reauth and unpauses the schedule.
   engine.sandbox.control.login(accountId);
   const again = await engine.connect(accountId, key.userId);
-  await syncResult(again.workflowId, again.runId);
+  await engine.syncResult(again.workflowId, again.runId);
   expect((await engine.service.status(key))?.status).toBe('active');
   expect((await engine.client.schedule.getHandle(scheduleId(key)).describe()).state.paused).toBe(false);
 });
 
 test('no token string anywhere in Firestore documents of the user or in Temporal history', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
   engine.sandbox.control.expireTokens(accountId);
   await engine.service.syncNowAndWait(key); // includes a refresh: the new tokens must not leak either
   const tokens = await engine.tokenStore.load(key);

@@ -6,7 +6,6 @@ import type { MetricValueWithName } from 'prom-client';
 import { createTwitterConnector, twitterSettingsFromEnv } from '../../src/platforms/twitter';
 import { createTwitterSandbox, type TwitterSandbox } from '../../src/sandbox/twitter';
 import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
-import type { SyncWorkflowResult } from '../../src/workflows/sync';
 import { eventually, normalizeTruth, startEngine, withoutDeletedFlag, type EngineHarness } from './harness';
 
 jest.setTimeout(90_000);
@@ -29,18 +28,6 @@ afterAll(async () => {
   await engine?.close();
 });
 
-let nextAccount = 0;
-function freshAccount(): string {
-  const accountId = engine.sandbox.accountIds()[nextAccount++];
-  if (!accountId) throw new Error('not enough sandbox accounts');
-  engine.sandbox.world.login(accountId);
-  return accountId;
-}
-
-async function syncResult(workflowId: string, runId: string): Promise<SyncWorkflowResult> {
-  return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
-}
-
 async function expectTweetsEqualTruth(key: { userId: string; platform: 'twitter' }, accountId: string) {
   const truth = engine.sandbox.groundTruth(accountId);
   expect(withoutDeletedFlag(await engine.storedItems(key, 'tweets'))).toEqual(
@@ -50,11 +37,11 @@ async function expectTweetsEqualTruth(key: { userId: string; platform: 'twitter'
 }
 
 test('429 storm: each retry waits for the advertised reset, no call is made in between, the sync completes', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   engine.sandbox.faults.add({ endpoint: TIMELINE, rateLimit: true, retryAfterSeconds: 2, times: 2 });
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'twitter' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   // Sandbox time is frozen (exact metrics), so the gaps are measured on the wall clock of the arrivals.
   const timeline = engine.arrivals.filter((r) => r.path === `/2/users/${accountId}/tweets`);
@@ -91,10 +78,10 @@ test('429 storm: each retry waits for the advertised reset, no call is made in b
 });
 
 test('scheduled syncs run on the schedule (interval of seconds) through the connection workflow, never overlapping', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'twitter' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
   const added = await engine.sandbox.world.createItem(accountId, { text: 'scheduled pick-up' });
 
   const handle = engine.client.workflow.getHandle(connectionWorkflowId(key));
@@ -114,10 +101,10 @@ test('scheduled syncs run on the schedule (interval of seconds) through the conn
 });
 
 test('worker shut down mid-sync: new workers finish the same sync, Firestore equals the platform, nothing twice', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId);
   const key = { userId: connected.userId, platform: 'twitter' as const };
-  await syncResult(connected.workflowId, connected.runId);
+  await engine.syncResult(connected.workflowId, connected.runId);
   await engine.sandbox.world.createItem(accountId, { text: 'during the restart' });
 
   // Every timeline page now takes a while, so the shutdown lands while an activity is in flight.
@@ -127,7 +114,7 @@ test('worker shut down mid-sync: new workers finish the same sync, Firestore equ
   await engine.workers.shutdown();
   engine.workers = await engine.startWorkers();
 
-  const result = await syncResult(workflowId, runId);
+  const result = await engine.syncResult(workflowId, runId);
   expect(result.summary.mode).toBe('manual');
   await expectTweetsEqualTruth(key, accountId);
   const stored = await engine.storedItems(key, 'tweets', { includeDeleted: true });
@@ -135,7 +122,7 @@ test('worker shut down mid-sync: new workers finish the same sync, Firestore equ
 });
 
 test('a short budget: the newest items first, the rest pending, and no call while the platform limit is used up', async () => {
-  const accountId = freshAccount();
+  const accountId = await engine.freshAccount();
   // The platform and the engine agree on 3 timeline calls per window; a sync needs more.
   engine.sandbox.world.setLimits({ perUser: 3 });
   try {
@@ -151,7 +138,7 @@ test('a short budget: the newest items first, the rest pending, and no call whil
     try {
       const connected = await budgeted.connect(accountId);
       const key = { userId: connected.userId, platform: 'twitter' as const };
-      const result = await syncResult(connected.workflowId, connected.runId);
+      const result = await engine.syncResult(connected.workflowId, connected.runId);
       expect(result.summary.pending).toBeGreaterThan(0);
       expect(Object.keys(result.resume)).toEqual(['tweets']);
       expect(budgeted.sandbox.log.all({ user: accountId }).filter((r) => r.whileRateLimited)).toHaveLength(0);
