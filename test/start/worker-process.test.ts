@@ -7,18 +7,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
 import { WORKER_NODE_FLAGS } from '../../src/workers';
-import { expectStoredEqualsTruth, startEngine, type EngineHarness } from '../engine/harness';
+import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from '../engine/harness';
 import { repoPath, testServers } from '../helpers/servers';
 
 let engine: EngineHarness<TikTokSandbox>;
 let worker: ChildProcess | undefined;
+const VIDEO_LIST = 'POST /v2/video/list/';
 
 beforeAll(async () => {
   engine = await startEngine({
     platform: 'tiktok',
     clock: 'real',
     createSandbox: (clock) =>
-      createTikTokSandbox({ clock, seed: 77, accounts: 2, itemsPerAccount: 30, autoApprove: true }),
+      createTikTokSandbox({ clock, seed: 77, accounts: 2, itemsPerAccount: 400, autoApprove: true }),
     createConnector: (env, clock) =>
       createTikTokConnector(tiktokSettingsFromEnv(env), { now: () => clock.now() }),
   });
@@ -26,8 +27,12 @@ beforeAll(async () => {
   await engine.workers.shutdown();
 }, 60_000);
 
-afterAll(async () => {
+afterEach(() => {
   worker?.kill('SIGKILL');
+  worker = undefined;
+});
+
+afterAll(async () => {
   await engine?.close();
 });
 
@@ -71,7 +76,7 @@ test('a separate worker process runs the initial sync; SIGTERM drains it and it 
   await started.polling;
   expect(started.output()).toContain(`${engine.taskQueuePrefix}-tiktok`);
 
-  const accountId = engine.sandbox.accountIds()[0]!;
+  const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId, 'scaled-out');
   await engine.client.workflow.getHandle(connected.workflowId, connected.runId).result();
   const key = { userId: connected.userId, platform: 'tiktok' as const };
@@ -85,4 +90,40 @@ test('a separate worker process runs the initial sync; SIGTERM drains it and it 
   // No token reached the worker's log.
   const tokens = await engine.tokenStore.load(key);
   expect(started.output()).not.toContain(tokens!.accessToken);
+}, 120_000);
+
+test('a worker process SIGKILLed in the middle of an initial sync: another one finishes it, nothing lost or doubled', async () => {
+  // Slow pages, so the kill surely lands inside the sync (400 videos = 20+ pages).
+  engine.sandbox.faults.add({ endpoint: VIDEO_LIST, latencyMs: 250 });
+  const first = startWorkerProcess();
+  worker = first.child;
+  await first.polling;
+
+  const accountId = await engine.freshAccount();
+  const connected = await engine.connect(accountId, 'killed-mid-sync');
+  const key = { userId: connected.userId, platform: 'tiktok' as const };
+  await eventually('some pages written', async () => (await engine.storedItems(key, 'videos')).size >= 40);
+  const exited = new Promise((resolve) => worker!.once('exit', resolve));
+  worker.kill('SIGKILL');
+  await exited;
+  const writtenBeforeKill = (await engine.storedItems(key, 'videos')).size;
+  const pages = () => engine.sandbox.log.all({ endpoint: VIDEO_LIST, user: accountId });
+  const pageCallsBeforeKill = pages().length;
+
+  engine.sandbox.faults.clear();
+  const second = startWorkerProcess();
+  worker = second.child;
+  await second.polling;
+  await engine.client.workflow.getHandle(connected.workflowId, connected.runId).result();
+
+  // Every video exactly once (ids are document ids), every field equal to the platform's.
+  await expectStoredEqualsTruth(engine, key, accountId);
+  const truth = engine.sandbox.groundTruth(accountId).items.videos!;
+  expect(writtenBeforeKill).toBeLessThan(truth.length);
+  // The new worker went on from the page in flight (its request carries that page's cursor) instead of starting over.
+  const firstAfterKill = pages()[pageCallsBeforeKill]!;
+  expect(JSON.parse(firstAfterKill.body)).toHaveProperty('cursor');
+  expect(JSON.parse(pages()[0]!.body)).not.toHaveProperty('cursor');
+  expect(pageCallsBeforeKill).toBeGreaterThanOrEqual(2);
+  expect((await engine.sink.readConnection(key))?.status).toBe('active');
 }, 120_000);
