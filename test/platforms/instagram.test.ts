@@ -26,7 +26,10 @@ function connect(extraEnv: Record<string, string> = {}, timeoutMs = 5_000): Plat
 }
 
 beforeEach(async () => {
-  clock = new SandboxClock();
+  // Frozen (tests move it with `advance`): metrics grow with sandbox time, and ground-truth comparisons must not
+  // race the real clock between the API read and the ground-truth read.
+  const start = Date.now();
+  clock = new SandboxClock(() => start);
   sandbox = createInstagramSandbox({ clock, seed: 11, autoApprove: true });
   server = await listen(sandbox.handler);
   connector = connect();

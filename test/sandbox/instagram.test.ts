@@ -30,7 +30,9 @@ let server: RunningServer;
 let base: string;
 
 beforeEach(async () => {
-  clock = new SandboxClock();
+  // Frozen (tests move it with `advance`): metrics grow with sandbox time and must not move between two reads.
+  const start = Date.now();
+  clock = new SandboxClock(() => start);
   sandbox = createInstagramSandbox({ clock, seed: 7, autoApprove: true });
   server = await listen(sandbox.handler);
   base = server.url;
