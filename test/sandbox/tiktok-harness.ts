@@ -19,7 +19,9 @@ export interface TikTokHarness {
 }
 
 export async function startTikTok(opts: Partial<TikTokSandboxOptions> = {}): Promise<TikTokHarness> {
-  const clock = opts.clock ?? new SandboxClock();
+  // Frozen unless a test brings its own clock: metrics step with sandbox time and must not move between two reads.
+  const start = Date.now();
+  const clock = opts.clock ?? new SandboxClock(() => start);
   const sandbox = createTikTokSandbox({
     seed: 7,
     accounts: 2,
