@@ -9,6 +9,7 @@ import { createInstagramConnector, instagramSettingsFromEnv } from '../../src/pl
 import type { Item, PlatformConnector, TokenSet } from '../../src/platforms/types';
 import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
 import { createInstagramSandbox, type InstagramSandbox } from '../../src/sandbox/instagram';
 
 const HOUR = 3_600_000;
@@ -381,28 +382,8 @@ describe('error classification against the sandbox', () => {
 
 describe('webhooks end to end', () => {
   it('the sandbox subscribes (handshake) and its signed deliveries parse into events', async () => {
-    const events: unknown[] = [];
-    const receiver = await listen((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url!, 'http://x');
-        const result = connector.webhooks.handle({
-          method: req.method as 'GET' | 'POST',
-          headers: req.headers,
-          query: Object.fromEntries(url.searchParams),
-          rawBody: Buffer.concat(chunks),
-          now: Date.now(),
-        });
-        if (result.kind === 'handshake') {
-          res.setHeader('content-type', result.contentType);
-          return res.end(result.body);
-        }
-        if (result.kind === 'events') events.push(...result.events);
-        res.statusCode = result.kind === 'events' ? 200 : result.status;
-        res.end();
-      });
-    });
+    const receiver = await startWebhookReceiver(connector.webhooks, () => Date.now());
+    const { events } = receiver;
     try {
       await sandbox.subscribeWebhook(`${receiver.url}/webhooks/instagram`);
       const accountId = sandbox.accountIds()[0]!;

@@ -10,6 +10,7 @@ import { createTwitterConnector, twitterSettingsFromEnv } from '../../src/platfo
 import type { Item, PlatformConnector, TokenSet } from '../../src/platforms/types';
 import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
 import type { LoggedRequest } from '../../src/sandbox/core/request-log';
 import { createTwitterSandbox, type TwitterSandbox } from '../../src/sandbox/twitter';
 
@@ -379,27 +380,8 @@ describe('failure classification', () => {
 
 describe('webhooks through the connector', () => {
   it('answers the CRC the sandbox expects and parses its signed deliveries', async () => {
-    const events: unknown[] = [];
-    const receiver = await listen((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url!, 'http://x');
-        const result = connector.webhooks.handle({
-          method: req.method as 'GET' | 'POST',
-          headers: req.headers,
-          query: Object.fromEntries(url.searchParams),
-          rawBody: Buffer.concat(chunks),
-          now: clock.now(),
-        });
-        if (result.kind === 'handshake')
-          res.writeHead(200, { 'content-type': result.contentType }).end(result.body);
-        else if (result.kind === 'events') {
-          events.push(...result.events);
-          res.writeHead(200).end();
-        } else res.writeHead(result.status).end(result.reason);
-      });
-    });
+    const receiver = await startWebhookReceiver(connector.webhooks, () => clock.now());
+    const { events } = receiver;
     try {
       expect(await sandbox.world.subscribeWebhook(`${receiver.url}/webhooks/twitter`)).toEqual({ ok: true });
       const accountId = sandbox.accountIds()[0]!;
