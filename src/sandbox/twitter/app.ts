@@ -276,19 +276,20 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
     });
   }
 
+  /** The sandbox app is a confidential client: Basic auth with its id and secret, or nothing. */
+  function sandboxClient(req: Request): { id: string; secret: string } | undefined {
+    const client = basicCredentials(req);
+    const ok = client?.id === world.credentials.clientId && client.secret === world.credentials.clientSecret;
+    return ok ? client : undefined;
+  }
+
   app.post(
     '/2/oauth2/token',
     route('POST /2/oauth2/token', (req, res, { body }) => {
       const form = new URLSearchParams(body);
-      const client = basicCredentials(req);
-      // The sandbox app is a confidential client: Basic auth with the right id and secret is required.
-      if (
-        !client ||
-        client.id !== world.credentials.clientId ||
-        client.secret !== world.credentials.clientSecret
-      ) {
+      const client = sandboxClient(req);
+      if (!client)
         return sendOAuthError(res, 401, 'unauthorized_client', 'Missing valid authorization header');
-      }
       const grantType = form.get('grant_type');
       if (grantType === 'authorization_code') {
         const code = world.grants.redeemCode(form.get('code') ?? '');
@@ -338,14 +339,9 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
     '/2/oauth2/revoke',
     route('POST /2/oauth2/revoke', (req, res, { body }) => {
       const form = new URLSearchParams(body);
-      const client = basicCredentials(req);
-      if (
-        !client ||
-        client.id !== world.credentials.clientId ||
-        client.secret !== world.credentials.clientSecret
-      ) {
+      const client = sandboxClient(req);
+      if (!client)
         return sendOAuthError(res, 401, 'unauthorized_client', 'Missing valid authorization header');
-      }
       const token = form.get('token');
       if (!token) return sendOAuthError(res, 400, 'invalid_request', 'Missing required parameter [token].');
       // RFC 7009: an unknown token is not an error; the answer is the same.
