@@ -149,18 +149,25 @@ function isForm(call: Call): boolean {
   return String(call.req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
 }
 
-export function token(ctx: TikTokContext, call: Call): void {
+/** The form of a token/revoke call from the sandbox app, or undefined after answering the OAuth error. */
+function clientForm(ctx: TikTokContext, call: Call): URLSearchParams | undefined {
   if (!isForm(call)) {
-    return sendOAuthError(
+    sendOAuthError(
       call.res,
       call.logId,
       400,
       'invalid_request',
       'Content-Type must be application/x-www-form-urlencoded.',
     );
+    return undefined;
   }
   const form = formBody(call);
-  if (!clientOk(ctx, call, form)) return;
+  return clientOk(ctx, call, form) ? form : undefined;
+}
+
+export function token(ctx: TikTokContext, call: Call): void {
+  const form = clientForm(ctx, call);
+  if (!form) return;
   const grantType = form.get('grant_type');
   const invalidGrant = (description: string) =>
     sendOAuthError(call.res, call.logId, 400, 'invalid_grant', description);
@@ -201,17 +208,8 @@ export function token(ctx: TikTokContext, call: Call): void {
 
 /** Revokes the whole consent behind the access token; the answer to a success is an empty object. */
 export function revoke(ctx: TikTokContext, call: Call): void {
-  if (!isForm(call)) {
-    return sendOAuthError(
-      call.res,
-      call.logId,
-      400,
-      'invalid_request',
-      'Content-Type must be application/x-www-form-urlencoded.',
-    );
-  }
-  const form = formBody(call);
-  if (!clientOk(ctx, call, form)) return;
+  const form = clientForm(ctx, call);
+  if (!form) return;
   const accessToken = form.get('token') ?? '';
   const check = ctx.auth.checkAccess(accessToken);
   if (!check.ok && check.reason !== 'expired') {
