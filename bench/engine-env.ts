@@ -27,11 +27,12 @@ import { createTikTokSandbox, type TikTokSandbox } from '../src/sandbox/tiktok';
 import { silentLogger } from '../src/shared/logger';
 import { createFirestoreSink } from '../src/store/sink';
 import { createTokenStore } from '../src/store/token-store';
-import type { ConnectionKey, SyncSink, TokenStore } from '../src/store/types';
+import type { SyncSink, TokenStore } from '../src/store/types';
 import { createTemporalSyncService, type TemporalSyncService } from '../src/sync/temporal-sync-service';
 import { runWorkers, WORKER_NODE_FLAGS, type RunWorkersOptions, type WorkersHandle } from '../src/workers';
 import type { ConnectionOptions } from '../src/workflows/connection';
 import type { WorkerProcessMessage, WorkerProcessSettings } from './worker-process';
+import type { ConnectionKey } from '../src/domain';
 
 export interface BenchServers {
   temporalAddress: string;

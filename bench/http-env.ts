@@ -29,12 +29,12 @@ import {
   httpWebhookDedupe,
 } from '../src/store';
 import type { Firestore, Store } from '../src/store';
-import type { ConnectionKey } from '../src/store/types';
 import { createTemporalSyncService, type TemporalSyncService } from '../src/sync/temporal-sync-service';
 import { createApp, firestoreReadiness, serve, temporalReadiness, type HttpService } from '../src/webhooks';
 import { runWorkers, type WorkersHandle } from '../src/workers';
 import type { ConnectionOptions } from '../src/workflows/connection';
 import type { BenchServers } from './engine-env';
+import type { ConnectionKey } from '../src/domain';
 
 export interface BenchHttpStackOptions {
   /** Sandbox accounts (each can be connected through OAuth). */

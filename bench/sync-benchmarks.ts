@@ -4,10 +4,9 @@
  */
 import { requestSyncUpdate, connectionWorkflowId } from '../src/workflows/definitions';
 import type { SyncWorkflowResult } from '../src/workflows/sync';
-import type { ConnectionKey } from '../src/store/types';
 import type { WorkerTuning } from '../src/workers';
-import type { SyncSummary } from '../src/sync/service';
 import { startBenchEngine, type BenchEngine, type BenchServers } from './engine-env';
+import type { ConnectionKey, SyncSummary } from '../src/domain';
 
 /** TikTok's largest `video/list` page. */
 const TIKTOK_MAX_PAGE = 20;

@@ -26,7 +26,6 @@ import type { DocumentChange, QuerySnapshot } from 'firebase-admin/firestore';
 import { webhookEventId } from '../src/platforms/tiktok/webhook';
 import { signature } from '../src/sandbox/tiktok/webhooks';
 import { paths } from '../src/store/paths';
-import type { ConnectionKey } from '../src/store/types';
 import {
   connectionStatusQuery,
   connectionWorkflowId,
@@ -36,6 +35,7 @@ import { startBenchServers, type BenchServers } from './engine-env';
 import { startBenchHttpStack, type BenchHttpStack } from './http-env';
 import { percentile } from './sync-benchmarks';
 import { fixed, formatTable, type BenchRow } from './table';
+import type { ConnectionKey } from '../src/domain';
 
 export interface WebhooksEndToEndOptions {
   /** Servers to run on (bench/run.ts shares its own); default: start a Temporal dev server and an emulator. */

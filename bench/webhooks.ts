@@ -12,10 +12,11 @@ import { Registry } from 'prom-client';
 import { createTikTokConnector } from '../src/platforms/tiktok';
 import type { PlatformId, WebhookEvent } from '../src/platforms/types';
 import { silentLogger } from '../src/shared/logger';
-import type { AccountIndex, ConnectionKey, TokenStore } from '../src/store/types';
+import type { AccountIndex, TokenStore } from '../src/store/types';
 import type { SyncService } from '../src/sync/service';
 import { createApp, serve } from '../src/webhooks';
 import type { OAuthStateStore, WebhookDedupe } from '../src/webhooks';
+import type { ConnectionKey } from '../src/domain';
 
 export interface WebhookBenchOptions {
   requests?: number;

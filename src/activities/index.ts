@@ -15,7 +15,7 @@ import {
   type PlatformId,
   type TokenSet,
 } from '../platforms/types';
-import type { ConnectionKey, ItemCursor, SyncSink, TokenStore } from '../store/types';
+import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../sync/pending';
 import type { ScheduleControl } from '../sync/schedules';
 import { missingTokenFailure, toActivityFailure } from './failures';
@@ -36,6 +36,7 @@ import type {
   SyncStartedInput,
   TokenExpiry,
 } from './types';
+import type { ConnectionKey } from '../domain';
 
 export type ConnectorRegistry = Partial<Record<PlatformId, PlatformConnector>>;
 

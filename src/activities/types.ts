@@ -1,7 +1,7 @@
 /** Inputs and results of the activities. Small and token-free: everything here is recorded in history. */
 import type { CallUsage, ItemKind, RateWindow } from '../platforms/types';
-import type { ConnectionStatusName, SyncMode } from '../sync/service';
-import type { ConnectionKey, ItemCursor } from '../store/types';
+import type { ItemCursor } from '../store/types';
+import type { ConnectionKey, ConnectionStatusName, SyncMode } from '../domain';
 
 export interface PlatformLimits {
   rateLimits: RateWindow[];

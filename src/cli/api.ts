@@ -3,7 +3,7 @@
  * bootstrap of `npm start`. Errors carry the HTTP status and the service's `{"error"}` message.
  */
 import type { PlatformId } from '../platforms/types';
-import type { ConnectionStatus, SyncSummary } from '../sync/service';
+import type { ConnectionStatus, SyncSummary } from '../domain';
 
 export class ApiError extends Error {
   constructor(

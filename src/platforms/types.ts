@@ -4,28 +4,20 @@
  * Firestore layout and metric names: DESIGN.md → "Public contract" → Firestore.
  */
 import { z } from 'zod';
+import {
+  ITEM_KIND_NAMES,
+  PLATFORM_IDS,
+  type ItemKind as ItemKindName,
+  type PlatformId as PlatformName,
+} from '../domain';
 
-export const PLATFORM_IDS = ['instagram', 'twitter', 'tiktok'] as const;
+export { ITEM_KINDS, METRIC_NAMES, PLATFORM_IDS } from '../domain';
+
+/** zod schemas of the domain's names (src/domain), for parsing untrusted input. */
 export const PlatformId = z.enum(PLATFORM_IDS);
-export type PlatformId = z.infer<typeof PlatformId>;
-
-/** Item collections, named as their Firestore subcollections under `users/{uid}/platforms/{platform}/`. */
-export const ItemKind = z.enum(['posts', 'stories', 'tweets', 'videos']);
-export type ItemKind = z.infer<typeof ItemKind>;
-
-export const ITEM_KINDS: Record<PlatformId, readonly ItemKind[]> = {
-  instagram: ['posts', 'stories'],
-  twitter: ['tweets'],
-  tiktok: ['videos'],
-};
-
-/** Metric names per item kind. A metric the platform did not return is absent, never 0. */
-export const METRIC_NAMES = {
-  posts: ['likes', 'comments', 'shares', 'saves', 'reach', 'views'],
-  stories: ['likes', 'comments', 'shares', 'saves', 'reach', 'views', 'replies', 'navigation'],
-  tweets: ['impressions', 'likes', 'retweets', 'replies', 'quotes', 'bookmarks'],
-  videos: ['views', 'likes', 'comments', 'shares'],
-} as const satisfies Record<ItemKind, readonly string[]>;
+export type PlatformId = PlatformName;
+export const ItemKind = z.enum(ITEM_KIND_NAMES);
+export type ItemKind = ItemKindName;
 
 const Count = z.number().int().nonnegative();
 const Metrics = z.record(z.string(), z.number());

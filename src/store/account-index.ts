@@ -6,7 +6,8 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import type { PlatformId } from '../platforms/types';
 import { paths } from './paths';
-import type { AccountIndex, ConnectionKey } from './types';
+import type { AccountIndex } from './types';
+import type { ConnectionKey } from '../domain';
 
 function assertSamePlatform(platform: PlatformId, key: ConnectionKey): void {
   if (key.platform !== platform) {

@@ -8,8 +8,8 @@ import type {
   WebhookDedupe as HttpWebhookDedupe,
 } from '../webhooks/store-ports';
 import { OAuthStateError, type OAuthStateStore } from './oauth-states';
-import type { ConnectionKey } from './types';
 import type { WebhookDedupe } from './webhook-dedupe';
+import type { ConnectionKey } from '../domain';
 
 /**
  * The callback's platform is passed on, so a state presented to the wrong platform's callback is refused without

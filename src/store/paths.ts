@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ITEM_KINDS, type ItemKind, type PlatformId } from '../platforms/types';
-import type { ConnectionKey } from './types';
+import type { ConnectionKey } from '../domain';
 
 export const COLLECTIONS = {
   users: 'users',

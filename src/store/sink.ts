@@ -16,7 +16,8 @@ import {
 import type { AccountSnapshot, Item, ItemKind } from '../platforms/types';
 import { chunk, MAX_BATCH_WRITES, writeInBatches } from './batches';
 import { paths } from './paths';
-import type { ConnectionDoc, ConnectionKey, SyncSink } from './types';
+import type { ConnectionDoc, SyncSink } from './types';
+import type { ConnectionKey } from '../domain';
 
 /** Per-kind maps of the platform document that `updateConnection` merges kind by kind (see `toConnectionWrite`). */
 const PER_KIND_FIELDS = ['counts', 'cursors', 'pending'] as const;

@@ -25,7 +25,8 @@ import {
   type Keyring,
 } from './crypto';
 import { COLLECTIONS, paths } from './paths';
-import type { ConnectionKey, TokenStore } from './types';
+import type { TokenStore } from './types';
+import type { ConnectionKey } from '../domain';
 
 /** What a decrypted token must look like; anything else is corruption, not a token. */
 const StoredTokenSet = z.object({

@@ -11,12 +11,9 @@ import type {
   Profile,
   TokenSet,
 } from '../platforms/types';
-import type { ConnectionStatusName, SyncMode } from '../sync/service';
+import type { ConnectionKey, ConnectionStatusName, SyncMode } from '../domain';
 
-export interface ConnectionKey {
-  userId: string;
-  platform: PlatformId;
-}
+export type { ConnectionKey } from '../domain';
 
 /**
  * Encrypted token storage (AES-256-GCM, key id beside the ciphertext) in a server-only collection.

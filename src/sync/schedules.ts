@@ -10,7 +10,6 @@ import {
   type Client,
   type ScheduleOptionsAction,
 } from '@temporalio/client';
-import type { ConnectionKey } from '../store/types';
 import {
   PlatformAttribute,
   scheduledTriggerWorkflowIdPrefix,
@@ -19,6 +18,7 @@ import {
   UserIdAttribute,
   workflowTaskQueue,
 } from '../workflows/definitions';
+import type { ConnectionKey } from '../domain';
 
 export interface ScheduleControl {
   /** Creates the schedule, or updates its interval and unpauses it when it already exists. */

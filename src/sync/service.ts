@@ -2,36 +2,10 @@
  * What the HTTP service and the CLI ask of the sync engine. Implemented over the Temporal client in
  * src/sync/temporal-sync-service.ts; tokens never pass through here.
  */
-import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
-import type { ConnectionKey } from '../store/types';
+import type { ConnectionKey, ConnectionStatus, SyncSummary } from '../domain';
+import type { WebhookEvent } from '../platforms/types';
 
-export type ConnectionStatusName =
-  'connecting' | 'syncing' | 'active' | 'needs_reauth' | 'error' | 'disconnected';
-export type SyncMode = 'initial' | 'incremental' | 'scheduled' | 'manual' | 'webhook' | 'backfill';
-
-export interface SyncSummary {
-  workflowId: string;
-  runId: string;
-  userId: string;
-  platform: PlatformId;
-  mode: SyncMode;
-  itemsWritten: number;
-  itemsDeleted: number;
-  /** Platform API calls made by this sync. */
-  calls: number;
-  durationMs: number;
-  /** Items whose metrics the rate budget did not cover this time (finished by a later sync). */
-  pending: number;
-}
-
-export interface ConnectionStatus {
-  status: ConnectionStatusName;
-  lastSync: string | null;
-  lastSyncMode: SyncMode | null;
-  nextSyncAt: string | null;
-  counts: Partial<Record<ItemKind, number>>;
-  error?: string;
-}
+export type { ConnectionStatus, ConnectionStatusName, SyncMode, SyncSummary } from '../domain';
 
 export interface SyncService {
   /** After tokens are stored: creates the schedule `sync:{userId}:{platform}` and starts the initial sync. */

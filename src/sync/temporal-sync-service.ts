@@ -11,7 +11,7 @@ import {
 import type { Env } from '../config';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
-import type { ConnectionKey, SyncSink } from '../store/types';
+import type { SyncSink } from '../store/types';
 import {
   connectionWorkflowId,
   DEFAULT_TASK_QUEUE_PREFIX,
@@ -28,8 +28,9 @@ import type { connectionWorkflow, ConnectionOptions, ConnectionWorkflowInput } f
 import type { SyncWorkflowResult } from '../workflows/sync';
 import { readPending, type PendingCounts } from './pending';
 import { createTemporalSchedules, type ScheduleControl } from './schedules';
-import type { ConnectionStatus, SyncService, SyncSummary } from './service';
+import type { SyncService } from './service';
 import type { WebhookEvent } from '../platforms/types';
+import type { ConnectionKey, ConnectionStatus, SyncSummary } from '../domain';
 
 export interface TemporalSyncServiceDeps {
   client: Client;

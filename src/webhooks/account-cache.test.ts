@@ -1,5 +1,6 @@
-import type { AccountIndex, ConnectionKey } from '../store/types';
+import type { AccountIndex } from '../store/types';
 import { cachedAccountIndex } from './account-cache';
+import type { ConnectionKey } from '../domain';
 
 function counting(): AccountIndex & { reads: number; users: Map<string, string[]> } {
   const users = new Map<string, string[]>();

@@ -7,7 +7,8 @@
  * `deliverWebhookEvents`, which drops it after reading the connection.
  */
 import type { PlatformId } from '../platforms/types';
-import type { AccountIndex, ConnectionKey } from '../store/types';
+import type { AccountIndex } from '../store/types';
+import type { ConnectionKey } from '../domain';
 
 export const DEFAULT_ACCOUNT_CACHE_TTL_MS = 5_000;
 /** Bound on cached accounts; the oldest entry goes first. */

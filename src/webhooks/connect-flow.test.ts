@@ -1,11 +1,12 @@
 import { PlatformError } from '../platforms/errors';
 import type { OAuthProvider, PlatformConnector, TokenSet } from '../platforms/types';
 import { silentLogger } from '../shared/logger';
-import type { AccountIndex, ConnectionKey, TokenStore } from '../store/types';
+import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { ConnectFlow } from './connect-flow';
 import { HttpError } from './http-error';
 import type { OAuthStateStore, PendingAuthorization } from './store-ports';
+import type { ConnectionKey } from '../domain';
 
 /**
  * The rules of the connect flow (what is stored when, and what is rolled back) with in-memory stand-ins;

@@ -8,10 +8,11 @@ import { codeChallenge, createCodeVerifier } from '../platforms/oauth/pkce';
 import { isPlatformError } from '../platforms/errors';
 import type { PlatformConnector, PlatformId, TokenSet } from '../platforms/types';
 import type { Logger } from '../shared/logger';
-import type { AccountIndex, ConnectionKey, TokenStore } from '../store/types';
+import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { HttpError, isTemporalUnavailable } from './http-error';
 import type { OAuthStateStore } from './store-ports';
+import type { ConnectionKey } from '../domain';
 
 export interface ConnectFlowDeps {
   publicBaseUrl: string;

@@ -3,7 +3,7 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from '../shared/logger';
-import type { AccountIndex, ConnectionKey, TokenStore } from '../store/types';
+import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { summarize } from './connect-flow';
 import type { ConnectorMap } from './deps';
@@ -11,6 +11,7 @@ import { HttpError } from './http-error';
 import { bodyOf, connectorFor, parseOr400, SyncBody, SyncQuery, UserId } from './params';
 import type { PlatformConnector } from '../platforms/types';
 import type { Request } from 'express';
+import type { ConnectionKey } from '../domain';
 
 export interface ManagementRoutesDeps {
   connectors: ConnectorMap;

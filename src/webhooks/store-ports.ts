@@ -3,7 +3,7 @@
  * in src/store/). Kept as small interfaces so the routes do not depend on how the store keeps them.
  */
 import type { PlatformId } from '../platforms/types';
-import type { ConnectionKey } from '../store/types';
+import type { ConnectionKey } from '../domain';
 
 /** An authorization that was started and not yet completed: everything the callback needs, kept server-side. */
 export interface PendingAuthorization {

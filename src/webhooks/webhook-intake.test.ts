@@ -1,9 +1,10 @@
 import type { PlatformId, WebhookEvent } from '../platforms/types';
 import { silentLogger } from '../shared/logger';
-import type { AccountIndex, ConnectionKey } from '../store/types';
+import type { AccountIndex } from '../store/types';
 import type { SyncService } from '../sync/service';
 import type { WebhookDedupe } from './store-ports';
 import { createWebhookIntake, deliverWebhookEvents, groupByAccount } from './webhook-intake';
+import type { ConnectionKey } from '../domain';
 
 const event = (eventId: string, accountId: string): WebhookEvent => ({
   platform: 'instagram',

@@ -12,9 +12,10 @@
  */
 import type { PlatformId, WebhookEvent } from '../platforms/types';
 import type { Logger } from '../shared/logger';
-import type { AccountIndex, ConnectionKey } from '../store/types';
+import type { AccountIndex } from '../store/types';
 import type { SyncService } from '../sync/service';
 import type { WebhookDedupe } from './store-ports';
+import type { ConnectionKey } from '../domain';
 
 export interface WebhookIntakeDeps {
   accountIndex: AccountIndex;

@@ -18,7 +18,6 @@ import {
 } from '@temporalio/workflow';
 import type { SetStatusInput } from '../activities/types';
 import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
-import type { ConnectionStatusName, SyncMode, SyncSummary } from '../sync/service';
 import { emptyBudget, prune, remaining, waitMsFor, withWindows, type BudgetState } from './budget';
 import {
   connectionStatusQuery,
@@ -42,6 +41,7 @@ import {
   type SyncOptions,
   type SyncWorkflowResult,
 } from './sync';
+import type { ConnectionStatusName, SyncMode, SyncSummary } from '../domain';
 
 export interface ConnectionOptions extends SyncOptions {
   /** Quiet time after the last webhook event before the one debounced sync starts. */

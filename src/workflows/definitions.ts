@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
-import type { ConnectionStatusName, SyncMode, SyncSummary } from '../sync/service';
+import type { ConnectionStatusName, SyncMode, SyncSummary } from '../domain';
 
 // ── Task queues ────────────────────────────────────────────────────────────────────────────────────────────
 /**

@@ -15,9 +15,9 @@ import type { Activities } from '../activities';
 import type { SyncItemsPageResult } from '../activities/types';
 import type { CallUsage, ItemKind, PlatformId } from '../platforms/types';
 import type { ItemCursor } from '../store/types';
-import type { SyncMode, SyncSummary } from '../sync/service';
 import { charge, waitMsFor, type BudgetState } from './budget';
 import { bookkeeping, platformCalls } from './profiles';
+import type { SyncMode, SyncSummary } from '../domain';
 
 const ITEM_KINDS_OF: Record<PlatformId, readonly ItemKind[]> = {
   instagram: ['posts', 'stories'],

@@ -18,7 +18,7 @@ import type { PlatformSandbox } from '../../src/sandbox/core/types';
 import { silentLogger } from '../../src/shared/logger';
 import { createFirestoreSink } from '../../src/store/sink';
 import { createTokenStore } from '../../src/store/token-store';
-import type { ConnectionKey, SyncSink, TokenStore } from '../../src/store/types';
+import type { SyncSink, TokenStore } from '../../src/store/types';
 import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService, type TemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { runWorkers, type WorkersHandle } from '../../src/workers';
@@ -31,6 +31,7 @@ import {
   type TestFirestore,
   type TestTemporal,
 } from '../helpers/servers';
+import type { ConnectionKey } from '../../src/domain';
 
 export interface EngineHarnessOptions<S extends PlatformSandbox> {
   platform: PlatformId;

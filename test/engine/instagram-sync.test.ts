@@ -7,8 +7,8 @@
 import { createInstagramConnector, instagramSettingsFromEnv } from '../../src/platforms/instagram';
 import { createInstagramSandbox, type InstagramSandbox } from '../../src/sandbox/instagram';
 import { connectionStatusQuery, connectionWorkflowId, scheduleId } from '../../src/workflows/definitions';
-import type { ConnectionKey } from '../../src/store/types';
 import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from './harness';
+import type { ConnectionKey } from '../../src/domain';
 
 jest.setTimeout(90_000);
 

@@ -10,11 +10,11 @@ import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor }
 import type { WebhookEvent } from '../../src/platforms/types';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
 import { silentLogger } from '../../src/shared/logger';
-import type { ConnectionKey } from '../../src/store/types';
 import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { serve, temporalReadiness } from '../../src/webhooks';
 import { connectThroughOAuth, eventually, startHttpHarness, type HttpHarness } from './support/harness';
+import type { ConnectionKey } from '../../src/domain';
 
 // Syncs run on real workers; the default 5 s per test is too tight on a shared machine.
 jest.setTimeout(60_000);

@@ -2,8 +2,9 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import type { Item, ItemKind } from '../../src/platforms/types';
 import { createFirestoreSink } from '../../src/store/sink';
-import type { ConnectionKey, SyncSink } from '../../src/store/types';
+import type { SyncSink } from '../../src/store/types';
 import { testFirestore, type TestFirestore } from '../helpers/servers';
+import type { ConnectionKey } from '../../src/domain';
 
 let fs: TestFirestore;
 let sink: SyncSink;

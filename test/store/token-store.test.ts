@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { TokenSet } from '../../src/platforms/types';
 import { CryptoError, type Keyring } from '../../src/store/crypto';
 import { createTokenStore } from '../../src/store/token-store';
-import type { ConnectionKey } from '../../src/store/types';
 import { testFirestore, type TestFirestore } from '../helpers/servers';
+import type { ConnectionKey } from '../../src/domain';
 
 let fs: TestFirestore;
 beforeAll(async () => {

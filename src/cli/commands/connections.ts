@@ -1,10 +1,10 @@
 /** `connect`, `disconnect` and `status`: the management API of the running service. */
 import { PLATFORM_IDS, PlatformId } from '../../platforms/types';
-import type { ConnectionStatus } from '../../sync/service';
 import type { CliContext } from '../context';
 import { CliError, EXIT, parsePlatform } from '../context';
 import { connectThroughOAuth } from '../oauth-driver';
 import { formatTable } from '../table';
+import type { ConnectionStatus } from '../../domain';
 
 export async function connectCommand(
   ctx: CliContext,

@@ -1,9 +1,9 @@
 /** `sync` and `backfill`: ask the connection's workflow for a sync; `--wait` shows progress until it finishes. */
-import type { SyncSummary } from '../../sync/service';
 import type { CliContext } from '../context';
 import { parsePlatform } from '../context';
 import { formatTable } from '../table';
 import { parseDuration } from '../../shared/duration';
+import type { SyncSummary } from '../../domain';
 
 export interface SyncCommandOptions {
   user: string;

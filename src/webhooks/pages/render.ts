@@ -4,9 +4,9 @@
  * connecting or syncing, the page refreshes itself every few seconds with a meta refresh.
  */
 import type { PlatformId, Profile } from '../../platforms/types';
-import type { ConnectionStatus } from '../../sync/service';
 import { escapeHtml, platformName } from '../oauth-page';
 import type { StoredItemView } from './top-items';
+import type { ConnectionStatus } from '../../domain';
 
 export interface PlatformCard {
   platform: PlatformId;

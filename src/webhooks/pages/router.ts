@@ -12,7 +12,7 @@ import express, {
 } from 'express';
 import { ITEM_KINDS, PLATFORM_IDS, PlatformId, type PlatformConnector } from '../../platforms/types';
 import type { Logger } from '../../shared/logger';
-import type { ConnectionKey, SyncSink } from '../../store/types';
+import type { SyncSink } from '../../store/types';
 import type { SyncService } from '../../sync/service';
 import { secretsEqual } from '../auth';
 import type { ConnectorMap } from '../deps';
@@ -22,6 +22,7 @@ import { UserId } from '../params';
 import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } from './render';
 import { clearedSessionCookie, hasSession, sessionCookie } from './session';
 import type { TopItemsReader } from './top-items';
+import type { ConnectionKey } from '../../domain';
 
 /** Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side). */
 export interface ConnectStarter {

@@ -5,7 +5,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { ItemKind } from '../../platforms/types';
 import { paths } from '../../store/paths';
-import type { ConnectionKey } from '../../store/types';
+import type { ConnectionKey } from '../../domain';
 
 export interface StoredItemView {
   id: string;
