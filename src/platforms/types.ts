@@ -194,10 +194,23 @@ export interface WebhookHandler {
   handle(req: WebhookRequest): WebhookResult;
 }
 
+/**
+ * Webhook delivery setup at the platform for one connected account: without it the platform sends nothing
+ * (Instagram `POST /{ig-user-id}/subscribed_apps`, X activity/account-activity subscriptions).
+ */
+export interface WebhookSubscriptions {
+  /** Subscribes the account to the events this connector handles; idempotent (called on connect and reconnect). */
+  subscribe(tokens: TokenSet): Promise<void>;
+  /** Removes that subscription (called on disconnect, before the token is revoked); resolves if none existed. */
+  unsubscribe(tokens: TokenSet): Promise<void>;
+}
+
 export interface PlatformConnector {
   readonly id: PlatformId;
   readonly oauth: OAuthProvider;
   readonly webhooks: WebhookHandler;
+  /** Absent where the platform delivers webhooks without a per-account subscription (TikTok: app-level). */
+  readonly subscriptions?: WebhookSubscriptions;
   /** Per-user budgets, durable in the connection workflow. */
   readonly rateLimits: readonly RateWindow[];
   /** Profile, latest account insights, daily insights for `[since, until)`, audience. */
