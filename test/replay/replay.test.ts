@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { testServers } from '../helpers/servers';
 import { historyFromJSON } from './history-json';
@@ -16,6 +16,17 @@ const files = fs
   .readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
   .sort();
+
+beforeAll(() => {
+  try {
+    // Warnings only: replay workers otherwise log every state change at INFO.
+    Runtime.install({
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    });
+  } catch {
+    // Already installed in this jest worker.
+  }
+});
 
 function load(file: string) {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
