@@ -3,6 +3,8 @@
  * every workflow type) must replay without a determinism error against the current workflow bundle (the one the
  * global setup builds from src/workflows). A failure here means a change would break workflows that are running:
  * guard it with `patched()` or ship it on a versioned task queue (docs/sync-engine.md).
+ * `before-status-writer-*.json` were recorded by the same script with the code from before the connection workflow
+ * became a state machine and the one writer of `status`: runs started then must keep replaying.
  */
 import fs from 'node:fs';
 import path from 'node:path';
