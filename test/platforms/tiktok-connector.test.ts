@@ -7,13 +7,8 @@ import http from 'node:http';
 import { loadConfig } from '../../src/config';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
-import {
-  createTikTokConnector,
-  fetchTrendingSounds,
-  tiktokSettingsFromEnv,
-  type TikTokConnector,
-} from '../../src/platforms/tiktok';
-import { Item, type TokenSet } from '../../src/platforms/types';
+import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
+import { Item, type PlatformConnector, type TokenSet } from '../../src/platforms/types';
 import { listen } from '../../src/sandbox/core/http';
 import {
   REDIRECT_URI,
@@ -29,14 +24,14 @@ const USER_FIELDS_QS =
 const SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 
 let h: TikTokHarness;
-let connector: TikTokConnector;
+let connector: PlatformConnector;
 
-function connectorFor(harness: TikTokHarness, timeoutMs?: number): TikTokConnector {
+function connectorFor(harness: TikTokHarness, timeoutMs?: number): PlatformConnector {
   return createTikTokConnector(tiktokSettingsFromEnv(loadConfig(harness.env)), { timeoutMs });
 }
 
 /** The connector's own OAuth dance against the sandbox (authorize with autoApprove → code → tokens). */
-async function connect(c: TikTokConnector = connector): Promise<TokenSet> {
+async function connect(c: PlatformConnector = connector): Promise<TokenSet> {
   const verifier = createCodeVerifier();
   const url = c.oauth.authorizeUrl({
     state: 'state-1',
@@ -298,7 +293,7 @@ describe('data', () => {
     });
   });
 
-  it('non-video kinds and trending sounds are unsupported, never invented', async () => {
+  it('non-video kinds are unsupported, never invented', async () => {
     const tokens = await connect();
     expect((await failure(connector.listItems(tokens, { kind: 'posts' }))).kind).toBe('unsupported');
     expect(await connector.refreshItems(tokens, { kind: 'tweets', ids: ['1'] })).toEqual({
@@ -307,8 +302,6 @@ describe('data', () => {
       unsupported: ['1'],
       usage: {},
     });
-    expect((await failure(connector.fetchTrendingSounds(tokens))).kind).toBe('unsupported');
-    expect((await failure(fetchTrendingSounds())).kind).toBe('unsupported');
     expect(connector.rateLimits).toEqual([
       { bucket: 'user/info', limit: 600, windowMs: 60_000 },
       { bucket: 'video/list', limit: 600, windowMs: 60_000 },
