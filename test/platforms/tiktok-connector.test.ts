@@ -339,27 +339,44 @@ describe('failures are classified where they happen', () => {
     expect(err.retryAt!).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
-  it('5xx, reset and timeout → transient', async () => {
+  // Persistent faults on data endpoints: one transient failure is retried inside the connector
+  // (src/platforms/http), so only a failure that outlasts those retries reaches the caller. The token endpoint is
+  // never retried there, so one 503 is enough.
+  it('5xx, reset and timeout that persist → transient', async () => {
     const tokens = await connect();
-    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/query/', status: 500, times: 1 });
+    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/query/', status: 500 });
     expect(await failure(connector.refreshItems(tokens, { kind: 'videos', ids: ['1'] }))).toMatchObject({
       kind: 'transient',
       status: 500,
       platformCode: 'internal_error',
     });
-    await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', reset: true, times: 1 });
+    await control(h, 'DELETE', '/faults');
+    await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', reset: true });
     expect(
       (await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind,
     ).toBe('transient');
 
     const impatient = connectorFor(h, 300);
-    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/list/', timeout: true, times: 1 });
+    await control(h, 'DELETE', '/faults');
+    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/list/', timeout: true });
     const err = await failure(impatient.listItems(tokens, { kind: 'videos' }));
     expect(err.kind).toBe('transient');
     expect(err.endpoint).toBe('POST /v2/video/list/');
 
+    await control(h, 'DELETE', '/faults');
     await control(h, 'POST', '/faults', { endpoint: 'POST /v2/oauth/token/', status: 503, times: 1 });
     expect((await failure(connector.oauth.refresh(tokens))).kind).toBe('transient');
+    expect(logOf('POST /v2/oauth/token/').filter((r) => r.status === 503)).toHaveLength(1);
+  });
+
+  it('a single 5xx on a read-only POST query is retried in the call and charged to its bucket', async () => {
+    const tokens = await connect();
+    const [video] = h.sandbox.groundTruth(tokens.accountId).items.videos!;
+    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/query/', status: 500, times: 1 });
+    const result = await connector.refreshItems(tokens, { kind: 'videos', ids: [video!.id] });
+    expect(result.items.map((i) => i.id)).toEqual([video!.id]);
+    expect(result.usage).toEqual({ 'video/query': 2 });
+    expect(logOf('POST /v2/video/query/').map((r) => r.status)).toEqual([500, 200]);
   });
 
   it('a changed response shape is permanent and names the field', async () => {
