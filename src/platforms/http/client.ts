@@ -85,6 +85,9 @@ export interface ConnectorHttpOptions {
   axiosInstance?: AxiosInstance;
 }
 
+/** What a platform's binding (its http.ts) takes from the connector: everything but its own rules. */
+export type PlatformHttpOptions = Pick<ConnectorHttpOptions, 'timeoutMs' | 'logger' | 'now' | 'retry'>;
+
 export interface ConnectorHttp {
   readonly platform: PlatformId;
   request<S extends z.ZodType>(req: HttpRequest<S>): Promise<z.output<S>>;

@@ -4,9 +4,6 @@
  * these sets only.
  */
 
-/** `media_product_type` values whose insights the connector reads. */
-export type MediaProductType = 'FEED' | 'REELS' | 'STORY' | 'AD';
-
 /** Valid `/{media-id}/insights` metrics per product type. */
 export const MEDIA_INSIGHT_METRICS: Record<'FEED' | 'REELS' | 'STORY', readonly string[]> = {
   FEED: [

@@ -5,16 +5,10 @@
  */
 import type { z } from 'zod';
 import type { Logger } from '../../shared/logger';
-import {
-  basicAuth,
-  bearer,
-  createConnectorHttp,
-  joinUrl,
-  type ConnectorHttp,
-  type RetryOptions,
-} from '../http';
+import { basicAuth, bearer, joinUrl, type ConnectorHttp, type RetryOptions } from '../http';
 import type { CallUsage } from '../types';
-import { classifyApiAnswer, oauthClassifier } from './errors';
+import { oauthClassifier } from './errors';
+import { createTwitterHttp } from './http';
 import {
   RevokeResponse,
   TimelineResponse,
@@ -68,9 +62,7 @@ export class TwitterClient {
   private readonly http: ConnectorHttp;
 
   constructor(private readonly opts: TwitterClientOptions) {
-    this.http = createConnectorHttp({
-      platform: 'twitter',
-      classify: classifyApiAnswer,
+    this.http = createTwitterHttp({
       timeoutMs: opts.timeoutMs,
       logger: opts.logger,
       now: opts.now,
