@@ -16,8 +16,7 @@ import {
   type TokenSet,
 } from '../platforms/types';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
-import { pendingPatch } from '../sync/pending';
-import type { ScheduleControl } from '../sync/schedules';
+import { pendingPatch } from '../store/pending';
 import { missingTokenFailure, toActivityFailure } from './failures';
 import { validateAccount, validateItems } from './validate-output';
 import type {
@@ -29,6 +28,7 @@ import type {
   RefreshTokenInput,
   RefreshTokenResult,
   ScheduleControlInput,
+  SchedulePauser,
   SetStatusInput,
   SyncAccountInput,
   SyncAccountResult,
@@ -49,7 +49,7 @@ export interface ActivityDeps {
   connectors: ConnectorRegistry;
   sink: SyncSink;
   tokenStore: TokenStore;
-  schedules: ScheduleControl;
+  schedules: SchedulePauser;
   logger: Logger;
   /** Time used to turn a platform's reset instant into a retry delay (tests pass the sandbox clock). */
   clock?: Clock;
