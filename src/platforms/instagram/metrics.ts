@@ -1,7 +1,7 @@
 /**
- * Instagram's metric catalogue (docs/instagram.md), shared by the connector and the sandbox so both sides agree on
- * what is valid. One unsupported metric fails a whole Graph request, so every request is built from
- * these sets only.
+ * Instagram's metric catalogue (docs/instagram.md), shared by the connector and the sandbox so both sides
+ * agree on what is valid. One unsupported metric fails a whole Graph request, so every request is built from these
+ * sets only.
  */
 
 /** Valid `/{media-id}/insights` metrics per product type. */
