@@ -13,7 +13,7 @@ import { classifyFailure } from './errors';
 export const USAGE_BUCKET = '*';
 
 export interface InstagramRequest<S extends z.ZodType> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   /** Documented endpoint name, e.g. `GET /{ig-user-id}/media` (errors and logs name it). */
   endpoint: string;
