@@ -86,7 +86,9 @@ function isAccountRefusal(err: unknown): err is PlatformError {
 
 /** What `unavailable` stores: the platform's own message (no request data, no token), bounded. */
 function reasonOf(err: PlatformError): string {
-  return err.message.slice(0, 300);
+  const prefix = `${err.platform} ${err.endpoint}: `;
+  const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return message.slice(0, 300);
 }
 
 function isGone(err: unknown): boolean {
