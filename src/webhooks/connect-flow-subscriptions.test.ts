@@ -1,5 +1,5 @@
 import { PlatformError } from '../platforms/errors';
-import type { PlatformConnector, TokenSet, WebhookSubscriptions } from '../platforms/types';
+import type { OAuthProvider, PlatformConnector, TokenSet, WebhookSubscriptions } from '../platforms/types';
 import { createLogger } from '../shared/logger';
 import type { ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
@@ -41,22 +41,23 @@ function setup(
     rotateKeys: async () => 0,
   };
   let nextAccount = 'acct-1';
+  const oauth: OAuthProvider = {
+    pkce: 'none',
+    scopes: [],
+    refreshMarginMs: 0,
+    authorizeUrl: ({ state }) => `https://x.example/authorize?state=${state}`,
+    exchangeCode: async () => ({
+      accessToken: `secret-token-${nextAccount}`,
+      scopes: [],
+      accountId: nextAccount,
+      issuedAt: 0,
+    }),
+    refresh: async (t) => t,
+    revoke: async () => true,
+  };
   const connector = {
     id: 'twitter',
-    oauth: {
-      pkce: 'none',
-      scopes: [],
-      refreshMarginMs: 0,
-      authorizeUrl: ({ state }) => `https://x.example/authorize?state=${state}`,
-      exchangeCode: async () => ({
-        accessToken: `secret-token-${nextAccount}`,
-        scopes: [],
-        accountId: nextAccount,
-        issuedAt: 0,
-      }),
-      refresh: async (t) => t,
-      revoke: async () => true,
-    },
+    oauth,
     ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
   } as unknown as PlatformConnector;
   const logLines: string[] = [];
