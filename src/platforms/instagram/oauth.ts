@@ -1,8 +1,8 @@
 /**
- * Instagram Login OAuth: authorize URL, code → short-lived token (1 h) → long-lived token (60 days) → `/me` for the
- * professional account id, and refresh of
- * the long-lived token by itself (`ig_refresh_token`). Instagram has no refresh token, no PKCE and no revocation
- * endpoint: `TokenSet.refreshToken` stays absent and `revoke` resolves false.
+ * Instagram Login OAuth: authorize URL, code → short-lived token (1 h) → long-lived token (60 days) → `GET /me` for
+ * the professional account id (the connection's account id), and refresh of the long-lived token by itself
+ * (`ig_refresh_token`). Instagram has no refresh token, no PKCE and no revocation endpoint: `TokenSet.refreshToken`
+ * stays absent and `revoke` resolves false.
  */
 import type { Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
