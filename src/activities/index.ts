@@ -18,6 +18,7 @@ import {
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
 import { missingTokenFailure, toActivityFailure } from './failures';
+import { validateAccount, validateItems } from './validate-output';
 import type {
   FinishSyncInput,
   FinishSyncResult,
@@ -173,6 +174,15 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  /** Mapper output checked against the canonical models before it is written; invalid output fails permanent. */
+  function checked(validate: () => void): void {
+    try {
+      validate();
+    } catch (err) {
+      throw toActivityFailure(err, clock.now());
+    }
+  }
+
   return {
     /** Per-user rate windows and refresh margin of a platform, as configured for this deployment. */
     async platformLimits({ platform }: { platform: PlatformId }): Promise<PlatformLimits> {
@@ -219,6 +229,7 @@ export function createActivities(deps: ActivityDeps) {
       );
       const { usage, ...account } = snapshot;
       countCalls(key.platform, usage);
+      checked(() => validateAccount(key.platform, account));
       await deps.sink.writeAccount(key, account);
       return {
         accountId: snapshot.accountId,
@@ -246,6 +257,7 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
       countCalls(key.platform, page.usage);
+      checked(() => validateItems(key.platform, kind, page.items));
       const written =
         page.items.length > 0
           ? await heartbeating(() => deps.sink.writeItems(key, kind, page.items, { syncId }))
