@@ -167,12 +167,14 @@ describe('valid deliveries', () => {
       .digest('base64');
     expect(await crc.json()).toEqual({ response_token: `sha256=${expected}` });
 
-    const before = handedOver.length;
     const tweet = await h.sandboxes.twitter.world.createItem(twitterAccount, {
       text: 'posted while connected',
     });
-    expect(h.sandboxes.twitter.outbox.log().at(-1)!.status).toBe(200);
-    expect(handedOver.slice(before).map((d) => d.key)).toEqual([{ userId: ALICE, platform: 'twitter' }]);
+    // Delivered to the receiver (and to the harness app too once connecting subscribes there as well: whichever
+    // app hands it over first, the other sees a duplicate, so the check is on what Temporal holds).
+    const toReceiver = h.sandboxes.twitter.outbox.log().filter((d) => d.url.startsWith(receiver.url));
+    expect(toReceiver.at(-1)!.body).toContain(tweet.id);
+    expect(toReceiver.at(-1)!.status).toBe(200);
     expect(await signalledItemIds({ userId: ALICE, platform: 'twitter' })).toContain(tweet.id);
     await eventually('the webhook tweet in Firestore', async () => {
       const doc = await h.firestore.db.doc(`users/${ALICE}/platforms/twitter/tweets/${tweet.id}`).get();
@@ -449,12 +451,13 @@ describe('X', () => {
   it('a revoke event is confirmed with the API before the connection moves to needs_reauth', async () => {
     // A signed revoke while the grant still works (replayed, or sent in error): one sync, which succeeds.
     const before = await h.syncService.status(bobKey);
-    const handed = handedOver.length;
-    const [delivery] = await x().world.sendWebhook({ accountId: bobAccount, type: 'oauth.revoke' });
-    expect(delivery!.status).toBe(200);
-    expect(handedOver.slice(handed).flatMap((d) => d.events)).toEqual([
-      expect.objectContaining({ type: 'account_changed', name: 'oauth.revoke', accountId: bobAccount }),
-    ]);
+    const deliveries = await x().world.sendWebhook({ accountId: bobAccount, type: 'oauth.revoke' });
+    expect(deliveries.map((d) => d.status)).toContain(200);
+    expect(deliveries.every((d) => d.status === 200)).toBe(true);
+    // Signalled as a check (account_changed), never as authorization_revoked.
+    await eventually('the revoke signalled', async () =>
+      (await signalledItemIds(bobKey)).some((id) => id.startsWith(`oauth.revoke:${bobAccount}:`)),
+    );
     const after = await eventually('the check sync', async () => {
       const s = await h.syncService.status(bobKey);
       return s && s.lastSyncMode === 'webhook' && s.lastSync !== before?.lastSync ? s : undefined;
@@ -462,6 +465,8 @@ describe('X', () => {
     expect(after.status).toBe('active');
 
     // The user really removed the app: the sync's users/me gets 401, the refresh is refused → needs_reauth.
+    // (Two seconds later on X's clock: a revoke of another moment is another event, never a duplicate.)
+    h.clock.advance(2_000);
     await x().world.revokeAccount(bobAccount);
     await eventually(
       'needs_reauth',
