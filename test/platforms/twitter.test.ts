@@ -443,6 +443,18 @@ describe('real-time delivery through the connector', () => {
     expect(requests('PUT /2/webhooks/:webhook_id')).toHaveLength(1);
   });
 
+  it('a refused oauth.revoke subscription does not fail the registration (revokes then surface at the next sync)', async () => {
+    const other = await startWebhookReceiver(connector.webhooks, () => clock.now());
+    try {
+      sandbox.faults.add({ endpoint: 'POST /2/activity/subscriptions', status: 400, times: 1 });
+      const registration = await serviceConnector(other.url).registerWebhook!();
+      expect(registration).toMatchObject({ action: 'created', revokeSubscribed: false });
+      expect(sandbox.world.delivery.webhooks.get(registration.webhookId)).toMatchObject({ valid: true });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a URL that fails the CRC check or wrong consumer credentials → permanent errors naming the cause', async () => {
     const silent = await listen((_req, res) => res.writeHead(404).end());
     try {
@@ -491,8 +503,16 @@ describe('real-time delivery through the connector', () => {
       expect.objectContaining({ type: 'item_deleted', itemId: post.id, accountId: mine, itemKind: 'tweets' }),
     ]);
 
+    // Another tool's subscription for the same user is not ours to delete.
+    const foreign = sandbox.world.delivery.createSubscription({
+      event_type: 'post.create',
+      filter: { user_id: mine },
+      tag: 'another-tool',
+      webhook_id: webhookId,
+    });
     await hooked.subscriptions!.unsubscribe(tokens);
-    expect(subsOf(mine)).toEqual([]);
+    expect(subsOf(mine)).toEqual([foreign]);
+    sandbox.world.delivery.deleteSubscription(foreign.subscription_id);
     expect(lastRequest('DELETE /2/activity/subscriptions/:subscription_id').headers.authorization).toMatch(
       /^Bearer AAAA/,
     );
