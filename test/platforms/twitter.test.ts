@@ -525,7 +525,7 @@ describe('real-time delivery through the connector', () => {
     expect(odd.kind).toBe('permanent');
   });
 
-  it('fetches a new app bearer when X invalidated the old one; 5xx and 429 are classified', async () => {
+  it('fetches a new app bearer when X invalidated the old one; 5xx, resets and 429 are classified', async () => {
     const tokens = await connect(sandbox.accountIds()[0]!);
     sandbox.world.delivery.invalidateAppToken();
     sandbox.log.clear();
@@ -538,6 +538,8 @@ describe('real-time delivery through the connector', () => {
       kind: 'transient',
       status: 503,
     });
+    sandbox.faults.add({ endpoint: 'GET /2/activity/subscriptions', reset: true, times: 1 });
+    expect((await catchError(hooked.subscriptions!.unsubscribe(tokens))).kind).toBe('transient');
     sandbox.faults.add({
       endpoint: 'GET /2/activity/subscriptions',
       rateLimit: true,
