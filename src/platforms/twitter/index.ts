@@ -239,6 +239,23 @@ export function createTwitterConnector(
   };
 }
 
+/**
+ * The registration step for a CLI or the service start: registers (or reuses) `{PUBLIC_BASE_URL}/webhooks/twitter`
+ * with the environment's consumer key and secret. The service must already answer there (X's CRC check).
+ */
+export async function registerTwitterWebhookFromEnv(
+  env: Env,
+  deps: TwitterConnectorDeps = {},
+): Promise<TwitterWebhookRegistration> {
+  const connector = createTwitterConnector(twitterSettingsFromEnv(env), deps);
+  if (!connector.registerWebhook) {
+    throw new Error(
+      'TWITTER_CONSUMER_KEY and TWITTER_CONSUMER_SECRET are required to register the X webhook',
+    );
+  }
+  return connector.registerWebhook();
+}
+
 export { TwitterClient } from './client';
 export {
   registerTwitterWebhook,
