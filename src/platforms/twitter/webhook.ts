@@ -7,8 +7,9 @@
  * this endpoint a signing oracle for forged events: only tokens shaped like the ones X sends are answered
  * (X sends base64 text, e.g. the 48 characters of a base64 UUID; a JSON event body can never match).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { silentLogger, type Logger } from '../../shared/logger';
+import { hmacSha256, safeEqual } from '../http';
 import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../types';
 import {
   ActivityDelivery,
@@ -31,7 +32,7 @@ export const POST_EVENT_TYPES = ['post.create', 'post.delete'] as const;
 export const REVOKE_EVENT_TYPE = 'oauth.revoke';
 
 export function twitterSignature(consumerSecret: string, payload: string | Buffer): string {
-  return 'sha256=' + createHmac('sha256', consumerSecret).update(payload).digest('base64');
+  return 'sha256=' + hmacSha256(consumerSecret, payload).toString('base64');
 }
 
 /** Whether `token` may be answered: shaped like X's CRC tokens, so never an event body. */
@@ -56,17 +57,6 @@ function headerValue(headers: WebhookRequest['headers'], name: string): string |
   for (const [key, value] of Object.entries(headers))
     if (key.toLowerCase() === name) return firstValue(value);
   return undefined;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  // timingSafeEqual needs equal lengths; comparing the expected value with itself keeps the time constant.
-  if (left.length !== right.length) {
-    timingSafeEqual(right, right);
-    return false;
-  }
-  return timingSafeEqual(left, right);
 }
 
 /** True when `x-twitter-webhooks-signature` matches the raw body. */
