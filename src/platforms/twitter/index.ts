@@ -2,7 +2,6 @@
  * The X (Twitter) API v2 connector: OAuth 2.0 with PKCE, profile from users/me, the user's timeline (two
  * phases, see cursor.ts), metric refresh through post lookup, Account Activity webhooks. See docs/twitter.md.
  */
-import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
 import type {
@@ -20,23 +19,10 @@ import { decodeCursor, encodeCursor, xTime, type TimelineCursor } from './cursor
 import { mapProfile, mapTweet, snowflakeTime } from './mapper';
 import { TwitterOAuth } from './oauth';
 import { NON_PUBLIC_WINDOW_MS, type ApiErrorEntry, type TweetField } from './schemas';
+import type { TwitterSettings } from './settings';
 import { createTwitterWebhookHandler } from './webhook';
 
-export interface TwitterSettings {
-  clientId: string;
-  clientSecret: string;
-  /** Default `https://x.com/i/oauth2/authorize`. */
-  authorizeUrl: string;
-  /** Default `https://api.x.com`; every path is appended as on the real platform. */
-  apiUrl: string;
-  /** Per-user budget of `GET /2/users/:id/tweets` per 15 minutes (`TWITTER_CALLS_PER_15MIN`, default 900). */
-  timelineCallsPer15Min: number;
-  /** Per-user budget of `GET /2/users/me` per 15 minutes (X: 75). */
-  meCallsPer15Min?: number;
-  /** Per-user budget of `GET /2/tweets` per 15 minutes (X: 5,000). */
-  lookupCallsPer15Min?: number;
-  refreshMarginMs?: number;
-}
+export { TWITTER_CREDENTIALS, twitterSettingsFromEnv, type TwitterSettings } from './settings';
 
 export interface TwitterConnectorDeps {
   logger?: Logger;
@@ -53,19 +39,6 @@ const RECENT_FIELDS: TweetField[] = ['created_at', 'public_metrics', 'non_public
 const LOOKUP_BATCH = 100;
 
 type RefreshResult = Awaited<ReturnType<PlatformConnector['refreshItems']>>;
-
-export function twitterSettingsFromEnv(env: Env): TwitterSettings {
-  if (!env.TWITTER_CLIENT_ID || !env.TWITTER_CLIENT_SECRET) {
-    throw new Error('TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET are required for the X connector');
-  }
-  return {
-    clientId: env.TWITTER_CLIENT_ID,
-    clientSecret: env.TWITTER_CLIENT_SECRET,
-    authorizeUrl: env.TWITTER_AUTHORIZE_URL,
-    apiUrl: env.TWITTER_API_URL,
-    timelineCallsPer15Min: env.TWITTER_CALLS_PER_15MIN,
-  };
-}
 
 function isNotFound(error: ApiErrorEntry): boolean {
   return (error.type ?? '').endsWith('/resource-not-found') || error.title === 'Not Found Error';

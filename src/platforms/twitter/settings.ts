@@ -1,0 +1,36 @@
+import type { Env } from '../../config';
+import { requireCredentials, type CredentialVariable } from '../descriptor';
+
+/** The X app's credentials (OAuth 2.0 confidential client); without both, X is served by its sandbox. */
+export const TWITTER_CREDENTIALS = [
+  'TWITTER_CLIENT_ID',
+  'TWITTER_CLIENT_SECRET',
+] as const satisfies readonly CredentialVariable[];
+
+/** Everything the X connector needs, from the environment (docs/contract.md → Environment). */
+export interface TwitterSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Default `https://x.com/i/oauth2/authorize`. */
+  authorizeUrl: string;
+  /** Default `https://api.x.com`; every path is appended as on the real platform. */
+  apiUrl: string;
+  /** Per-user budget of `GET /2/users/:id/tweets` per 15 minutes (`TWITTER_CALLS_PER_15MIN`, default 900). */
+  timelineCallsPer15Min: number;
+  /** Per-user budget of `GET /2/users/me` per 15 minutes (X: 75). */
+  meCallsPer15Min?: number;
+  /** Per-user budget of `GET /2/tweets` per 15 minutes (X: 5,000). */
+  lookupCallsPer15Min?: number;
+  refreshMarginMs?: number;
+}
+
+export function twitterSettingsFromEnv(env: Env): TwitterSettings {
+  const [clientId, clientSecret] = requireCredentials(env, 'twitter', TWITTER_CREDENTIALS);
+  return {
+    clientId,
+    clientSecret,
+    authorizeUrl: env.TWITTER_AUTHORIZE_URL,
+    apiUrl: env.TWITTER_API_URL,
+    timelineCallsPer15Min: env.TWITTER_CALLS_PER_15MIN,
+  };
+}
