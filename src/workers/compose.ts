@@ -175,9 +175,8 @@ export async function composeEngine(opts: ComposeEngineOptions): Promise<Engine>
   const logger = opts.logger ?? silentLogger;
   const cleanups = new Cleanups(logger);
   try {
-    const { address, ...parts } = await buildSyncClient(opts, logger, cleanups);
-    const { config, store, client } = parts;
-    const clock = opts.clock;
+    // Configuration mistakes first, before anything connects.
+    const { config, clock } = opts;
     const connectors =
       opts.connectors ??
       createConnectors(config, { logger, now: clock ? () => clock.now() : undefined }, opts.platforms);
@@ -186,6 +185,8 @@ export async function composeEngine(opts: ComposeEngineOptions): Promise<Engine>
     );
     if (platforms.length === 0)
       throw new Error('no platform is configured: set credentials or run the sandboxes');
+    const { address, ...parts } = await buildSyncClient(opts, logger, cleanups);
+    const { store, client } = parts;
     const registry = opts.registry ?? new Registry();
     const metrics = socialsyncMetrics(registry);
 
