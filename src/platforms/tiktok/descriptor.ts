@@ -10,7 +10,7 @@ export const tiktok = definePlatform<TikTokSettings>({
   itemKinds: ITEM_KINDS.tiktok,
   // TikTok has no verification handshake: POST only.
   webhookMethods: ['POST'],
-  // TikTok allows 600 calls per minute per endpoint (10/s).
+  // TikTok allows 600 calls per minute per endpoint, on a one-minute sliding window (10/s).
   appActivitiesPerSecond: 10,
   credentials: TIKTOK_CREDENTIALS,
   settingsFromEnv: tiktokSettingsFromEnv,

@@ -10,7 +10,8 @@ export const twitter = definePlatform<TwitterSettings>({
   itemKinds: ITEM_KINDS.twitter,
   // GET answers the Account Activity API's CRC check, POST carries the signed events.
   webhookMethods: ['GET', 'POST'],
-  // X allows 10,000 timeline calls per 15 minutes per app (about 11/s).
+  // With user tokens X limits each user (900 timeline calls per 15 minutes); its per-app buckets apply to app-only
+  // Bearer calls, which socialsync does not make. 10/s keeps the app's total load steady; raise it with the app's plan.
   appActivitiesPerSecond: 10,
   credentials: TWITTER_CREDENTIALS,
   settingsFromEnv: twitterSettingsFromEnv,
