@@ -1,6 +1,6 @@
 /**
- * Composition root of one socialsync process: Firestore store, connectors, Temporal workers, the sync service and
- * the HTTP service (management API, OAuth, webhooks) with the dashboard under `/ui`. `npm start` calls it after
+ * One socialsync process: the sync engine from `composeEngine` (Firestore store, connectors, Temporal workers, the
+ * sync service) and the HTTP service (management API, OAuth, webhooks) with the dashboard under `/ui`. `npm start` calls it after
  * the infrastructure is up; tests call it against their own servers.
  */
 import type { Client } from '@temporalio/client';

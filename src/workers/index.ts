@@ -1,6 +1,6 @@
 /**
- * Composition root of the sync engine's workers: one worker for workflows (plus the bookkeeping activities),
- * and one activity worker per platform task queue, whose `maxTaskQueueActivitiesPerSecond` is the per-app
+ * The sync engine's workers (wired by `composeEngine` in compose.ts): one worker for workflows (plus the bookkeeping
+ * activities), and one activity worker per platform task queue, whose `maxTaskQueueActivitiesPerSecond` is the per-app
  * limit enforced by the Temporal server across every worker process. Add processes to scale; nothing is
  * kept in memory between activities.
  */
