@@ -6,12 +6,15 @@
 import type { Env } from '../config';
 import type { ItemKind, PlatformId } from '../domain';
 import type { Logger } from '../shared/logger';
+import type { RetryOptions } from './http';
 import type { PlatformConnector } from './types';
 
 export interface ConnectorFactoryDeps {
   logger?: Logger;
   /** Clock for token expiry and rate-limit reset times (tests pass the sandbox clock). */
   now?: () => number;
+  /** In-call retries of transient failures (src/platforms/http/retry.ts); benches and tests may tune them. */
+  retry?: RetryOptions;
 }
 
 /** HTTP methods a platform's webhook endpoint `/webhooks/{platform}` answers (GET = subscription handshake). */
