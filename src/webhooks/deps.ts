@@ -1,5 +1,5 @@
 /**
- * Everything the HTTP service needs, passed in by the composition root (src/cli/start.ts) or by a test.
+ * Everything the HTTP service needs, passed in by `startService` (src/cli/service.ts) or by a test.
  * The app creates no clients of its own, so tests wire the real store, the real Temporal-backed sync service and
  * in-process sandboxes behind the real connectors.
  */
