@@ -1,4 +1,4 @@
-import { loadConfig } from '../config';
+import { loadConfig, SECRET_VARIABLES } from '../config';
 import { ITEM_KINDS, PLATFORM_IDS } from '../domain';
 import { PlatformNotConfiguredError } from './descriptor';
 import {
@@ -95,4 +95,12 @@ test('settings carry no secret into their error message', () => {
   expect(() => PLATFORMS.tiktok.settingsFromEnv(loadConfig({ TIKTOK_CLIENT_SECRET: 'very-secret' }))).toThrow(
     /^tiktok is not configured: set TIKTOK_CLIENT_KEY$/,
   );
+});
+
+test("every platform's app secret is a variable config never echoes", () => {
+  const secrets = platformDescriptors().flatMap((d) =>
+    d.credentials.filter((name) => name.endsWith('_SECRET')),
+  );
+  expect(secrets).toHaveLength(PLATFORM_IDS.length);
+  for (const name of secrets) expect(SECRET_VARIABLES.has(name)).toBe(true);
 });
