@@ -119,6 +119,7 @@ export async function startBenchHttpStack(
       oauthStates: store.oauthStates,
       dedupe: store.webhookDedupe,
       syncService,
+      connections: store.sink,
       // Callers authenticate with ADMIN_API_KEY; no end-user tokens in the benchmarks.
       idTokens: { verifyIdToken: () => Promise.reject(new Error('no end-user tokens in benchmarks')) },
       readiness: [temporalReadiness(client.connection), firestoreReadiness(db)],

@@ -92,6 +92,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       oauthStates: store.oauthStates,
       dedupe: store.webhookDedupe,
       syncService,
+      connections: store.sink,
       idTokens: firebaseIdTokenVerifier(getAuth(firebaseApp)),
       readiness: [temporalReadiness(client.connection), firestoreReadiness(db)],
       // One registry for the HTTP service and the workers of this process: GET /metrics shows both.
@@ -107,6 +108,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       tokenStore: store.tokens,
       accountIndex: store.accounts,
       syncService,
+      connections: store.sink,
       logger,
     });
     const root = express();

@@ -11,6 +11,7 @@ import { OAUTH_STATE_TTL_MS, type OAuthStateStore, type WebhookDedupe } from '..
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { DEFAULT_ACCOUNT_CACHE_TTL_MS } from './account-cache';
+import type { ConnectionRecorder } from './connect-flow';
 import { DEFAULT_BATCHING } from './webhook-intake';
 
 /** Verifies an end user's Firebase ID token; rejects when it is invalid, expired, revoked or for a disabled user. */
@@ -37,6 +38,8 @@ export interface AppDeps {
   oauthStates: OAuthStateStore;
   dedupe: WebhookDedupe;
   syncService: SyncService;
+  /** The connection document, for the webhook subscription state (the sink's `updateConnection`). */
+  connections?: ConnectionRecorder;
   idTokens: IdTokenVerifier;
   readiness: ReadinessCheck[];
   registry: Registry;

@@ -1,7 +1,9 @@
 /**
  * The X (Twitter) API v2 connector: OAuth 2.0 with PKCE, profile from users/me, the user's timeline (two
- * phases, see cursor.ts), metric refresh through post lookup, Account Activity webhooks. See docs/twitter.md.
+ * phases, see cursor.ts), metric refresh through post lookup, real-time delivery through the V2 Webhooks API and
+ * X Activity API subscriptions (subscriptions.ts). See docs/twitter.md.
  */
+import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
 import type { RetryOptions } from '../http';
@@ -21,8 +23,10 @@ import { decodeCursor, encodeCursor, xTime, type TimelineCursor } from './cursor
 import { mapProfile, mapTweet, snowflakeTime } from './mapper';
 import { TwitterOAuth } from './oauth';
 import { NON_PUBLIC_WINDOW_MS, type ApiErrorEntry, type TweetField } from './schemas';
-import type { TwitterSettings } from './settings';
+import { twitterSettingsFromEnv, type TwitterSettings } from './settings';
+import { TwitterSubscriptions, type TwitterWebhookRegistration } from './subscriptions';
 import { createTwitterWebhookHandler } from './webhook';
+import { TwitterAppApi } from './webhooks-api';
 
 export { TWITTER_CREDENTIALS, twitterSettingsFromEnv, type TwitterSettings } from './settings';
 
@@ -44,6 +48,12 @@ const LOOKUP_BATCH = 100;
 
 type RefreshResult = Awaited<ReturnType<PlatformConnector['refreshItems']>>;
 
+/** The X connector; `registerWebhook` is present when the consumer key and secret are set. */
+export interface TwitterConnector extends PlatformConnector {
+  /** Registers (or reuses) `{PUBLIC_BASE_URL}/webhooks/twitter` at X; idempotent, once per process. */
+  readonly registerWebhook?: () => Promise<TwitterWebhookRegistration>;
+}
+
 function isNotFound(error: ApiErrorEntry): boolean {
   return (error.type ?? '').endsWith('/resource-not-found') || error.title === 'Not Found Error';
 }
@@ -51,7 +61,7 @@ function isNotFound(error: ApiErrorEntry): boolean {
 export function createTwitterConnector(
   settings: TwitterSettings,
   deps: TwitterConnectorDeps = {},
-): PlatformConnector {
+): TwitterConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'platform.twitter' });
   const now = deps.now ?? Date.now;
   const client = new TwitterClient({
@@ -176,10 +186,30 @@ export function createTwitterConnector(
     return { items, missing, usage };
   }
 
+  // Real-time delivery needs the app's consumer key and secret; without them X webhooks are refused and the
+  // scheduled syncs alone keep the data current.
+  const { consumerKey, consumerSecret, webhookUrl } = settings;
+  const subscriptions =
+    consumerKey && consumerSecret && webhookUrl
+      ? new TwitterSubscriptions({
+          api: new TwitterAppApi({
+            apiUrl: settings.apiUrl,
+            consumerKey,
+            consumerSecret,
+            timeoutMs: deps.timeoutMs ?? 30_000,
+            logger,
+            now,
+          }),
+          url: webhookUrl,
+          logger,
+        })
+      : undefined;
+
   return {
     id: 'twitter',
     oauth,
-    webhooks: createTwitterWebhookHandler({ clientSecret: settings.clientSecret }),
+    webhooks: createTwitterWebhookHandler({ consumerSecret, logger }),
+    ...(subscriptions ? { subscriptions, registerWebhook: () => subscriptions.register() } : {}),
     rateLimits,
     fetchAccount,
     listItems,
@@ -187,5 +217,28 @@ export function createTwitterConnector(
   };
 }
 
+/**
+ * The registration step for a CLI or the service start: registers (or reuses) `{PUBLIC_BASE_URL}/webhooks/twitter`
+ * with the environment's consumer key and secret. The service must already answer there (X's CRC check).
+ */
+export async function registerTwitterWebhookFromEnv(
+  env: Env,
+  deps: TwitterConnectorDeps = {},
+): Promise<TwitterWebhookRegistration> {
+  const connector = createTwitterConnector(twitterSettingsFromEnv(env), deps);
+  if (!connector.registerWebhook) {
+    throw new Error(
+      'TWITTER_CONSUMER_KEY and TWITTER_CONSUMER_SECRET are required to register the X webhook',
+    );
+  }
+  return connector.registerWebhook();
+}
+
 export { TwitterClient } from './client';
+export {
+  registerTwitterWebhook,
+  TwitterSubscriptions,
+  type TwitterWebhookRegistration,
+} from './subscriptions';
+export { TwitterAppApi } from './webhooks-api';
 export { TwitterOAuth } from './oauth';

@@ -1,4 +1,4 @@
-import type { Env } from '../../config';
+import { publicBaseUrl, type Env } from '../../config';
 import { requireCredentials, type CredentialVariable } from '../descriptor';
 
 /** The X app's credentials (OAuth 2.0 confidential client); without both, X is served by its sandbox. */
@@ -22,6 +22,11 @@ export interface TwitterSettings {
   /** Per-user budget of `GET /2/tweets` per 15 minutes (X: 5,000). */
   lookupCallsPer15Min?: number;
   refreshMarginMs?: number;
+  /** The app's API key and secret (`TWITTER_CONSUMER_KEY`/`_SECRET`): app-only bearer, CRC and signatures. */
+  consumerKey?: string;
+  consumerSecret?: string;
+  /** `{PUBLIC_BASE_URL}/webhooks/twitter`: the URL registered with X. */
+  webhookUrl?: string;
 }
 
 export function twitterSettingsFromEnv(env: Env): TwitterSettings {
@@ -32,5 +37,8 @@ export function twitterSettingsFromEnv(env: Env): TwitterSettings {
     authorizeUrl: env.TWITTER_AUTHORIZE_URL,
     apiUrl: env.TWITTER_API_URL,
     timelineCallsPer15Min: env.TWITTER_CALLS_PER_15MIN,
+    consumerKey: env.TWITTER_CONSUMER_KEY,
+    consumerSecret: env.TWITTER_CONSUMER_SECRET,
+    webhookUrl: `${publicBaseUrl(env).replace(/\/+$/, '')}/webhooks/twitter`,
   };
 }
