@@ -9,7 +9,7 @@ import type { PlatformSandbox } from './core/types';
 import { createInstagramSandbox, type InstagramSandbox } from './instagram';
 import { createTikTokSandbox, type TikTokSandbox } from './tiktok';
 import { createTwitterSandbox, type TwitterSandbox } from './twitter';
-import type { PlatformId } from '../platforms/types';
+import type { SandboxPlatformId as PlatformId } from './core/types';
 
 export { SandboxClock } from './core/clock';
 export type { PlatformSandbox } from './core/types';
