@@ -57,6 +57,7 @@ export interface ShapeOptions {
   /**
    * Paths a documented response may leave out (`meta.next_token` on the last page, `paging.next`…), written with
    * `[]` for array elements: `data[].non_public_metrics`. Absent on either side is fine; present on both is compared.
+   * `data[]` allows `data` to be an empty array.
    */
   optional?: readonly string[];
 }
@@ -75,6 +76,12 @@ export function shapeDiff(expected: unknown, actual: unknown, opts: ShapeOptions
   if (te === 'array') {
     const [model] = expected as unknown[];
     if (model === undefined) return [];
+    // An empty answer would compare nothing: it must be declared possible (`path[]` in `optional`).
+    if ((actual as unknown[]).length === 0) {
+      return optional.has(`${at}[]`)
+        ? []
+        : [`${where}: documented with elements, sandbox sent an empty array`];
+    }
     return (actual as unknown[]).flatMap((element, i) =>
       shapeDiff(model, element, opts, `${at}[]`).map((d) => d.replace(`${at}[]`, `${at}[${i}]`)),
     );
