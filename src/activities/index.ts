@@ -16,8 +16,7 @@ import {
   type TokenSet,
 } from '../platforms/types';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
-import { pendingPatch } from '../sync/pending';
-import type { ScheduleControl } from '../sync/schedules';
+import { pendingPatch } from '../store/pending';
 import { missingTokenFailure, toActivityFailure } from './failures';
 import type {
   FinishSyncInput,
@@ -28,6 +27,7 @@ import type {
   RefreshTokenInput,
   RefreshTokenResult,
   ScheduleControlInput,
+  SchedulePauser,
   SetStatusInput,
   SyncAccountInput,
   SyncAccountResult,
@@ -48,7 +48,7 @@ export interface ActivityDeps {
   connectors: ConnectorRegistry;
   sink: SyncSink;
   tokenStore: TokenStore;
-  schedules: ScheduleControl;
+  schedules: SchedulePauser;
   logger: Logger;
   /** Time used to turn a platform's reset instant into a retry delay (tests pass the sandbox clock). */
   clock?: Clock;

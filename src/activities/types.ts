@@ -117,6 +117,12 @@ export interface SetStatusInput {
   failedSync?: { mode: SyncMode; startedAt: string; failedAt: string };
 }
 
+/** What the activities need of the connection's Temporal Schedule (implemented in src/sync/schedules.ts). */
+export interface SchedulePauser {
+  pause(key: ConnectionKey, note: string): Promise<void>;
+  unpause(key: ConnectionKey, note: string): Promise<void>;
+}
+
 export interface ScheduleControlInput {
   key: ConnectionKey;
   note: string;

@@ -26,7 +26,7 @@ import {
 } from '../workflows/definitions';
 import type { connectionWorkflow, ConnectionOptions, ConnectionWorkflowInput } from '../workflows/connection';
 import type { SyncWorkflowResult } from '../workflows/sync';
-import { readPending, type PendingCounts } from './pending';
+import { readPending, type PendingCounts } from '../store/pending';
 import { createTemporalSchedules, type ScheduleControl } from './schedules';
 import type { SyncService } from './service';
 import type { WebhookEvent } from '../platforms/types';
