@@ -147,7 +147,13 @@ describe('the X sandbox answers like the documentation', () => {
     );
     expect(bad.status).toBe(400);
     same(fixtureBody(P, 'oauth2-error'), bad.json);
-    const token = TokenResponse.parse(answer.json).access_token;
+    const refreshed = await fetchJson(
+      api('/2/oauth2/token'),
+      form({ grant_type: 'refresh_token', refresh_token: TokenResponse.parse(answer.json).refresh_token! }),
+    );
+    expect(refreshed.status).toBe(200);
+    same(fixtureBody(P, 'oauth2-token'), refreshed.json);
+    const token = TokenResponse.parse(refreshed.json).access_token;
     const revoked = await fetchJson(
       api('/2/oauth2/revoke'),
       form({ token, token_type_hint: 'access_token' }),
@@ -166,6 +172,19 @@ describe('the X sandbox answers like the documentation', () => {
     const bad = await fetchJson(api('/2/users/me'), bearer('not-a-token'));
     expect(bad.status).toBe(401);
     same(fixtureBody(P, 'problem-401'), bad.json);
+  });
+
+  it('a rate-limited call answers the documented 429 problem', async () => {
+    const token = await accessToken();
+    const fault = await fetchJson(api('/_sandbox/faults'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: '*', rateLimit: true, times: 1 }),
+    });
+    expect(fault.status).toBe(200);
+    const limited = await fetchJson(api('/2/users/me'), bearer(token));
+    expect(limited.status).toBe(429);
+    same(fixtureBody(P, 'problem-429'), limited.json);
   });
 
   it('GET /2/users/:id/tweets with public, non-public and organic metrics', async () => {
