@@ -4,7 +4,11 @@
  * conformance fixtures in test/fixtures/tiktok/ are the documented examples these facts were checked against.
  */
 
-/** Login Kit authorize page and token endpoints (https://developers.tiktok.com/doc/oauth-user-access-token-management). */
+/**
+ * Paths: authorize page (https://developers.tiktok.com/doc/login-kit-web), token and revoke
+ * (https://developers.tiktok.com/doc/oauth-user-access-token-management), Display API (the HTTP URL rows of
+ * https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info, …-video-list, …-video-query).
+ */
 export const PATHS = {
   authorize: '/v2/auth/authorize/',
   token: '/v2/oauth/token/',
@@ -63,8 +67,9 @@ export type VideoField = (typeof VIDEO_FIELDS)[number];
 export const VIDEO_SCOPE = 'video.list';
 
 /**
- * Scopes of Login Kit + Display API (https://developers.tiktok.com/doc/tiktok-api-scopes): the three `user.info.*`
- * scopes above and `video.list`. Others (e.g. `video.upload`) belong to products this sandbox does not serve.
+ * Scopes of Login Kit + Display API: the three `user.info.*` scopes of the User Object table above and `video.list`
+ * (the Scope row of https://developers.tiktok.com/doc/tiktok-api-v2-video-list and …-video-query). Others (e.g.
+ * `video.upload`) belong to products this sandbox does not serve.
  */
 export const DISPLAY_SCOPES = [
   'user.info.basic',
