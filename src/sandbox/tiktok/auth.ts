@@ -5,10 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { SandboxClock } from '../core/clock';
 import { Random } from '../core/random';
-
 import { ACCESS_TTL_S, CODE_TTL_MS, REFRESH_TTL_S } from './facts';
-
-export { ACCESS_TTL_S, CODE_TTL_MS, REFRESH_TTL_S } from './facts';
 
 export interface AuthCode {
   code: string;

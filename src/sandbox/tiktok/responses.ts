@@ -21,8 +21,6 @@ export class LogIds {
   }
 }
 
-export { API_ERRORS, type ApiErrorCode } from './facts';
-
 export function sendJson(
   res: ServerResponse,
   status: number,
