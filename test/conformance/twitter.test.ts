@@ -2,13 +2,14 @@
  * X conformance: the documented examples in test/fixtures/twitter/ (X's pages, not this code) must be accepted by
  * the connector's schemas and mapped by its mapper, and the X sandbox must answer the same requests with the same
  * keys and JSON types. Where the sandbox differs, the documentation wins: a failure here names the differing paths.
+ * Webhook bodies are not here yet: the connector is moving from the Account Activity API to the X Activity API,
+ * whose delivery fixtures belong with that change (test/fixtures/README.md).
  */
 import { loadConfig } from '../../src/config';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
 import { createConnectors } from '../../src/platforms/registry';
 import { mapProfile, mapTweet } from '../../src/platforms/twitter/mapper';
 import {
-  AccountActivityPayload,
   OAuthErrorBody,
   Problem,
   RevokeResponse,
@@ -42,9 +43,6 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'tweets-lookup': TweetsLookupResponse,
   'problem-401': Problem,
   'problem-429': Problem,
-  'webhook-tweet-create': AccountActivityPayload,
-  'webhook-tweet-delete': AccountActivityPayload,
-  'webhook-user-revoke': AccountActivityPayload,
 };
 
 describe('X fixtures', () => {
