@@ -21,7 +21,7 @@ import {
   WebhookBody,
   WebhookContent,
 } from '../../src/platforms/tiktok/schemas';
-import { Item, Profile, WebhookEvent } from '../../src/platforms/types';
+import { Item, Profile, WebhookEvent, type PlatformConnector } from '../../src/platforms/types';
 import type { z } from 'zod';
 import {
   REDIRECT_URI,
@@ -163,7 +163,7 @@ describe('TikTok fixtures', () => {
 
 describe('the TikTok sandbox answers like the documentation', () => {
   let h: TikTokHarness;
-  let connector: TikTokConnector;
+  let connector: PlatformConnector;
   beforeAll(async () => {
     h = await startTikTok();
     connector = createTikTokConnector(tiktokSettingsFromEnv(loadConfig(h.env)));
