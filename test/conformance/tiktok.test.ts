@@ -5,11 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/config';
-import {
-  createTikTokConnector,
-  tiktokSettingsFromEnv,
-  type TikTokConnector,
-} from '../../src/platforms/tiktok';
+import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
 import { mapAccountInsights, mapProfile, mapVideo } from '../../src/platforms/tiktok/mapper';
 import {
   ApiErrorResponse,
