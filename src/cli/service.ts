@@ -135,6 +135,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       oauthStates,
       dedupe: httpWebhookDedupe(store.webhookDedupe),
       syncService,
+      connections: store.sink,
       idTokens: firebaseIdTokenVerifier(getAuth(firebaseApp)),
       readiness: [temporalReadiness(connection), firestoreReadiness(db)],
       registry,
@@ -149,6 +150,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       tokenStore: store.tokens,
       accountIndex: store.accounts,
       syncService,
+      connections: store.sink,
       logger,
     });
     const root = express();

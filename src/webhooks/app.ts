@@ -73,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
     tokenStore: deps.tokenStore,
     accountIndex,
     syncService: deps.syncService,
+    connections: deps.connections,
     logger,
   });
   app.use(oauthRoutes({ connectors: deps.connectors, flow, userAccess, jsonBody }));
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
       tokenStore: deps.tokenStore,
       accountIndex,
       syncService: deps.syncService,
+      connections: deps.connections,
       userAccess,
       jsonBody,
       logger,

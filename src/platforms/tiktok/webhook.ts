@@ -8,7 +8,8 @@
  * (https://developers.tiktok.com/doc/webhooks-events). socialsync posts nothing, so in practice new videos arrive
  * with the scheduled sync; the event is still honoured (it triggers a sync) when it does come. docs/tiktok.md.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { hmacSha256, safeEqual } from '../http';
 import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../types';
 import { WebhookBody, WebhookContent } from './schemas';
 
@@ -39,7 +40,7 @@ export function parseSignatureHeader(value: string): ParsedSignature | undefined
 }
 
 export function computeSignature(clientSecret: string, timestamp: number, rawBody: Buffer): Buffer {
-  return createHmac('sha256', clientSecret).update(`${timestamp}.`).update(rawBody).digest();
+  return hmacSha256(clientSecret, `${timestamp}.`, rawBody);
 }
 
 function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
@@ -95,7 +96,7 @@ export function createTikTokWebhookHandler(opts: TikTokWebhookOptions): WebhookH
       const parsed = parseSignatureHeader(header);
       if (!parsed) return { kind: 'rejected', status: 401, reason: 'malformed TikTok-Signature header' };
       const expected = computeSignature(opts.clientSecret, parsed.timestamp, req.rawBody);
-      if (!timingSafeEqual(expected, parsed.signature)) {
+      if (!safeEqual(parsed.signature, expected)) {
         return { kind: 'rejected', status: 401, reason: 'signature mismatch' };
       }
       if (Math.abs(req.now - parsed.timestamp * 1000) > MAX_TIMESTAMP_SKEW_MS) {
