@@ -25,6 +25,8 @@ import {
   MetaErrorBody,
   OAuthCodeErrorBody,
   ShortLivedTokenResponse,
+  SubscribedAppsResponse,
+  SuccessResponse,
   WebhookBody,
 } from '../../src/platforms/instagram/schemas';
 import { createConnectors } from '../../src/platforms/registry';
@@ -59,6 +61,8 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'media-insights': InsightsResponse,
   'stories-page': MediaPage,
   'webhook-comments': WebhookBody,
+  'subscribed-apps-success': SuccessResponse,
+  'subscribed-apps': SubscribedAppsResponse,
 };
 
 describe('Instagram fixtures', () => {
@@ -312,6 +316,30 @@ describe('the Instagram sandbox answers like the documentation', () => {
       'paging.next',
       'paging.previous',
     ]);
+  });
+
+  it('POST, GET and DELETE /{ig-user-id}/subscribed_apps with the account token', async () => {
+    const token = await longLived();
+    const userId = MeResponse.parse((await graph('/me', token, { fields: 'user_id' })).json).user_id!;
+    const call = (method: string, params: Record<string, string> = {}) => {
+      const url = new URL(`${env.INSTAGRAM_GRAPH_URL!.replace(/\/+$/, '')}/${userId}/subscribed_apps`);
+      for (const [k, v] of Object.entries({
+        ...params,
+        access_token: token,
+        appsecret_proof: createHmac('sha256', env.INSTAGRAM_CLIENT_SECRET!).update(token).digest('hex'),
+      }))
+        url.searchParams.set(k, v);
+      return fetchJson(url.toString(), { method });
+    };
+    const subscribed = await call('POST', { subscribed_fields: 'comments,mentions' });
+    expect(subscribed.status).toBe(200);
+    same(fixtureBody(P, 'subscribed-apps-success'), subscribed.json);
+    const listed = await call('GET');
+    expect(listed.status).toBe(200);
+    same(fixtureBody(P, 'subscribed-apps'), listed.json);
+    const removed = await call('DELETE');
+    expect(removed.status).toBe(200);
+    same(fixtureBody(P, 'subscribed-apps-success'), removed.json);
   });
 
   it('GET /refresh_access_token once the long-lived token is a day old', async () => {
