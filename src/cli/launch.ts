@@ -1,6 +1,6 @@
 /**
  * What `npm start` does, as a function: start only what the environment leaves unset (Temporal dev server with
- * UI, Firestore emulator, sandbox platforms — DESIGN.md → Public contract → Start), then the workers and the HTTP
+ * UI, Firestore emulator, sandbox platforms — docs/contract.md → Start), then the workers and the HTTP
  * service; in sandbox mode connect the demo user through the real OAuth flow. Returns where everything is and a
  * `stop()` that ends everything it started, in reverse order.
  */

@@ -1,5 +1,5 @@
 /**
- * Every Firestore path socialsync reads or writes, in one place (DESIGN.md → "Public contract" → Firestore).
+ * Every Firestore path socialsync reads or writes, in one place (docs/contract.md → Firestore).
  *
  * Public (readable by the signed-in owner through firestore.rules):
  *   users/{userId}/platforms/{platform}
