@@ -495,7 +495,10 @@ describe('X', () => {
     );
     const after = await eventually('the check sync', async () => {
       const s = await h.syncService.status(bobKey);
-      return s && s.lastSyncMode === 'webhook' && s.lastSync !== before?.lastSync ? s : undefined;
+      // The sync writes lastSync; the connection workflow (the one writer of status) writes `active` right after.
+      return s && s.lastSyncMode === 'webhook' && s.lastSync !== before?.lastSync && s.status !== 'syncing'
+        ? s
+        : undefined;
     });
     expect(after.status).toBe('active');
 
