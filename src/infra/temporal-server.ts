@@ -11,7 +11,7 @@ import { freePort, waitFor } from './ports';
 import { spawnGuarded, tail } from './process';
 import { provisionTemporalCli } from './temporal-cli';
 
-/** Keyword search attributes on every sync workflow (DESIGN.md → Temporal). */
+/** Keyword search attributes on every sync workflow (docs/contract.md → Temporal). */
 export const SEARCH_ATTRIBUTE_NAMES = ['UserId', 'Platform', 'SyncMode'] as const;
 
 export interface TemporalDevServer {

@@ -1,7 +1,7 @@
 /**
  * The small interface every platform implements, and the normalized records it produces.
  * Canonical models follow the "schema and type share one name" convention: `Item` is both the zod schema and the type.
- * Firestore layout and metric names: DESIGN.md → "Public contract" → Firestore.
+ * Firestore layout and metric names: docs/contract.md → Firestore.
  */
 import { z } from 'zod';
 import {

@@ -1,5 +1,5 @@
 /**
- * Every Firestore path socialsync reads or writes, in one place (DESIGN.md → "Public contract" → Firestore).
+ * Every Firestore path socialsync reads or writes, in one place (docs/contract.md → Firestore).
  *
  * Public (readable by the signed-in owner through firestore.rules):
  *   users/{userId}/platforms/{platform}
@@ -9,7 +9,7 @@
  *   _tokens/{platform}:{userId}                 encrypted TokenSet
  *   _accountIndex/{platform}:{accountId}        which users connected a platform account
  *   _oauthStates/{sha256(state)}                pending OAuth connects (10 min)
- *   _webhookEvents/{platform}:{sha256(eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
+ *   _webhookEvents/{platform}:{sha256(userId|eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
  */
 import { createHash } from 'node:crypto';
 import { ITEM_KINDS, type ItemKind, type PlatformId } from '../platforms/types';

@@ -1,5 +1,5 @@
 /**
- * The Firestore sink: everything a sync writes about a connection (DESIGN.md → "Public contract" → Firestore).
+ * The Firestore sink: everything a sync writes about a connection (docs/contract.md → Firestore).
  *
  * Every write is idempotent (document id = platform id, field-level merge), so an activity retried after a crash
  * rewrites the same documents with the same values. Maps that mirror the platform's current answer (`metrics`,

@@ -34,7 +34,7 @@ export interface AccountIndex {
   remove(platform: PlatformId, accountId: string, key: ConnectionKey): Promise<void>;
 }
 
-/** The platform document `users/{userId}/platforms/{platform}` (DESIGN.md → Firestore), as the engine sees it. */
+/** The platform document `users/{userId}/platforms/{platform}` (docs/contract.md → Firestore), as the engine sees it. */
 export interface ConnectionDoc {
   accountId: string;
   status: ConnectionStatusName;

@@ -1,5 +1,5 @@
 /**
- * Contract of the TikTok sandbox over real HTTP: every endpoint answers in the shapes of platform-api-notes.md
+ * Contract of the TikTok sandbox over real HTTP: every endpoint answers in the shapes of the platform documentation (docs/tiktok.md)
  * (validated with the connector's own zod schemas), with TikTok's errors, limits, paging quirks and faults.
  */
 import { createHash, createHmac } from 'node:crypto';

@@ -2,7 +2,7 @@ import { Item } from '../types';
 import { mapAccountInsights, mapProfile, mapVideo } from './mapper';
 import { TikTokUser, TikTokVideo } from './schemas';
 
-// Shaped like a real `video/list` entry (fields from platform-api-notes.md).
+// Shaped like a real `video/list` entry (fields from the Display API reference, docs/tiktok.md).
 const fullVideo = TikTokVideo.parse({
   id: '7349562378412043562',
   create_time: 1710835200,
@@ -17,7 +17,7 @@ const fullVideo = TikTokVideo.parse({
 });
 
 describe('mapVideo', () => {
-  it('maps a full video to the normalized item with the DESIGN.md metric names', () => {
+  it('maps a full video to the normalized item with the metric names of docs/contract.md', () => {
     const item = mapVideo(fullVideo);
     expect(Item.parse(item)).toEqual(item);
     expect(item).toEqual({

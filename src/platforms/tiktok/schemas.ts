@@ -1,5 +1,5 @@
 /**
- * Raw shapes of TikTok Login Kit + Display API v2 (platform-api-notes.md → TikTok), as zod schemas.
+ * Raw shapes of TikTok Login Kit + Display API v2 (docs/tiktok.md), as zod schemas.
  * The connector validates every response with these; the sandbox's contract tests validate its answers with the
  * same schemas, so the two cannot drift apart silently.
  */

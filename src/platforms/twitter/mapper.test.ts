@@ -27,7 +27,7 @@ const recentTweet = Tweet.parse({
 });
 
 describe('mapTweet', () => {
-  it('maps a recent own post with every metric name of DESIGN.md, impressions from non_public_metrics', () => {
+  it('maps a recent own post with every metric name of docs/contract.md, impressions from non_public_metrics', () => {
     const item = mapTweet(recentTweet);
     expect(Item.parse(item)).toEqual(item);
     expect(item).toEqual({

@@ -7,7 +7,7 @@ import type { Tweet, User } from './schemas';
 
 type TweetMetricName = 'impressions' | 'likes' | 'retweets' | 'replies' | 'quotes' | 'bookmarks';
 
-/** Only the metric names of DESIGN.md for tweets; undefined values are dropped, not zeroed. */
+/** Only the metric names of docs/contract.md for tweets; undefined values are dropped, not zeroed. */
 export function tweetMetrics(
   tweet: Pick<Tweet, 'public_metrics' | 'non_public_metrics' | 'organic_metrics'>,
 ) {

@@ -1,5 +1,5 @@
 /**
- * Raw shapes of X API v2 and its OAuth 2.0 endpoints (platform-api-notes.md → X), as zod schemas.
+ * Raw shapes of X API v2 and its OAuth 2.0 endpoints (docs/twitter.md), as zod schemas.
  * The connector validates every response with these; the sandbox's contract tests validate its answers with the
  * same schemas, so the two cannot drift apart silently. Objects are not strict: X adds fields over time and an
  * unknown extra field must not break a sync; a missing or retyped field we read must.

@@ -61,7 +61,7 @@ export interface SandboxOptions {
   autoApprove?: boolean;
 }
 
-/** One account's data in the normalized Firestore form (DESIGN.md), for "100% data accuracy" checks. */
+/** One account's data in the normalized Firestore form (docs/contract.md), for "100% data accuracy" checks. */
 export interface GroundTruthAccount {
   accountId: string;
   profile: GroundTruthProfile;

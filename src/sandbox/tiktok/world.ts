@@ -9,7 +9,7 @@ import type { GroundTruthItem as Item, GroundTruthProfile as Profile } from '../
 
 export type VideoCounter = 'view_count' | 'like_count' | 'comment_count' | 'share_count';
 
-/** Normalized metric name ↔ TikTok counter (DESIGN.md metric names for videos). */
+/** Normalized metric name ↔ TikTok counter (docs/contract.md metric names for videos). */
 export const METRIC_TO_COUNTER: Record<string, VideoCounter> = {
   views: 'view_count',
   likes: 'like_count',
@@ -262,7 +262,7 @@ export class TikTokWorld {
     return this.visibleVideos(account).reduce((sum, v) => sum + this.counters(v).like_count, 0);
   }
 
-  /** The normalized form (DESIGN.md) of one video, computed from the world directly, not through the connector. */
+  /** The normalized form (docs/contract.md) of one video, computed from the world directly, not through the connector. */
   normalizedVideo(account: SandboxAccount, video: SandboxVideo): Item {
     const c = this.counters(video);
     const attributes: Record<string, string | number> = { durationSeconds: video.duration };

@@ -1,6 +1,6 @@
 /**
  * The dashboard's read model of stored items: a connection's best items by likes, read straight from the
- * Firestore layout the sink writes (DESIGN.md → Firestore). Items marked `deleted` are skipped.
+ * Firestore layout the sink writes (docs/contract.md → Firestore). Items marked `deleted` are skipped.
  */
 import type { Firestore } from 'firebase-admin/firestore';
 import type { ItemKind } from '../../platforms/types';
