@@ -2,13 +2,15 @@
  * X conformance: the documented examples in test/fixtures/twitter/ (X's pages, not this code) must be accepted by
  * the connector's schemas and mapped by its mapper, and the X sandbox must answer the same requests with the same
  * keys and JSON types. Where the sandbox differs, the documentation wins: a failure here names the differing paths.
- * Webhook bodies are not here yet: the connector is moving from the Account Activity API to the X Activity API,
- * whose delivery fixtures belong with that change (test/fixtures/README.md).
+ * Webhook bodies are X Activity API deliveries (the connector's real-time source).
  */
+import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/config';
+import { ActivityDelivery, AppTokenResponse } from '../../src/platforms/twitter/activity-schemas';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
 import { createConnectors } from '../../src/platforms/registry';
 import { mapProfile, mapTweet } from '../../src/platforms/twitter/mapper';
+import { createTwitterWebhookHandler } from '../../src/platforms/twitter/webhook';
 import {
   OAuthErrorBody,
   Problem,
@@ -18,7 +20,7 @@ import {
   TweetsLookupResponse,
   UsersMeResponse,
 } from '../../src/platforms/twitter/schemas';
-import { Item, Profile, type PlatformConnector } from '../../src/platforms/types';
+import { Item, Profile, WebhookEvent, type PlatformConnector } from '../../src/platforms/types';
 import { startSandboxes, type SandboxSet } from '../../src/sandbox';
 import type { z } from 'zod';
 import {
@@ -43,6 +45,10 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'tweets-lookup': TweetsLookupResponse,
   'problem-401': Problem,
   'problem-429': Problem,
+  'app-token': AppTokenResponse,
+  'activity-post-create': ActivityDelivery,
+  'activity-post-delete': ActivityDelivery,
+  'activity-oauth-revoke': ActivityDelivery,
 };
 
 describe('X fixtures', () => {
@@ -85,6 +91,52 @@ describe('X fixtures', () => {
       '1460323737035677698',
     ]);
     expect(lookup.errors!.map((e) => e.resource_id)).toEqual(['1276230436478386177']);
+  });
+});
+
+describe('the webhook handler on the documented X Activity deliveries', () => {
+  const consumerSecret = 'conformance-consumer-secret';
+  const handler = createTwitterWebhookHandler({ consumerSecret });
+  const deliver = (name: string) => {
+    const raw = Buffer.from(JSON.stringify(fixtureBody(P, name)));
+    const signature = 'sha256=' + createHmac('sha256', consumerSecret).update(raw).digest('base64');
+    return handler.handle({
+      method: 'POST',
+      headers: { 'x-twitter-webhooks-signature': signature },
+      query: {},
+      rawBody: raw,
+      now: Date.parse('2026-12-01T00:00:00Z'),
+    });
+  };
+  const events = (name: string) => {
+    const result = deliver(name);
+    expect(result.kind).toBe('events');
+    return result.kind === 'events' ? result.events.map((e) => WebhookEvent.parse(e)) : [];
+  };
+
+  it('post.create → item_created of the post; post.delete → item_deleted', () => {
+    expect(events('activity-post-create')).toEqual([
+      expect.objectContaining({
+        platform: 'twitter',
+        type: 'item_created',
+        itemKind: 'tweets',
+        itemId: '1460323737035677698',
+        accountId: '2244994945',
+      }),
+    ]);
+    expect(events('activity-post-delete')).toEqual([
+      expect.objectContaining({
+        type: 'item_deleted',
+        itemId: '1460323737035677698',
+        accountId: '2244994945',
+      }),
+    ]);
+  });
+
+  it('oauth.revoke is a reason to check the account, not proof of revocation', () => {
+    expect(events('activity-oauth-revoke')).toEqual([
+      expect.objectContaining({ type: 'account_changed', accountId: '2244994945' }),
+    ]);
   });
 });
 
