@@ -46,6 +46,8 @@ export function createApp(deps: AppDeps): Express {
       readinessTimeoutMs: limits.readinessTimeoutMs,
       registry: deps.registry,
       drain: deps.drain ?? { draining: false },
+      metricsBearerToken: deps.config.METRICS_BEARER_TOKEN,
+      logger,
     }),
   );
   app.use(

@@ -31,7 +31,8 @@ export interface DrainState {
 }
 
 export interface AppDeps {
-  config: Pick<Env, 'PUBLIC_BASE_URL' | 'ADMIN_API_KEY' | 'PORT'>;
+  config: Pick<Env, 'PUBLIC_BASE_URL' | 'ADMIN_API_KEY' | 'PORT'> &
+    Partial<Pick<Env, 'METRICS_BEARER_TOKEN' | 'NODE_ENV'>>;
   connectors: ConnectorMap;
   tokenStore: TokenStore;
   accountIndex: AccountIndex;

@@ -16,7 +16,7 @@ import type { SyncSink } from '../../store/types';
 import type { SyncService } from '../../sync/service';
 import { secretsEqual } from '../auth';
 import type { ConnectorMap } from '../deps';
-import { HttpError } from '../http-error';
+import { clientErrorStatus, HttpError } from '../http-error';
 import { escapeHtml, platformName } from '../oauth-page';
 import { UserId } from '../params';
 import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } from './render';
@@ -177,10 +177,15 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   router.use('/ui', ((err, _req, res, _next) => {
     void _next;
-    const status = err instanceof HttpError ? err.status : 500;
+    const status = err instanceof HttpError ? err.status : (clientErrorStatus(err) ?? 500);
     if (status >= 500)
       log.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'dashboard error');
-    const message = err instanceof HttpError ? err.message : 'Something went wrong; see the service log.';
+    const message =
+      err instanceof HttpError
+        ? err.message
+        : status < 500
+          ? 'Bad request.'
+          : 'Something went wrong; see the service log.';
     res
       .status(status)
       .type('html')
