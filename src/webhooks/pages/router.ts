@@ -20,7 +20,7 @@ import { clientErrorStatus, HttpError } from '../http-error';
 import { escapeHtml, platformName } from '../oauth-page';
 import { UserId } from '../params';
 import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } from './render';
-import { clearedSessionCookie, hasSession, sessionCookie } from './session';
+import { dashboardSessions } from './session';
 import type { TopItemsReader } from './top-items';
 import type { ConnectionKey } from '../../domain';
 
@@ -45,6 +45,8 @@ export interface DashboardDeps {
   logger: Logger;
   /** How many top posts per connection (default 5). */
   topItems?: number;
+  /** Lifetime of a dashboard session (default 8 h). */
+  sessionTtlMs?: number;
 }
 
 const NOTICES: Record<string, { kind: 'info' | 'error'; text: (platform: string) => string }> = {
@@ -83,8 +85,14 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   });
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
+  const sessions = dashboardSessions({
+    adminApiKey: deps.adminApiKey,
+    secure: deps.secureCookies,
+    ttlMs: deps.sessionTtlMs,
+  });
+  const hasSession = (req: Request) => sessions.valid(req.get('cookie'));
   const requireSession: RequestHandler = (req, res, next) => {
-    if (hasSession(req.get('cookie'), deps.adminApiKey)) return next();
+    if (hasSession(req)) return next();
     if (req.method === 'GET') return res.redirect(303, '/ui/login');
     throw new HttpError(401, 'log in first');
   };
@@ -107,7 +115,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.get('/ui', (req, res) => {
     res.redirect(
       303,
-      hasSession(req.get('cookie'), deps.adminApiKey) ? `/ui/users/${defaultUser}` : '/ui/login',
+      hasSession(req) ? `/ui/users/${defaultUser}` : '/ui/login',
     );
   });
   router.get('/ui/login', (_req, res) => {
@@ -123,11 +131,11 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         .send(renderLogin({ configured: Boolean(deps.adminApiKey), error: 'Wrong key.' }));
       return;
     }
-    res.set('Set-Cookie', sessionCookie({ adminApiKey: deps.adminApiKey, secure: deps.secureCookies }));
+    res.set('Set-Cookie', sessions.issue());
     res.redirect(303, `/ui/users/${defaultUser}`);
   });
-  router.post('/ui/logout', (_req, res) => {
-    res.set('Set-Cookie', clearedSessionCookie());
+  router.post('/ui/logout', (req, res) => {
+    res.set('Set-Cookie', sessions.revoke(req.get('cookie')));
     res.redirect(303, '/ui/login');
   });
 
