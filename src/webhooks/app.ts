@@ -65,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
         windowMs: limits.webhookBatchWindowMs,
         maxEvents: limits.webhookBatchMaxEvents,
         maxInFlight: limits.webhookBatchMaxInFlight,
+        maxSignalBytes: limits.webhookSignalMaxBytes,
       },
     }),
   );

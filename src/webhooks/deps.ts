@@ -67,6 +67,8 @@ export interface AppLimits {
   webhookBatchMaxEvents: number;
   /** Coalesced signals of one connection in flight at once. */
   webhookBatchMaxInFlight: number;
+  /** Largest JSON size of the events in one signal; bigger batches go as several signals (Temporal: 2 MB max). */
+  webhookSignalMaxBytes: number;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -79,4 +81,5 @@ export const DEFAULT_LIMITS: AppLimits = {
   webhookBatchWindowMs: 10,
   webhookBatchMaxEvents: 500,
   webhookBatchMaxInFlight: 1,
+  webhookSignalMaxBytes: 256 * 1024,
 };

@@ -113,10 +113,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   };
 
   router.get('/ui', (req, res) => {
-    res.redirect(
-      303,
-      hasSession(req) ? `/ui/users/${defaultUser}` : '/ui/login',
-    );
+    res.redirect(303, hasSession(req) ? `/ui/users/${defaultUser}` : '/ui/login');
   });
   router.get('/ui/login', (_req, res) => {
     res.type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey) }));
