@@ -21,8 +21,17 @@ export function httpOAuthStates(store: OAuthStateStore): HttpOAuthStateStore {
     create: (pending, { ttlMs }) => store.create({ ...pending, ttlMs }),
     async consume(state, callbackPlatform): Promise<PendingAuthorization | undefined> {
       try {
-        const { userId, platform, redirectUri, codeVerifier } = await store.consume(state, callbackPlatform);
-        return { userId, platform, redirectUri, ...(codeVerifier === undefined ? {} : { codeVerifier }) };
+        const { userId, platform, redirectUri, codeVerifier, browserBinding } = await store.consume(
+          state,
+          callbackPlatform,
+        );
+        return {
+          userId,
+          platform,
+          redirectUri,
+          ...(codeVerifier === undefined ? {} : { codeVerifier }),
+          ...(browserBinding === undefined ? {} : { browserBinding }),
+        };
       } catch (err) {
         if (err instanceof OAuthStateError) return undefined;
         throw err;

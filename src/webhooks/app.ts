@@ -5,7 +5,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { cachedAccountIndex } from './account-cache';
-import { requireUserAccess } from './auth';
+import { requireUserAccess, userWriteLimit } from './auth';
 import { ConnectFlow } from './connect-flow';
 import { DEFAULT_LIMITS, type AppDeps } from './deps';
 import { errorHandler, notFound } from './http-error';
@@ -13,6 +13,7 @@ import { managementRoutes } from './management-routes';
 import { socialsyncMetrics } from '../shared/metrics';
 import { oauthRoutes } from './oauth-routes';
 import { opsRoutes } from './ops-routes';
+import { RateLimiter } from './rate-limit';
 import { accessLog, requestMetrics } from './request-logging';
 import { webhookRoutes } from './webhook-routes';
 
@@ -38,6 +39,17 @@ export function createApp(deps: AppDeps): Express {
     adminApiKey: deps.config.ADMIN_API_KEY,
     idTokens: deps.idTokens,
     logger: logger.child({ module: 'auth' }),
+    failuresPerIp: new RateLimiter(limits.authFailuresPerIp),
+  });
+  // Limits on end users' writes (finding 7 of issue 14); the admin key (service-to-service) is not limited.
+  const writesPerIp = new RateLimiter(limits.userWritesPerIp);
+  const writeLimit = userWriteLimit({
+    perUser: new RateLimiter(limits.userWritesPerUser),
+    perIp: writesPerIp,
+  });
+  const connectLimit = userWriteLimit({
+    perUser: new RateLimiter(limits.connectStartsPerUser),
+    perIp: writesPerIp,
   });
 
   app.use(
@@ -78,7 +90,15 @@ export function createApp(deps: AppDeps): Express {
     syncService: deps.syncService,
     logger,
   });
-  app.use(oauthRoutes({ connectors: deps.connectors, flow, userAccess, jsonBody }));
+  app.use(
+    oauthRoutes({
+      connectors: deps.connectors,
+      flow,
+      userAccess,
+      jsonBody,
+      limits: [writeLimit, connectLimit],
+    }),
+  );
   app.use(
     managementRoutes({
       connectors: deps.connectors,
@@ -86,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
       accountIndex,
       syncService: deps.syncService,
       userAccess,
+      writeLimit,
       jsonBody,
       logger,
     }),

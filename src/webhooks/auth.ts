@@ -3,11 +3,12 @@
  * ID token whose uid equals `{userId}`. Missing or invalid credentials → 401; a valid user token for another user → 403.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Auth } from 'firebase-admin/auth';
 import type { Logger } from '../shared/logger';
 import type { IdTokenVerifier } from './deps';
 import { HttpError } from './http-error';
+import { clientIp, refuse, type RateLimiter } from './rate-limit';
 
 export type Principal = { kind: 'service' } | { kind: 'user'; uid: string };
 
@@ -45,13 +46,24 @@ export interface AccessDeps {
   adminApiKey: string | undefined;
   idTokens: IdTokenVerifier;
   logger: Logger;
+  /** Requests with missing or bad credentials, per client IP: over the limit → 429 before any check. */
+  failuresPerIp?: RateLimiter;
 }
 
-/** Middleware for routes with a `:userId` parameter; sets `res.locals.principal`. */
+/**
+ * Middleware for routes with a `:userId` parameter; sets `res.locals.principal`. A client that keeps failing to
+ * authenticate is refused with 429 (finding 7 of issue 14) before any verification is attempted.
+ */
 export function requireUserAccess(deps: AccessDeps): RequestHandler {
+  const failed = (req: Request, message: string): never => {
+    deps.failuresPerIp?.take(clientIp(req));
+    throw new HttpError(401, message);
+  };
   return async (req, res, next) => {
+    const wait = deps.failuresPerIp?.peek(clientIp(req)) ?? 0;
+    if (wait > 0) refuse(res, wait);
     const token = bearerToken(req.get('authorization'));
-    if (!token) throw new HttpError(401, 'missing bearer token');
+    if (!token) return failed(req, 'missing bearer token');
     if (deps.adminApiKey && secretsEqual(token, deps.adminApiKey)) {
       res.locals.principal = { kind: 'service' } satisfies Principal;
       return next();
@@ -65,10 +77,22 @@ export function requireUserAccess(deps: AccessDeps): RequestHandler {
         { reason: (err as { code?: string }).code ?? (err as Error).message },
         'rejected ID token',
       );
-      throw new HttpError(401, 'invalid or expired token');
+      return failed(req, 'invalid or expired token');
     }
     if (uid !== req.params.userId) throw new HttpError(403, 'token does not belong to this user');
     res.locals.principal = { kind: 'user', uid } satisfies Principal;
+    next();
+  };
+}
+
+/** Limits on writes by end users (finding 7 of issue 14); the service principal (admin key) is not limited. */
+export function userWriteLimit(limiters: { perUser: RateLimiter; perIp: RateLimiter }): RequestHandler {
+  return (req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (principal?.kind === 'user') {
+      const wait = Math.max(limiters.perIp.take(clientIp(req)), limiters.perUser.take(principal.uid));
+      if (wait > 0) refuse(res, wait);
+    }
     next();
   };
 }

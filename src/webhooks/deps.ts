@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import type { OAuthStateStore, WebhookDedupe } from './store-ports';
+import type { BucketOptions } from './rate-limit';
 
 /** The connectors this deployment serves; a platform that is absent answers 404 on every route. */
 export type ConnectorMap = Partial<Record<PlatformId, PlatformConnector>>;
@@ -69,6 +70,17 @@ export interface AppLimits {
   webhookBatchMaxInFlight: number;
   /** Largest JSON size of the events in one signal; bigger batches go as several signals (Temporal: 2 MB max). */
   webhookSignalMaxBytes: number;
+  /**
+   * Rate limits (token buckets, see rate-limit.ts). Requests with bad or no credentials, per client IP: a guessing
+   * client is slowed to this rate, whatever route it tries.
+   */
+  authFailuresPerIp: BucketOptions;
+  /** Writes (connect start, sync, disconnect) of one end user (ID token); the admin key is not limited. */
+  userWritesPerUser: BucketOptions;
+  /** Writes of end users from one client IP (several users behind one address share it). */
+  userWritesPerIp: BucketOptions;
+  /** Connect starts of one end user: each one writes a pending OAuth state. */
+  connectStartsPerUser: BucketOptions;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -82,4 +94,8 @@ export const DEFAULT_LIMITS: AppLimits = {
   webhookBatchMaxEvents: 500,
   webhookBatchMaxInFlight: 1,
   webhookSignalMaxBytes: 256 * 1024,
+  authFailuresPerIp: { capacity: 30, refillPerSecond: 0.5 },
+  userWritesPerUser: { capacity: 30, refillPerSecond: 0.5 },
+  userWritesPerIp: { capacity: 120, refillPerSecond: 2 },
+  connectStartsPerUser: { capacity: 10, refillPerSecond: 10 / 60 },
 };

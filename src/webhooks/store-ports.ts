@@ -12,6 +12,11 @@ export interface PendingAuthorization {
   redirectUri: string;
   /** PKCE verifier; absent for platforms without PKCE. A secret: never logged, never sent to the browser. */
   codeVerifier?: string;
+  /**
+   * SHA-256 (hex) of the nonce in the cookie of the browser that started the connect; the callback must present it
+   * (account-linking CSRF, finding 3 of issue 14). Absent only for an explicit admin hand-off without binding.
+   */
+  browserBinding?: string;
 }
 
 export interface OAuthStateStore {

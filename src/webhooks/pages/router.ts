@@ -19,14 +19,21 @@ import type { ConnectorMap } from '../deps';
 import { clientErrorStatus, HttpError } from '../http-error';
 import { escapeHtml, platformName } from '../oauth-page';
 import { UserId } from '../params';
+import { clientIp, rateLimit, RateLimiter, type BucketOptions } from '../rate-limit';
 import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } from './render';
 import { dashboardSessions } from './session';
 import type { TopItemsReader } from './top-items';
 import type { ConnectionKey } from '../../domain';
 
-/** Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side). */
+/**
+ * Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side); its
+ * binding cookie goes to the admin's browser with the redirect, so only that browser can finish the connect.
+ */
 export interface ConnectStarter {
-  start(req: { userId: string; connector: PlatformConnector }): Promise<{ authorizeUrl: string }>;
+  start(req: {
+    userId: string;
+    connector: PlatformConnector;
+  }): Promise<{ authorizeUrl: string; binding?: { setCookie: string } }>;
 }
 
 export interface DashboardDeps {
@@ -47,7 +54,21 @@ export interface DashboardDeps {
   topItems?: number;
   /** Lifetime of a dashboard session (default 8 h). */
   sessionTtlMs?: number;
+  /** Login attempts per client IP and in all (brute force of the admin key); dashboard actions per client IP. */
+  rateLimits?: Partial<DashboardRateLimits>;
 }
+
+export interface DashboardRateLimits {
+  loginPerIp: BucketOptions;
+  loginTotal: BucketOptions;
+  actionsPerIp: BucketOptions;
+}
+
+export const DEFAULT_DASHBOARD_RATE_LIMITS: DashboardRateLimits = {
+  loginPerIp: { capacity: 5, refillPerSecond: 1 / 12 },
+  loginTotal: { capacity: 30, refillPerSecond: 0.5 },
+  actionsPerIp: { capacity: 60, refillPerSecond: 1 },
+};
 
 const NOTICES: Record<string, { kind: 'info' | 'error'; text: (platform: string) => string }> = {
   'sync-started': {
@@ -84,6 +105,16 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     next();
   });
   const form = express.urlencoded({ extended: false, limit: '4kb' });
+  // Finding 7 of issue 14: every login attempt costs a token per IP and one of the global bucket (a distributed
+  // guesser is slowed too); connect and sync buttons are limited per IP.
+  const rates = { ...DEFAULT_DASHBOARD_RATE_LIMITS, ...deps.rateLimits };
+  const loginLimit = rateLimit([
+    { limiter: new RateLimiter(rates.loginPerIp), key: (req) => clientIp(req) },
+    { limiter: new RateLimiter(rates.loginTotal), key: () => 'all' },
+  ]);
+  const actionLimit = rateLimit([
+    { limiter: new RateLimiter(rates.actionsPerIp), key: (req) => clientIp(req) },
+  ]);
 
   const sessions = dashboardSessions({
     adminApiKey: deps.adminApiKey,
@@ -118,7 +149,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.get('/ui/login', (_req, res) => {
     res.type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey) }));
   });
-  router.post('/ui/login', form, (req, res) => {
+  router.post('/ui/login', loginLimit, form, (req, res) => {
     const key = typeof req.body?.key === 'string' ? req.body.key : '';
     if (!deps.adminApiKey || !secretsEqual(key, deps.adminApiKey)) {
       log.info('dashboard login refused');
@@ -157,13 +188,14 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.type('html').send(renderDashboard(view));
   });
 
-  router.post('/ui/users/:userId/connect/:platform', requireSession, async (req, res) => {
+  router.post('/ui/users/:userId/connect/:platform', requireSession, actionLimit, async (req, res) => {
     const userId = userOf(req);
-    const { authorizeUrl } = await deps.connect.start({ userId, connector: connectorOf(req) });
+    const { authorizeUrl, binding } = await deps.connect.start({ userId, connector: connectorOf(req) });
+    if (binding) res.append('Set-Cookie', binding.setCookie);
     res.redirect(303, authorizeUrl);
   });
 
-  router.post('/ui/users/:userId/sync/:platform', requireSession, async (req, res) => {
+  router.post('/ui/users/:userId/sync/:platform', requireSession, actionLimit, async (req, res) => {
     const userId = userOf(req);
     const key: ConnectionKey = { userId, platform: connectorOf(req).id };
     const status = await deps.syncService.status(key);
