@@ -77,6 +77,11 @@ export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
   ADMIN_API_KEY: optionalString,
+  /**
+   * Express `trust proxy` (e.g. `1`, `loopback`, `10.0.0.0/8`): behind a reverse proxy the client address, which
+   * the rate limits key on, comes from X-Forwarded-For through these hops. Unset: the TCP peer.
+   */
+  TRUST_PROXY: optionalString,
   /** Bearer token for GET /metrics; unset → /metrics answers loopback callers only (docs/security.md). */
   METRICS_BEARER_TOKEN: optionalString,
   /** Longest a `?wait=true` sync request waits before answering 202 with the run's handle. */

@@ -28,7 +28,8 @@ export function createApp(deps: AppDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  // Behind a proxy `req.ip` and protocol come from X-Forwarded-*; nothing here depends on them.
+  // Behind a proxy `req.ip` (the rate limits' key) comes from X-Forwarded-For only through TRUST_PROXY's hops.
+  if (deps.config.TRUST_PROXY) app.set('trust proxy', trustProxySetting(deps.config.TRUST_PROXY));
   app.use(helmet());
   app.use(accessLog(logger));
   app.use(requestMetrics(metrics));
@@ -115,4 +116,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(logger.child({ module: 'http' })));
   return app;
+}
+
+/** `TRUST_PROXY` as Express reads it: a hop count, `true`/`false`, or addresses / subnets / `loopback`. */
+export function trustProxySetting(raw: string): number | boolean | string {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
 }

@@ -52,7 +52,8 @@ export interface AccessDeps {
 
 /**
  * Middleware for routes with a `:userId` parameter; sets `res.locals.principal`. A client that keeps failing to
- * authenticate is refused with 429 (finding 7 of issue 14) before any verification is attempted.
+ * authenticate is refused with 429 (finding 7 of issue 14) before any ID token verification is attempted; the
+ * admin key is checked first (a constant-time compare) and never limited.
  */
 export function requireUserAccess(deps: AccessDeps): RequestHandler {
   const failed = (req: Request, message: string): never => {
@@ -60,14 +61,15 @@ export function requireUserAccess(deps: AccessDeps): RequestHandler {
     throw new HttpError(401, message);
   };
   return async (req, res, next) => {
-    const wait = deps.failuresPerIp?.peek(clientIp(req)) ?? 0;
-    if (wait > 0) refuse(res, wait);
     const token = bearerToken(req.get('authorization'));
-    if (!token) return failed(req, 'missing bearer token');
-    if (deps.adminApiKey && secretsEqual(token, deps.adminApiKey)) {
+    // The admin key is never locked out by other clients' failures from the same address (e.g. behind a proxy).
+    if (token && deps.adminApiKey && secretsEqual(token, deps.adminApiKey)) {
       res.locals.principal = { kind: 'service' } satisfies Principal;
       return next();
     }
+    const wait = deps.failuresPerIp?.peek(clientIp(req)) ?? 0;
+    if (wait > 0) refuse(res, wait);
+    if (!token) return failed(req, 'missing bearer token');
     let uid: string;
     try {
       ({ uid } = await deps.idTokens.verifyIdToken(token));

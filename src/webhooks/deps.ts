@@ -33,7 +33,7 @@ export interface DrainState {
 
 export interface AppDeps {
   config: Pick<Env, 'PUBLIC_BASE_URL' | 'ADMIN_API_KEY' | 'PORT'> &
-    Partial<Pick<Env, 'METRICS_BEARER_TOKEN' | 'NODE_ENV'>>;
+    Partial<Pick<Env, 'METRICS_BEARER_TOKEN' | 'TRUST_PROXY'>>;
   connectors: ConnectorMap;
   tokenStore: TokenStore;
   accountIndex: AccountIndex;
