@@ -32,6 +32,7 @@ import {
   firestoreReadiness,
   serve,
   temporalReadiness,
+  trustProxySetting,
   type AppDeps,
   type HttpService,
 } from '../webhooks';
