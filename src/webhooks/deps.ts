@@ -68,7 +68,7 @@ export interface AppLimits {
   webhookBatchMaxEvents: number;
   /** Coalesced signals of one connection in flight at once. */
   webhookBatchMaxInFlight: number;
-  /** Largest JSON size of the events in one signal; bigger batches go as several signals (Temporal: 2 MB max). */
+  /** Largest JSON size of the events in one signal; bigger batches go as several signals (Temporal: warns at 256 KB, refuses 2 MB). */
   webhookSignalMaxBytes: number;
   /**
    * Rate limits (token buckets, see rate-limit.ts). Requests with bad or no credentials, per client IP: a guessing
@@ -93,7 +93,7 @@ export const DEFAULT_LIMITS: AppLimits = {
   webhookBatchWindowMs: 10,
   webhookBatchMaxEvents: 500,
   webhookBatchMaxInFlight: 1,
-  webhookSignalMaxBytes: 256 * 1024,
+  webhookSignalMaxBytes: 200 * 1024,
   authFailuresPerIp: { capacity: 30, refillPerSecond: 0.5 },
   userWritesPerUser: { capacity: 30, refillPerSecond: 0.5 },
   userWritesPerIp: { capacity: 120, refillPerSecond: 2 },

@@ -61,7 +61,7 @@ export interface BatchingOptions {
    */
   maxInFlight: number;
   /**
-   * Largest JSON size of the events of one signal. Temporal refuses payloads over 2 MB (and warns from 512 KB);
+   * Largest JSON size of the events of one signal. Temporal refuses payloads over 2 MB (and warns from 256 KB);
    * a batch above this goes as several signals, in order.
    */
   maxSignalBytes: number;
@@ -71,7 +71,7 @@ export const DEFAULT_BATCHING: BatchingOptions = {
   windowMs: 10,
   maxEvents: 500,
   maxInFlight: 1,
-  maxSignalBytes: 256 * 1024,
+  maxSignalBytes: 200 * 1024,
 };
 
 /** Event types that act destructively; a replay of an old one must not act again. */
