@@ -170,6 +170,8 @@ describe('finding 3: account-linking CSRF', () => {
   });
 });
 
+// The unit test in src/webhooks/auth.test.ts proves `checkRevoked` is asked for: firebase-admin always checks
+// revocation against the Auth emulator, so here the real emulator shows the end-to-end behaviour.
 describe('finding 4: revoked and disabled Firebase users', () => {
   it('answers 401 once the refresh tokens are revoked or the user is disabled', async () => {
     const call = (uid: string, token: string) =>
