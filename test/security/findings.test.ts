@@ -170,6 +170,61 @@ describe('finding 3: account-linking CSRF', () => {
   });
 });
 
+describe('finding 3: the dashboard connect button', () => {
+  it("binds the connect to the operator's browser: with its cookie the callback connects, without it nothing", async () => {
+    const app = express();
+    app.use(
+      dashboardRouter({
+        adminApiKey: ADMIN_KEY,
+        secureCookies: false,
+        connectors: h.connectors,
+        connect: connectFlow(),
+        syncService: h.syncService,
+        sink: h.sink,
+        items: firestoreTopItems(h.firestore.db),
+        authorizeOrigins: [],
+        logger: h.deps.logger,
+      }),
+    );
+    const server = await listen(app);
+    try {
+      const login = await fetch(`${server.url}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ key: ADMIN_KEY }),
+      });
+      const session = cookiesFrom(login);
+      const connect = async () => {
+        const res = await fetch(`${server.url}/ui/users/sec-dashboard/connect/tiktok`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: session },
+        });
+        expect(res.status).toBe(303);
+        return {
+          binding: cookiesFrom(res),
+          callbackUrl: await consentRedirect(res.headers.get('location')!),
+        };
+      };
+      const first = await connect();
+      expect(first.binding).toMatch(/^socialsync_oauth_tiktok=[A-Za-z0-9_-]{43}$/);
+      const elsewhere = await fetch(first.callbackUrl, { headers: { accept: 'application/json' } });
+      expect(elsewhere.status).toBe(403);
+      expect(await h.tokenStore.load({ userId: 'sec-dashboard', platform: 'tiktok' })).toBeUndefined();
+
+      const second = await connect();
+      const ok = await fetch(second.callbackUrl, {
+        headers: { accept: 'application/json', cookie: second.binding },
+      });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ status: 'connected', userId: 'sec-dashboard' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 // The unit test in src/webhooks/auth.test.ts proves `checkRevoked` is asked for: firebase-admin always checks
 // revocation against the Auth emulator, so here the real emulator shows the end-to-end behaviour.
 describe('finding 4: revoked and disabled Firebase users', () => {
