@@ -12,13 +12,10 @@ export interface PlatformLimits {
 export interface TokenExpiry {
   /** Epoch ms; null when the token does not expire or no token is stored. */
   expiresAt: number | null;
-  hasToken: boolean;
 }
 
 export interface RefreshTokenInput {
   key: ConnectionKey;
-  /** Refresh even if the stored token is not due yet. */
-  force?: boolean;
   /**
    * The expiry the caller planned this refresh for (the connection workflow's timer, on workflow time). A stored
    * token that still expires then (or earlier) is refreshed; one that expires later was refreshed by someone else
@@ -115,6 +112,12 @@ export interface SetStatusInput {
   accountId?: string;
   /** The sync whose failure this status reports, for the sync metrics. */
   failedSync?: { mode: SyncMode; startedAt: string; failedAt: string };
+}
+
+/** What the activities need of the connection's Temporal Schedule (implemented in src/sync/schedules.ts). */
+export interface SchedulePauser {
+  pause(key: ConnectionKey, note: string): Promise<void>;
+  unpause(key: ConnectionKey, note: string): Promise<void>;
 }
 
 export interface ScheduleControlInput {

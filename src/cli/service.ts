@@ -136,6 +136,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       oauthStates,
       dedupe: httpWebhookDedupe(store.webhookDedupe),
       syncService,
+      connections: store.sink,
       idTokens: firebaseIdTokenVerifier(getAuth(firebaseApp)),
       readiness: [temporalReadiness(connection), firestoreReadiness(db)],
       registry,
@@ -150,6 +151,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       tokenStore: store.tokens,
       accountIndex: store.accounts,
       syncService,
+      connections: store.sink,
       logger,
     });
     const root = express();

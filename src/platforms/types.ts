@@ -72,6 +72,11 @@ export interface AccountSnapshot {
   daily?: DailyInsight[];
   /** Absent when the platform gives none (too few followers, scope missing, no endpoint). */
   audience?: Audience;
+  /**
+   * Metrics, breakdowns or edges the platform refused for this account (e.g. `(#10)` for a small account), each with
+   * the platform's reason. Stored as `unavailable` on the connection document; the rest of the sync goes on.
+   */
+  unavailable?: Record<string, string>;
   usage: CallUsage;
 }
 

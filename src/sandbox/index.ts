@@ -9,7 +9,6 @@ import type { PlatformSandbox } from './core/types';
 import { createInstagramSandbox, type InstagramSandbox } from './instagram';
 import { createTikTokSandbox, type TikTokSandbox } from './tiktok';
 import { createTwitterSandbox, type TwitterSandbox } from './twitter';
-import type { PlatformId } from '../platforms/types';
 
 export { SandboxClock } from './core/clock';
 export type { PlatformSandbox } from './core/types';
@@ -50,7 +49,9 @@ export interface SandboxSet {
 /** Every platform started: the shape `startSandboxes` returns without a `platforms` filter. */
 export type AllSandboxes = SandboxSet & Required<Pick<SandboxSet, PlatformId>>;
 
-export const ALL_PLATFORMS: readonly PlatformId[] = ['instagram', 'twitter', 'tiktok'];
+/** The platforms the sandboxes imitate (their own list: the sandboxes share nothing with the connectors). */
+export const ALL_PLATFORMS = ['instagram', 'twitter', 'tiktok'] as const;
+export type PlatformId = (typeof ALL_PLATFORMS)[number];
 
 // Each platform's generator gets its own seed so two platforms never produce the same-looking world.
 const SEED_OFFSET: Record<PlatformId, number> = { instagram: 0, twitter: 1, tiktok: 2 };

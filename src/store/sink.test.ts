@@ -41,6 +41,19 @@ describe('toAccountWrite', () => {
     expect(data.audience).toEqual(FieldValue.delete());
     expect(mergeFields).toEqual(expect.arrayContaining(['accountId', 'profile', 'insights', 'audience']));
   });
+
+  it('replaces the unavailable map as a whole, and removes it when nothing is refused any more', () => {
+    const refused = toAccountWrite({
+      accountId: 'a',
+      profile: { username: 'u', displayName: null },
+      unavailable: { reach: '(#100) not available' },
+    });
+    expect(refused.data.unavailable).toEqual({ reach: '(#100) not available' });
+    expect(refused.mergeFields).toContain('unavailable');
+    const healthy = toAccountWrite({ accountId: 'a', profile: { username: 'u', displayName: null } });
+    expect(healthy.data.unavailable).toEqual(FieldValue.delete());
+    expect(healthy.mergeFields).toContain('unavailable');
+  });
 });
 
 describe('toConnectionWrite', () => {
@@ -79,8 +92,12 @@ describe('fromConnectionData', () => {
       lastSync: Timestamp.fromMillis(1_000),
       updatedAt: Timestamp.fromMillis(2_000),
       counts: { tweets: 1 },
+      unavailable: { stories: 'refused' },
+      webhooks: { subscribed: false, error: 'boom' },
     });
     expect(doc).toEqual({
+      unavailable: { stories: 'refused' },
+      webhooks: { subscribed: false, error: 'boom' },
       accountId: 'x',
       status: 'connecting',
       lastSync: new Date(1_000),

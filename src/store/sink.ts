@@ -69,6 +69,8 @@ export function toAccountWrite(snapshot: Omit<AccountSnapshot, 'usage'>): FieldW
     profile: snapshot.profile,
     insights: snapshot.insights === undefined ? FieldValue.delete() : cleanMetrics(snapshot.insights),
     audience: snapshot.audience ?? FieldValue.delete(),
+    // Replaced as a whole: a metric that became available again leaves the map.
+    unavailable: snapshot.unavailable ?? FieldValue.delete(),
     accountUpdatedAt: FieldValue.serverTimestamp(),
   };
   return { data, mergeFields: Object.keys(data) };
@@ -117,7 +119,18 @@ export function fromConnectionData(data: DocumentData): ConnectionDoc {
     lastSync: toDate(data.lastSync),
     lastSyncMode: data.lastSyncMode ?? null,
   };
-  for (const field of ['profile', 'insights', 'audience', 'error', 'counts', 'cursors', 'pending'] as const) {
+  const fields = [
+    'profile',
+    'insights',
+    'audience',
+    'error',
+    'counts',
+    'cursors',
+    'pending',
+    'unavailable',
+    'webhooks',
+  ] as const;
+  for (const field of fields) {
     if (data[field] !== undefined) (doc as unknown as Record<string, unknown>)[field] = data[field];
   }
   return doc;

@@ -50,6 +50,15 @@ export interface ConnectionDoc {
   cursors?: Partial<Record<ItemKind, ItemCursor>>;
   /** How many items per kind a budget-cut sync has not covered yet (a later backfill finishes them). */
   pending?: Partial<Record<ItemKind, number>>;
+  /** Metrics, breakdowns or edges the platform refused for this account, with its reason (replaced every sync). */
+  unavailable?: Record<string, string>;
+  /** Webhook delivery at the platform: subscribed on connect; `error` says why not (scheduled syncs still cover). */
+  webhooks?: ConnectionWebhooks;
+}
+
+export interface ConnectionWebhooks {
+  subscribed: boolean;
+  error?: string | null;
 }
 
 export interface ItemCursor {

@@ -18,13 +18,12 @@ import {
   UserIdAttribute,
   workflowTaskQueue,
 } from '../workflows/definitions';
+import type { SchedulePauser } from '../activities/types';
 import type { ConnectionKey } from '../domain';
 
-export interface ScheduleControl {
+export interface ScheduleControl extends SchedulePauser {
   /** Creates the schedule, or updates its interval and unpauses it when it already exists. */
   ensure(key: ConnectionKey): Promise<void>;
-  pause(key: ConnectionKey, note: string): Promise<void>;
-  unpause(key: ConnectionKey, note: string): Promise<void>;
   /** Deletes the schedule; a missing schedule is not an error. */
   remove(key: ConnectionKey): Promise<void>;
   /** Next time the schedule fires, null when paused or missing. */

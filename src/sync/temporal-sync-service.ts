@@ -26,7 +26,7 @@ import {
 } from '../workflows/definitions';
 import type { connectionWorkflow, ConnectionOptions, ConnectionWorkflowInput } from '../workflows/connection';
 import type { SyncWorkflowResult } from '../workflows/sync';
-import { readPending, type PendingCounts } from './pending';
+import { readPending, type PendingCounts } from '../store/pending';
 import { createTemporalSchedules, type ScheduleControl } from './schedules';
 import type { SyncService } from './service';
 import type { WebhookEvent } from '../platforms/types';
@@ -215,8 +215,8 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
       const doc = await sink.readConnection(key);
       if (!doc) return undefined;
       const nextSyncAt = doc.status === 'disconnected' ? null : await schedules.nextActionAt(key);
-      // Firestore is the status of record: syncs write `syncing`/`active`, the connection workflow `needs_reauth`
-      // and `error`. (Querying the workflow would hang whenever no worker is polling.)
+      // Firestore is the status of record, written by the connection workflow alone (syncing, active, error,
+      // needs_reauth). (Querying the workflow would hang whenever no worker is polling.)
       const { status } = doc;
       const error = doc.error ?? undefined;
       const pending = readPending(doc.pending);

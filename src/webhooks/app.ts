@@ -89,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
     tokenStore: deps.tokenStore,
     accountIndex,
     syncService: deps.syncService,
+    connections: deps.connections,
     logger,
   });
   app.use(
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps): Express {
       tokenStore: deps.tokenStore,
       accountIndex,
       syncService: deps.syncService,
+      connections: deps.connections,
       userAccess,
       writeLimit,
       jsonBody,

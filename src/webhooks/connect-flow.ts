@@ -10,7 +10,7 @@ import { isPlatformError } from '../platforms/errors';
 import type { PlatformConnector, PlatformId, TokenSet } from '../platforms/types';
 import type { Logger } from '../shared/logger';
 import { loadReadableTokens } from '../store/token-store';
-import type { AccountIndex, TokenStore } from '../store/types';
+import type { AccountIndex, ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { HttpError, isTemporalUnavailable } from './http-error';
 import type { OAuthStateStore, PendingAuthorization } from './store-ports';
@@ -26,6 +26,13 @@ export interface ConnectFlowDeps {
   accountIndex: AccountIndex;
   syncService: SyncService;
   logger: Logger;
+  /** Where the webhook subscription outcome is recorded (the connection document); absent = only logged. */
+  connections?: ConnectionRecorder;
+}
+
+/** The one write the flow makes to the connection document: `webhooks: {subscribed, error}`. */
+export interface ConnectionRecorder {
+  updateConnection(key: ConnectionKey, patch: Partial<ConnectionDoc>): Promise<void>;
 }
 
 export interface StartRequest {
@@ -197,7 +204,10 @@ export class ConnectFlow {
       codeVerifier: pending.codeVerifier,
     });
     const key: ConnectionKey = { userId: pending.userId, platform };
-    const run = await this.persistAndConnect(key, tokens);
+    // An undecryptable previous token must not block the reconnect that replaces it (finding 5 of issue 14).
+    const { tokens: previous } = await loadReadableTokens(this.deps.tokenStore, key, this.log);
+    const run = await this.persistAndConnect(key, tokens, previous);
+    await this.subscribeWebhooks(req.connector, key, tokens, previous);
     this.log.info({ userId: key.userId, platform, accountId: tokens.accountId }, 'connected');
     return { ...key, accountId: tokens.accountId, ...run };
   }
@@ -229,10 +239,9 @@ export class ConnectFlow {
   private async persistAndConnect(
     key: ConnectionKey,
     tokens: TokenSet,
+    previous: TokenSet | undefined,
   ): Promise<{ workflowId: string; runId: string }> {
     const { tokenStore, accountIndex, syncService } = this.deps;
-    // An undecryptable previous token must not block the reconnect that replaces it (finding 5 of issue 14).
-    const { tokens: previous } = await loadReadableTokens(tokenStore, key, this.log);
     await tokenStore.save(key, tokens);
     await accountIndex.put(key.platform, tokens.accountId, key);
     let run: { workflowId: string; runId: string };
@@ -249,6 +258,46 @@ export class ConnectFlow {
       await accountIndex.remove(key.platform, previous.accountId, key);
     }
     return run;
+  }
+
+  /**
+   * Webhook delivery at the platform for the connected account (connect and reconnect alike; subscribing is
+   * idempotent). A failure never loses the connection: it is logged without secrets and recorded on the connection
+   * document, and the scheduled sync still covers the account. A reconnect to another account drops the old one's.
+   */
+  private async subscribeWebhooks(
+    connector: PlatformConnector,
+    key: ConnectionKey,
+    tokens: TokenSet,
+    previous: TokenSet | undefined,
+  ): Promise<void> {
+    const subscriptions = connector.subscriptions;
+    if (!subscriptions) return;
+    if (previous && previous.accountId !== tokens.accountId) {
+      await subscriptions.unsubscribe(previous).catch((err: unknown) => {
+        this.log.warn(
+          { ...key, err: summarize(err) },
+          'webhook unsubscription of the previous account failed',
+        );
+      });
+    }
+    let webhooks: NonNullable<ConnectionDoc['webhooks']>;
+    try {
+      await subscriptions.subscribe(tokens);
+      webhooks = { subscribed: true, error: null };
+    } catch (err) {
+      const facts = summarize(err);
+      this.log.warn(
+        { ...key, err: facts },
+        'webhook subscription failed; scheduled syncs still cover the account',
+      );
+      webhooks = { subscribed: false, error: String(facts.message) };
+    }
+    try {
+      await this.deps.connections?.updateConnection(key, { webhooks });
+    } catch (err) {
+      this.log.error({ ...key, err: summarize(err) }, 'could not record the webhook subscription state');
+    }
   }
 
   /** Puts tokens and index back as they were before this callback; failures are logged, the original error wins. */

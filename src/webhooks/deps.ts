@@ -9,6 +9,7 @@ import type { PlatformConnector, PlatformId } from '../platforms/types';
 import type { Logger } from '../shared/logger';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
+import type { ConnectionRecorder } from './connect-flow';
 import type { OAuthStateStore, WebhookDedupe } from './store-ports';
 import type { BucketOptions } from './rate-limit';
 
@@ -40,6 +41,8 @@ export interface AppDeps {
   oauthStates: OAuthStateStore;
   dedupe: WebhookDedupe;
   syncService: SyncService;
+  /** The connection document, for the webhook subscription state (the sink's `updateConnection`). */
+  connections?: ConnectionRecorder;
   idTokens: IdTokenVerifier;
   readiness: ReadinessCheck[];
   registry: Registry;

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import { loadReadableTokens } from '../store/token-store';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
-import { summarize } from './connect-flow';
+import { summarize, type ConnectionRecorder } from './connect-flow';
 import type { ConnectorMap } from './deps';
 import { HttpError } from './http-error';
 import { bodyOf, connectorFor, parseOr400, SyncBody, SyncQuery, UserId } from './params';
@@ -24,6 +24,8 @@ export interface ManagementRoutesDeps {
   writeLimit?: RequestHandler;
   jsonBody: RequestHandler;
   logger: Logger;
+  /** Records `webhooks.subscribed: false` once the platform subscription is removed. */
+  connections?: ConnectionRecorder;
 }
 
 const CONNECTION = '/api/users/:userId/connections/:platform';
@@ -84,6 +86,15 @@ export function managementRoutes(deps: ManagementRoutesDeps): Router {
     // Every step is idempotent, so a DELETE that failed half-way is simply repeated.
     await deps.syncService.disconnect(key);
     let revoked = false;
+    if (tokens && connector.subscriptions) {
+      // Before revoking: the platform needs a working token to remove the webhook subscription.
+      try {
+        await connector.subscriptions.unsubscribe(tokens);
+        await deps.connections?.updateConnection(key, { webhooks: { subscribed: false, error: null } });
+      } catch (err) {
+        log.warn({ ...key, err: summarize(err) }, 'webhook unsubscription at the platform failed');
+      }
+    }
     if (tokens) {
       try {
         revoked = await connector.oauth.revoke(tokens);

@@ -19,7 +19,7 @@ beforeAll(async () => {
   engine = await startEngine({
     platform: 'instagram',
     createSandbox: (clock) =>
-      createInstagramSandbox({ clock, seed: 909, accounts: 6, itemsPerAccount: 60, autoApprove: true }),
+      createInstagramSandbox({ clock, seed: 909, accounts: 7, itemsPerAccount: 60, autoApprove: true }),
     createConnector: (env, clock) =>
       createInstagramConnector(instagramSettingsFromEnv(env), { now: () => clock.now() }),
   });
@@ -192,6 +192,46 @@ test('an expired token is reauth_required (Instagram cannot refresh it): needs_r
   expect((await engine.storedItems(key, 'posts')).size).toBe(
     engine.sandbox.groundTruth(accountId).items.posts!.length,
   );
+});
+
+test('a metric, a breakdown and the stories edge refused for the account: stored as unavailable, the rest syncs', async () => {
+  const accountId = await engine.freshAccount();
+  const { sandbox } = engine;
+  sandbox.refuse({ accountId, metric: 'reach' });
+  sandbox.refuse({ accountId, breakdown: 'country' });
+  sandbox.refuse({ accountId, edge: 'stories' });
+  try {
+    const connected = await engine.connect(accountId);
+    const key = { userId: connected.userId, platform: 'instagram' as const };
+    const result = await engine.syncResult(connected.workflowId, connected.runId);
+    const truth = sandbox.groundTruth(accountId);
+    expect(result.summary).toMatchObject({ mode: 'initial', itemsWritten: truth.items.posts!.length });
+
+    const doc = engine.firestore.db.doc(`users/${key.userId}/platforms/instagram`);
+    const stored = (await doc.get()).data()!;
+    expect(stored.unavailable).toEqual({
+      reach: expect.stringMatching(/^\(#100\) metric\[0\] must be one of the following values/),
+      'follower_demographics:country': expect.stringMatching(/^\(#10\)/),
+      stories: '(#100) Tried accessing nonexisting field (stories) on node type (User)',
+    });
+    const { reach: _reach, ...insightsWithoutReach } = truth.insights!;
+    expect(stored.insights).toEqual(insightsWithoutReach);
+    const { country: _country, ...audienceWithoutCountry } = truth.audience!;
+    expect(stored.audience).toEqual(audienceWithoutCountry);
+    for (const metrics of (await engine.storedDaily(key)).values())
+      expect(metrics).not.toHaveProperty('reach');
+    expect((await engine.storedItems(key, 'posts')).size).toBe(truth.items.posts!.length);
+    expect((await engine.storedItems(key, 'stories')).size).toBe(0);
+    expect((await engine.service.status(key))?.status).toBe('active');
+
+    // Available again: the next sync stores everything and the reasons disappear.
+    sandbox.clearRefusals();
+    await engine.service.syncNowAndWait(key);
+    expect((await doc.get()).get('unavailable')).toBeUndefined();
+    await expectEqualsTruth(key, accountId);
+  } finally {
+    sandbox.clearRefusals();
+  }
 });
 
 // Last in the file: it moves the shared sandbox clock past every token's 60-day expiry.

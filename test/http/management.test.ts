@@ -228,6 +228,46 @@ describe('disconnect', () => {
   });
 });
 
+describe('disconnect removes the webhook subscription', () => {
+  it('unsubscribes the Instagram account (subscribed_apps DELETE) before the tokens go', async () => {
+    const userId = 'mgmt-dave';
+    const connected = await connectThroughOAuth(h, 'instagram', userId);
+    expect(connected.status).toBe(200);
+    const accountId = connected.body.accountId as string;
+    expect(h.sandboxes.instagram.subscribedFields(accountId)).toEqual(['comments', 'mentions']);
+    const doc = h.firestore.db.doc(`users/${userId}/platforms/instagram`);
+    expect((await doc.get()).get('webhooks')).toEqual({ subscribed: true, error: null });
+    const tokens = (await h.tokenStore.load({ userId, platform: 'instagram' }))!;
+
+    const res = await call('DELETE', `/api/users/${userId}/connections/instagram`, admin);
+    expect(res).toEqual({ status: 200, body: { status: 'disconnected', revoked: false } });
+    expect(h.sandboxes.instagram.subscribedFields(accountId)).toEqual([]);
+    const [removed] = h.sandboxes.instagram.log
+      .all({ endpoint: 'DELETE /{ig-user-id}/subscribed_apps' })
+      .filter((r) => r.query.access_token === tokens.accessToken);
+    expect(removed!.status).toBe(200);
+    expect((await doc.get()).get('webhooks')).toEqual({ subscribed: false, error: null });
+    expect(await h.tokenStore.load({ userId, platform: 'instagram' })).toBeUndefined();
+  });
+
+  it('a failed unsubscription (platform outage) is logged and the disconnect still completes', async () => {
+    const userId = 'mgmt-erin';
+    const connected = await connectThroughOAuth(h, 'instagram', userId);
+    expect(connected.status).toBe(200);
+    h.sandboxes.instagram.faults.add({
+      endpoint: 'DELETE /{ig-user-id}/subscribed_apps',
+      status: 503,
+      times: 1,
+    });
+    const res = await call('DELETE', `/api/users/${userId}/connections/instagram`, admin);
+    expect(res).toEqual({ status: 200, body: { status: 'disconnected', revoked: false } });
+    expect(await h.tokenStore.load({ userId, platform: 'instagram' })).toBeUndefined();
+    expect((await call('GET', `/api/users/${userId}/connections/instagram`, admin)).body.status).toBe(
+      'disconnected',
+    );
+  });
+});
+
 describe('needs re-authorization', () => {
   it('refuses syncs with 409 while the consent is gone, and the OAuth flow brings the connection back', async () => {
     const userId = 'mgmt-carol';
@@ -235,8 +275,12 @@ describe('needs re-authorization', () => {
     expect(connected.status).toBe(200);
     await activeStatus(userId, 'instagram');
 
-    // The user removes the app at Instagram: every token of the account is dead (OAuthException 190/458).
-    h.sandboxes.instagram.revoke(connected.body.accountId as string);
+    const accountId = connected.body.accountId as string;
+    expect(h.sandboxes.instagram.subscribedFields(accountId)).toEqual(['comments', 'mentions']);
+    // The user removes the app at Instagram: every token of the account is dead (OAuthException 190/458), and Meta
+    // drops the app's webhook subscription for the account.
+    h.sandboxes.instagram.revoke(accountId);
+    expect(h.sandboxes.instagram.subscribedFields(accountId)).toEqual([]);
     const failed = await call('POST', `/api/users/${userId}/connections/instagram/sync?wait=true`, admin);
     expect(failed.status).toBe(502);
     expect(failed.body.error).toMatch(/^the sync failed: .*not authorized/);
@@ -250,6 +294,8 @@ describe('needs re-authorization', () => {
 
     const again = await connectThroughOAuth(h, 'instagram', userId);
     expect(again.status).toBe(200);
+    // The reconnect subscribed the account again.
+    expect(h.sandboxes.instagram.subscribedFields(accountId)).toEqual(['comments', 'mentions']);
     await activeStatus(userId, 'instagram');
     expect((await call('POST', `/api/users/${userId}/connections/instagram/sync`, admin)).status).toBe(202);
   });

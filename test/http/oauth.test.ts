@@ -195,6 +195,49 @@ it('answers malformed callbacks and unknown platforms with errors', async () => 
   expect(doubled.status).toBe(400);
 });
 
+it('subscribes the Instagram account to webhooks on connect; a refused subscription keeps the connection', async () => {
+  const sandbox = h.sandboxes.instagram;
+  const ok = await connectThroughOAuth(h, 'instagram', 'oauth-hooks-1');
+  expect(ok.status).toBe(200);
+  const accountId = ok.body.accountId as string;
+  // Routed by the professional account id of `/me?fields=user_id`: the id webhook entries carry.
+  expect(accountId).toBe(sandbox.accountIds()[0]);
+  expect(await h.accountIndex.find('instagram', accountId)).toContainEqual({
+    userId: 'oauth-hooks-1',
+    platform: 'instagram',
+  });
+  expect(await h.accountIndex.find('instagram', sandbox.appScopedId(accountId))).toEqual([]);
+  expect(sandbox.subscribedFields(accountId)).toEqual(['comments', 'mentions']);
+  const [subscribe] = sandbox.log
+    .all({ endpoint: 'POST /{ig-user-id}/subscribed_apps' })
+    .filter((r) => r.path.endsWith(`/${accountId}/subscribed_apps`));
+  expect(subscribe!.query.subscribed_fields).toBe('comments,mentions');
+  const firstDoc = h.firestore.db.doc('users/oauth-hooks-1/platforms/instagram');
+  expect((await firstDoc.get()).get('webhooks')).toEqual({ subscribed: true, error: null });
+
+  // Meta fails the subscription call: the connection is kept, the failure recorded, the scheduled sync covers.
+  sandbox.login(sandbox.accountIds()[1]!);
+  try {
+    sandbox.faults.add({ endpoint: 'POST /{ig-user-id}/subscribed_apps', status: 500, times: 1 });
+    const refused = await connectThroughOAuth(h, 'instagram', 'oauth-hooks-2');
+    expect(refused.status).toBe(200);
+    const key = { userId: 'oauth-hooks-2', platform: 'instagram' as const };
+    expect(await h.tokenStore.load(key)).toBeDefined();
+    const doc = h.firestore.db.doc('users/oauth-hooks-2/platforms/instagram');
+    expect((await doc.get()).get('webhooks')).toEqual({
+      subscribed: false,
+      error: expect.stringContaining('unexpected error'),
+    });
+    expect(sandbox.subscribedFields(sandbox.accountIds()[1]!)).toEqual([]);
+    await eventually('the initial sync despite the failed subscription', async () => {
+      const status = await h.syncService.status(key);
+      return status?.status === 'active';
+    });
+  } finally {
+    sandbox.login(sandbox.accountIds()[0]!);
+  }
+});
+
 it('connects the same account again for a second user (both indexed)', async () => {
   const first = await connectThroughOAuth(h, 'tiktok', 'oauth-shared-1');
   const second = await connectThroughOAuth(h, 'tiktok', 'oauth-shared-2');

@@ -180,6 +180,41 @@ describe('Instagram', () => {
     expect(await wrong.text()).not.toBe('1');
   });
 
+  it('connecting subscribed the account through subscribed_apps under its /me id; a comment reaches Firestore', async () => {
+    const sandbox = h.sandboxes.instagram;
+    // The connection's account id is the professional account id (`/me` user_id), not the exchange's app-scoped id.
+    expect(instagramAccount).toBe(sandbox.accountIds()[0]);
+    expect(instagramAccount).not.toBe(sandbox.appScopedId(instagramAccount));
+    expect(sandbox.subscribedFields(instagramAccount)).toEqual(['comments', 'mentions']);
+    const doc = h.firestore.db.doc(`users/${ALICE}/platforms/instagram`);
+    expect((await doc.get()).get('webhooks')).toEqual({ subscribed: true, error: null });
+    await eventually('instagram initial sync', async () => {
+      const status = await h.syncService.status({ userId: ALICE, platform: 'instagram' });
+      return status?.status === 'active';
+    });
+    const post = sandbox.groundTruth(instagramAccount).items.posts![1]!;
+    const comments = post.metrics.comments! + 1;
+    // One more comment: Meta sends a `comments` webhook whose entry.id is the professional account id.
+    await sandbox.patchItem(instagramAccount, post.id, { metrics: { comments } });
+    const delivered = sandbox.outbox.log().at(-1)!;
+    expect(JSON.parse(delivered.body).entry[0].id).toBe(instagramAccount);
+    expect(delivered.status).toBe(200);
+    await eventually('the commented post refreshed in Firestore', async () => {
+      const stored = await h.firestore.db.doc(`users/${ALICE}/platforms/instagram/posts/${post.id}`).get();
+      return stored.get('metrics.comments') === comments;
+    });
+  });
+
+  it('an account that never subscribed gets no delivery at all', async () => {
+    const before = handedOver.length;
+    const deliveriesBefore = h.sandboxes.instagram.outbox.log().length;
+    const other = h.sandboxes.instagram.accountIds()[1]!;
+    expect(h.sandboxes.instagram.subscribedFields(other)).toEqual([]);
+    expect(await h.sandboxes.instagram.sendWebhook({ accountId: other, field: 'comments' })).toEqual([]);
+    expect(h.sandboxes.instagram.outbox.log()).toHaveLength(deliveriesBefore);
+    expect(handedOver.length).toBe(before);
+  });
+
   it('a signed comments delivery from the sandbox is signalled to the connection workflow', async () => {
     const before = handedOver.length;
     const [delivery] = await h.sandboxes.instagram.sendWebhook({

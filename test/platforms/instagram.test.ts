@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { isPlatformError, type PlatformError } from '../../src/platforms/errors';
 import { createInstagramConnector, instagramSettingsFromEnv } from '../../src/platforms/instagram';
+import type { InstagramWebhookSubscriptions } from '../../src/platforms/instagram';
 import type { Item, PlatformConnector, TokenSet } from '../../src/platforms/types';
 import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
@@ -68,7 +69,7 @@ describe('OAuth', () => {
       client_id: sandbox.credentials.clientId,
       redirect_uri: REDIRECT,
       response_type: 'code',
-      scope: 'instagram_business_basic,instagram_business_manage_insights',
+      scope: 'instagram_business_basic,instagram_business_manage_insights,instagram_business_manage_comments',
       state: 's',
     });
     expect(connector.oauth.pkce).toBe('none');
@@ -78,9 +79,18 @@ describe('OAuth', () => {
       accessToken: expect.stringMatching(/^IGAA/),
       expiresAt: expect.any(Number),
       issuedAt: expect.any(Number),
-      scopes: ['instagram_business_basic', 'instagram_business_manage_insights'],
+      scopes: [
+        'instagram_business_basic',
+        'instagram_business_manage_insights',
+        'instagram_business_manage_comments',
+      ],
+      // The professional account id of `/me?fields=user_id`, not the exchange's app-scoped `user_id`.
       accountId: sandbox.accountIds()[0],
     });
+    expect(sandbox.appScopedId(tokens.accountId)).not.toBe(tokens.accountId);
+    const [me] = sandbox.log.all({ endpoint: 'GET /me' });
+    expect(me!.query).toMatchObject({ access_token: tokens.accessToken });
+    expect(String(me!.query.fields).split(',')).toContain('user_id');
     expect(tokens.expiresAt! - tokens.issuedAt).toBe(5183944 * 1000);
     expect(tokens.refreshToken).toBeUndefined();
 
@@ -194,7 +204,9 @@ describe('data', () => {
       timeframe: 'this_month',
     });
     expect(sandbox.log.all().every((r) => !JSON.stringify(r.query).includes('impressions'))).toBe(true);
-    expect(snapshot.usage).toEqual({ '*': 1 + 7 + 4 });
+    // /me, 7 days, 4 breakdowns, 1 probe of the stories edge.
+    expect(snapshot.usage).toEqual({ '*': 1 + 7 + 4 + 1 });
+    expect(snapshot.unavailable).toBeUndefined();
 
     expect(snapshot.accountId).toBe(truth.accountId);
     expect(snapshot.profile).toEqual(truth.profile);
@@ -341,23 +353,38 @@ describe('error classification against the sandbox', () => {
     expect(storm).toMatchObject({ kind: 'rate_limited', status: 429, platformCode: 80002 });
     expect(Math.abs(storm.retryAt! - (clock.now() + 15 * 60_000))).toBeLessThan(5_000);
 
-    sandbox.setLimits({ perUser: 1 });
+    // The connect's `/me` already used one call of this window.
+    sandbox.setLimits({ perUser: 2 });
     await list();
     const user = await caught(list());
     expect(user).toMatchObject({ kind: 'rate_limited', platformCode: 17 });
     expect(user.retryAt).toBeGreaterThan(clock.now() + 50 * 60_000);
   });
 
-  it('5xx, resets and timeouts → transient', async () => {
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', status: 502, times: 1 });
+  // Persistent faults: one transient failure is retried inside the connector (src/platforms/http), so only a
+  // failure that outlasts those retries reaches the caller.
+  it('5xx, resets and timeouts that persist → transient', async () => {
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', status: 502 });
     expect(await caught(list())).toMatchObject({ kind: 'transient', status: 502 });
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', reset: true, times: 1 });
+    sandbox.faults.clear();
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', reset: true });
     expect((await caught(list())).kind).toBe('transient');
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', timeout: true, times: 1 });
+    sandbox.faults.clear();
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', timeout: true });
     const impatient = connect({}, 300);
     const timeout = await caught(list(impatient));
     expect(timeout.kind).toBe('transient');
     expect(timeout.message).toMatch(/ECONNABORTED|ETIMEDOUT|timeout/);
+  });
+
+  it('a single 5xx is retried inside the connector and the retry is charged to the budget', async () => {
+    sandbox.log.clear();
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', status: 500, times: 1 });
+    const page = await list();
+    expect(page.items.length).toBeGreaterThan(0);
+    const pages = sandbox.log.all({ endpoint: 'GET /{ig-user-id}/media' });
+    expect(pages.map((r) => r.status)).toEqual([500, 200]);
+    expect(page.usage['*']).toBe(sandbox.log.all().length);
   });
 
   it('a changed response shape → permanent naming endpoint and field', async () => {
@@ -382,12 +409,16 @@ describe('error classification against the sandbox', () => {
 
 describe('webhooks end to end', () => {
   it('the sandbox subscribes (handshake) and its signed deliveries parse into events', async () => {
+    const tokens = await connectAccount();
     const receiver = await startWebhookReceiver(connector.webhooks, () => Date.now());
     const { events } = receiver;
     try {
       await sandbox.subscribeWebhook(`${receiver.url}/webhooks/instagram`);
       const accountId = sandbox.accountIds()[0]!;
       const post = sandbox.groundTruth(accountId).items.posts![3]!;
+      // Not subscribed through subscribed_apps yet: Meta delivers nothing for the account.
+      expect(await sandbox.sendWebhook({ accountId, mediaId: post.id })).toEqual([]);
+      await connector.subscriptions!.subscribe(tokens);
       const [delivery] = await sandbox.sendWebhook({ accountId, mediaId: post.id });
       expect(delivery!.status).toBe(200);
       expect(events).toEqual([
@@ -403,5 +434,137 @@ describe('webhooks end to end', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('webhook subscriptions (subscribed_apps)', () => {
+  it('subscribes the account with its own token, lists and removes the subscription', async () => {
+    const tokens = await connectAccount();
+    sandbox.log.clear();
+    const subscriptions = connector.subscriptions as InstagramWebhookSubscriptions;
+    await subscriptions.subscribe(tokens);
+    await subscriptions.subscribe(tokens); // idempotent: reconnects subscribe again
+    const [post] = sandbox.log.all({ endpoint: 'POST /{ig-user-id}/subscribed_apps' });
+    expect(post!.method).toBe('POST');
+    expect(post!.path).toBe(`/v23.0/${tokens.accountId}/subscribed_apps`);
+    expect(post!.query).toEqual({
+      subscribed_fields: 'comments,mentions',
+      access_token: tokens.accessToken,
+      appsecret_proof: proofOf(tokens.accessToken),
+    });
+    expect(sandbox.subscribedFields(tokens.accountId)).toEqual(['comments', 'mentions']);
+    expect(await subscriptions.subscribedFields(tokens)).toEqual(['comments', 'mentions']);
+
+    await subscriptions.unsubscribe(tokens);
+    const [del] = sandbox.log.all({ endpoint: 'DELETE /{ig-user-id}/subscribed_apps' });
+    expect(del!.path).toBe(`/v23.0/${tokens.accountId}/subscribed_apps`);
+    expect(sandbox.subscribedFields(tokens.accountId)).toEqual([]);
+    expect(await subscriptions.subscribedFields(tokens)).toEqual([]);
+    // Nothing left to remove: still a success.
+    await subscriptions.unsubscribe(tokens);
+  });
+
+  it('without instagram_business_manage_comments nothing can be subscribed: a clear permanent error, no call', async () => {
+    const tokens = await connectAccount();
+    sandbox.log.clear();
+    const narrow = { ...tokens, scopes: ['instagram_business_basic', 'instagram_business_manage_insights'] };
+    const err = await caught(connector.subscriptions!.subscribe(narrow));
+    expect(err.kind).toBe('permanent');
+    expect(err.message).toContain('instagram_business_manage_comments');
+    expect(sandbox.log.all({ endpoint: 'POST /{ig-user-id}/subscribed_apps' })).toHaveLength(0);
+  });
+
+  it('a token that is dead at the platform fails the subscription as reauth_required', async () => {
+    const tokens = await connectAccount();
+    sandbox.revoke(tokens.accountId);
+    expect((await caught(connector.subscriptions!.subscribe(tokens))).kind).toBe('reauth_required');
+    expect((await caught(connector.subscriptions!.unsubscribe(tokens))).kind).toBe('reauth_required');
+  });
+
+  it('the app-scoped id of the token exchange is refused in a graph path (the two id forms differ)', async () => {
+    const tokens = await connectAccount();
+    const wrong = { ...tokens, accountId: sandbox.appScopedId(tokens.accountId) };
+    const err = await caught(connector.subscriptions!.subscribe(wrong));
+    expect(err).toMatchObject({ kind: 'permanent', platformCode: '100/33' });
+  });
+});
+
+describe('per-metric resilience', () => {
+  let tokens: TokenSet;
+  const range = () => ({ since: new Date(clock.now() - 7 * DAY), until: new Date(clock.now()) });
+  beforeEach(async () => {
+    tokens = await connectAccount();
+    sandbox.log.clear();
+  });
+
+  it('a refused account metric is absent with its reason; the other metrics and days are kept', async () => {
+    const truth = sandbox.groundTruth(tokens.accountId);
+    sandbox.refuse({ accountId: tokens.accountId, metric: 'profile_links_taps' });
+    const snapshot = await connector.fetchAccount(tokens, range());
+    expect(snapshot.unavailable).toEqual({
+      profile_links_taps: expect.stringContaining('(#100) metric[0] must be one of the following values'),
+    });
+    expect(snapshot.daily).toHaveLength(5);
+    for (const day of snapshot.daily!) {
+      const expected = { ...truth.daily!.find((d) => d.date === day.date)!.metrics };
+      delete expected.profile_links_taps;
+      expect(day.metrics).toEqual(expected);
+    }
+    expect(snapshot.audience).toEqual(truth.audience);
+    // The refusal is found once (one probe per metric), then left out of the other days' requests.
+    const daily = sandbox.log
+      .all({ endpoint: 'GET /{ig-user-id}/insights' })
+      .filter((r) => r.query.period === 'day');
+    expect(
+      daily.filter((r) => r.status !== 200).map((r) => String(r.query.metric).split(',').length),
+    ).toEqual([11, 1]);
+    expect(daily.slice(1, 12).map((r) => r.query.metric)).toEqual([
+      'reach',
+      'views',
+      'accounts_engaged',
+      'total_interactions',
+      'likes',
+      'comments',
+      'saves',
+      'shares',
+      'replies',
+      'follows_and_unfollows',
+      'profile_links_taps',
+    ]);
+    for (const r of daily.slice(12)) expect(String(r.query.metric).split(',')).toHaveLength(10);
+
+    // Available again: the next snapshot has no unavailable map (the sink then removes it).
+    sandbox.clearRefusals();
+    expect((await connector.fetchAccount(tokens, range())).unavailable).toBeUndefined();
+  });
+
+  it('a refused demographic breakdown and a refused stories edge are recorded; the rest syncs', async () => {
+    const truth = sandbox.groundTruth(tokens.accountId);
+    sandbox.refuse({ accountId: tokens.accountId, breakdown: 'city' });
+    sandbox.refuse({ accountId: tokens.accountId, edge: 'stories' });
+    const snapshot = await connector.fetchAccount(tokens, range());
+    expect(snapshot.unavailable).toEqual({
+      'follower_demographics:city': expect.stringMatching(/^\(#10\) Not enough followers/),
+      stories: '(#100) Tried accessing nonexisting field (stories) on node type (User)',
+    });
+    const { city: _city, ...rest } = truth.audience!;
+    expect(snapshot.audience).toEqual(rest);
+    expect(snapshot.daily).toHaveLength(5);
+    // The stories edge answers an empty page instead of failing the sync; posts still list.
+    expect(await connector.listItems(tokens, { kind: 'stories' })).toMatchObject({ items: [] });
+    expect((await connector.listItems(tokens, { kind: 'posts' })).items.length).toBeGreaterThan(0);
+  });
+
+  it('a small account records why demographics are absent without asking for them', async () => {
+    const small = sandbox.accountIds()[2]!;
+    sandbox.login(small);
+    const smallTokens = await connectAccount();
+    const snapshot = await connector.fetchAccount(smallTokens, range());
+    expect(snapshot.unavailable).toEqual({ follower_demographics: expect.stringContaining('100 followers') });
+  });
+
+  it('an outage is not a refusal: a 5xx that outlasts the in-call retries still fails the fetch', async () => {
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/insights', status: 503, times: 3 });
+    expect((await caught(connector.fetchAccount(tokens, range()))).kind).toBe('transient');
   });
 });

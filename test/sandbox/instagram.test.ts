@@ -2,6 +2,8 @@
  * Contract tests of the Instagram sandbox over real HTTP: every endpoint, validated with the connector's zod
  * schemas, the platform's error shapes, rate limits, faults, the raw OAuth dance and the /_sandbox control API.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { SandboxClock } from '../../src/sandbox/core/clock';
@@ -18,11 +20,13 @@ import {
   ShortLivedTokenResponse,
 } from '../../src/platforms/instagram/schemas';
 import { verifySignature } from '../../src/platforms/instagram/webhook';
-import { parseJsonLossless } from '../../src/platforms/instagram/http';
+import { parseJsonLossless } from '../../src/platforms/http';
 
 const HOUR = 3_600_000;
 const REDIRECT = 'https://app.example/oauth/instagram/callback';
-const SCOPE = 'instagram_business_basic,instagram_business_manage_insights';
+const SCOPE =
+  'instagram_business_basic,instagram_business_manage_insights,instagram_business_manage_comments';
+const NO_COMMENTS_SCOPE = 'instagram_business_basic,instagram_business_manage_insights';
 
 let clock: SandboxClock;
 let sandbox: InstagramSandbox;
@@ -68,12 +72,12 @@ async function control(method: string, path: string, body?: unknown) {
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-async function authorizeCode(): Promise<string> {
+async function authorizeCode(scope = SCOPE): Promise<string> {
   const q = new URLSearchParams({
     client_id: sandbox.credentials.clientId,
     redirect_uri: REDIRECT,
     response_type: 'code',
-    scope: SCOPE,
+    scope,
     state: 'st',
   });
   const res = await fetch(`${base}/oauth/authorize?${q}`, { redirect: 'manual' });
@@ -97,12 +101,26 @@ async function exchange(code: string, redirectUri = REDIRECT) {
   return { status: res.status, json: parseJsonLossless(await res.text()) };
 }
 
-async function longLivedToken(): Promise<string> {
-  const short = ShortLivedTokenResponse.parse((await exchange(await authorizeCode())).json);
+async function longLivedToken(scope = SCOPE): Promise<string> {
+  const short = ShortLivedTokenResponse.parse((await exchange(await authorizeCode(scope))).json);
   const res = await get(
     `/access_token?grant_type=ig_exchange_token&client_secret=${sandbox.credentials.clientSecret}&access_token=${short.access_token}`,
   );
   return LongLivedTokenResponse.parse(res.json).access_token;
+}
+
+async function graph(method: string, path: string, token: string) {
+  const url = new URL(base + path);
+  url.searchParams.set('access_token', token);
+  url.searchParams.set('appsecret_proof', proof(token));
+  const res = await fetch(url, { method });
+  const text = await res.text();
+  return { status: res.status, text, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/** `POST /me/subscribed_apps?subscribed_fields=comments,mentions` with the account's token. */
+async function subscribeAccount(token: string) {
+  return graph('POST', '/v23.0/me/subscribed_apps?subscribed_fields=comments,mentions', token);
 }
 
 function metaError(res: { status: number; json: unknown }) {
@@ -173,7 +191,8 @@ describe('OAuth', () => {
       data: [
         {
           access_token: expect.stringMatching(/^IGAA/),
-          user_id: sandbox.accountIds()[0],
+          // App-scoped: a different value from the professional account id of `/me?fields=user_id`.
+          user_id: sandbox.appScopedId(sandbox.accountIds()[0]!),
           permissions: SCOPE,
         },
       ],
@@ -208,7 +227,9 @@ describe('OAuth', () => {
     });
     const text = await res.text();
     expect(text).toMatch(/"user_id":\d{17}\}$/);
-    expect(ShortLivedTokenResponse.parse(parseJsonLossless(text)).user_id).toBe(sandbox.accountIds()[0]);
+    expect(ShortLivedTokenResponse.parse(parseJsonLossless(text)).user_id).toBe(
+      sandbox.appScopedId(sandbox.accountIds()[0]!),
+    );
   });
 
   it('short → long-lived (60 days), refresh only after 24 h, rotation, expiry and revocation', async () => {
@@ -286,7 +307,13 @@ describe('Graph data endpoints', () => {
           .sort(),
       );
     }
-    expect(res200(await get('/me', token))).toEqual({ id: accountId });
+    // `id` is the app-scoped id; only `user_id` is the professional account id.
+    expect(res200(await get('/me', token))).toEqual({ id: sandbox.appScopedId(accountId) });
+    expect(sandbox.appScopedId(accountId)).not.toBe(accountId);
+    expect(metaError(await get(`/${sandbox.appScopedId(accountId)}/media`, token))).toMatchObject({
+      code: 100,
+      error_subcode: 33,
+    });
     expect(metaError(await get('/me?fields=username,bogus', token)).message).toBe(
       '(#100) Tried accessing nonexisting field (bogus) on node type (User)',
     );
@@ -645,6 +672,7 @@ describe('control API', () => {
       ).toBe(200);
       const accountId = sandbox.accountIds()[0]!;
       const post = sandbox.groundTruth(accountId).items.posts![0]!;
+      await subscribeAccount(await longLivedToken());
       const sent = await control('POST', '/webhooks/send', { accountId, mediaId: post.id, text: 'love it' });
       expect(sent.json.deliveries[0].status).toBe(500);
       const body = JSON.parse(received[0]!.body);
@@ -692,3 +720,151 @@ function res200(res: { status: number; json: unknown; text: string }): unknown {
   if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${res.text}`);
   return res.json;
 }
+
+describe('webhook subscriptions per account (subscribed_apps)', () => {
+  let receiver: RunningServer;
+  let received: string[];
+  beforeEach(async () => {
+    received = [];
+    receiver = await listen((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (req.method === 'GET') return res.end(url.searchParams.get('hub.challenge'));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks).toString());
+        res.end();
+      });
+    });
+    await sandbox.subscribeWebhook(`${receiver.url}/webhooks/instagram`);
+  });
+  afterEach(() => receiver.close());
+
+  it('POST subscribes, GET lists, DELETE removes; deliveries only while subscribed, entry.id = professional id', async () => {
+    const accountId = sandbox.accountIds()[0]!;
+    const token = await longLivedToken();
+    const post = sandbox.groundTruth(accountId).items.posts![0]!;
+    expect(await sandbox.sendWebhook({ accountId, mediaId: post.id })).toEqual([]);
+    expect(res200(await graph('GET', `/${accountId}/subscribed_apps`, token))).toEqual({ data: [] });
+
+    expect(res200(await subscribeAccount(token))).toEqual({ success: true });
+    expect(res200(await graph('GET', `/v23.0/${accountId}/subscribed_apps`, token))).toEqual({
+      data: [
+        {
+          id: sandbox.credentials.clientId,
+          name: expect.any(String),
+          subscribed_fields: ['comments', 'mentions'],
+        },
+      ],
+    });
+    const [delivery] = await sandbox.sendWebhook({ accountId, mediaId: post.id });
+    expect(delivery!.status).toBe(200);
+    expect(JSON.parse(received[0]!).entry[0].id).toBe(accountId);
+    // Another account of the same app, never subscribed, gets nothing.
+    const other = sandbox.accountIds()[1]!;
+    expect(await sandbox.sendWebhook({ accountId: other })).toEqual([]);
+
+    expect(res200(await graph('DELETE', `/${accountId}/subscribed_apps`, token))).toEqual({ success: true });
+    expect(sandbox.subscribedFields(accountId)).toEqual([]);
+    expect(await sandbox.sendWebhook({ accountId, mediaId: post.id })).toEqual([]);
+    expect(received).toHaveLength(1);
+  });
+
+  it('a form-body POST works too; the app removed by the user drops the subscription', async () => {
+    const accountId = sandbox.accountIds()[0]!;
+    const token = await longLivedToken();
+    const res = await fetch(`${base}/${accountId}/subscribed_apps`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        subscribed_fields: 'comments',
+        access_token: token,
+        appsecret_proof: proof(token),
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(sandbox.subscribedFields(accountId)).toEqual(['comments']);
+    sandbox.revoke(accountId);
+    expect(sandbox.subscribedFields(accountId)).toEqual([]);
+  });
+
+  it('refuses comments without instagram_business_manage_comments (#200), unknown fields and no fields (#100)', async () => {
+    const accountId = sandbox.accountIds()[0]!;
+    const narrow = await longLivedToken(NO_COMMENTS_SCOPE);
+    const denied = await subscribeAccount(narrow);
+    expect(denied.status).toBe(403);
+    expect(metaError(denied)).toMatchObject({
+      code: 200,
+      type: 'OAuthException',
+      message: '(#200) Requires instagram_business_manage_comments permission to manage the object',
+    });
+    expect(sandbox.subscribedFields(accountId)).toEqual([]);
+    const token = await longLivedToken();
+    expect(
+      metaError(await graph('POST', '/me/subscribed_apps?subscribed_fields=comments,likes', token)),
+    ).toMatchObject({
+      code: 100,
+      message: expect.stringContaining('subscribed_fields[1]'),
+    });
+    expect(metaError(await graph('POST', '/me/subscribed_apps', token)).code).toBe(100);
+    // Other edges stay read-only.
+    expect(metaError(await graph('POST', '/me/media', token)).code).toBe(100);
+    expect(sandbox.subscribedFields(accountId)).toEqual([]);
+  });
+});
+
+describe('refusals (a metric, breakdown or edge unavailable for an account)', () => {
+  it('answer the real error bodies for the refused part only, through the control API too', async () => {
+    const accountId = sandbox.accountIds()[0]!;
+    const token = await longLivedToken();
+    const day = Math.floor(clock.now() / 86_400_000) * 86_400 - 5 * 86_400;
+    const insights = (metric: string) =>
+      get(
+        `/${accountId}/insights?metric=${metric}&period=day&metric_type=total_value&since=${day}&until=${day + 86_400}`,
+        token,
+      );
+    expect((await control('POST', '/refusals', { accountId, metric: 'reach' })).status).toBe(201);
+    const refused = await insights('reach,views');
+    expect(refused.status).toBe(400);
+    expect(metaError(refused)).toMatchObject({ code: 100, type: 'OAuthException' });
+    expect(metaError(refused).message).toMatch(
+      /^\(#100\) metric\[0\] must be one of the following values: views,/,
+    );
+    expect(res200(await insights('views'))).toMatchObject({ data: [{ name: 'views' }] });
+
+    expect((await control('POST', '/refusals', { breakdown: 'age' })).status).toBe(201);
+    const demographics = (breakdown: string) =>
+      get(
+        `/${accountId}/insights?metric=follower_demographics&period=lifetime&metric_type=total_value&breakdown=${breakdown}`,
+        token,
+      );
+    expect(metaError(await demographics('age'))).toMatchObject({ code: 10, error_subcode: 2108006 });
+    expect((await demographics('gender')).status).toBe(200);
+
+    sandbox.refuse({ accountId, edge: 'stories', error: 'not_enough_viewers' });
+    expect(metaError(await get(`/${accountId}/stories`, token))).toMatchObject({
+      code: 10,
+      message: '(#10) Not enough viewers for the media to show insights.',
+    });
+    expect((await get(`/${accountId}/media`, token)).status).toBe(200);
+    expect((await control('POST', '/refusals', {})).status).toBe(400);
+
+    expect((await control('DELETE', '/refusals')).status).toBe(204);
+    expect((await insights('reach')).status).toBe(200);
+    expect((await get(`/${accountId}/stories`, token)).status).toBe(200);
+  });
+});
+
+describe('independence from the connector', () => {
+  it('imports nothing from src/platforms, and control.ts does not import index.ts (no cycle)', () => {
+    const dir = join(__dirname, '../../src/sandbox/instagram');
+    const imports = (file: string) =>
+      [...readFileSync(join(dir, file), 'utf8').matchAll(/^import[^;]*?from '([^']+)';/gms)].map((m) => m[1]!);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      expect({ file, platforms: imports(file).filter((i) => i.includes('platforms')) }).toEqual({
+        file,
+        platforms: [],
+      });
+    }
+    expect(imports('control.ts')).not.toContain('./index');
+  });
+});

@@ -102,7 +102,7 @@ export async function sandboxWebhook(
   if (ctx.json) return ctx.out(JSON.stringify(answer));
   if (answer.deliveries.length === 0) {
     throw new CliError(
-      'no webhook subscriber: the sandbox has nowhere to deliver (is the service running?)',
+      'nothing delivered: no webhook subscriber (is the service running?), or the account is not connected (Instagram delivers only for accounts subscribed on connect)',
       EXIT.failed,
     );
   }

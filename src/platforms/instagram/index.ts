@@ -3,7 +3,10 @@
  * PlatformConnector on top of the Graph client, the OAuth provider, the pure mapper and the webhook handler.
  *
  * Call plan per sync (charged to the per-user hourly budget, bucket `*`):
- * - fetchAccount: 1 (`/me`) + 1 per UTC day of the range (last 30 days at most) + 4 demographics (≥ 100 followers).
+ * - fetchAccount: 1 (`/me`) + 1 per UTC day of the range (last 30 days at most) + 4 demographics (≥ 100 followers)
+ *   + 1 probe of the stories edge. A day request the platform refuses (one metric unavailable for this account) is
+ *   asked metric by metric once; the refused metrics are then left out of the other days and reported in
+ *   `unavailable` with the platform's reason.
  * - listItems: 1 per page with insights expanded inline; if the page's insights fail (legacy media, a story under
  *   5 viewers) 1 more for the page without them + 1 per media; stories add 1 per story for navigation.
  * - refreshItems: the Graph API has no batch lookup for IG media, so 1 per id (`GET /{media-id}` with inline
@@ -23,7 +26,8 @@ import type {
 } from '../types';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { InstagramGraphClient, POST_FIELDS, STORY_FIELDS, type CallContext } from './client';
-import { InstagramHttp } from './http';
+import { createInstagramHttp } from './http';
+import type { RetryOptions } from '../http';
 import { mapAudience, mapDailyInsight, mapMedia, mapProfile, MappingError } from './mapper';
 import {
   ACCOUNT_DAY_METRICS,
@@ -35,11 +39,13 @@ import {
   type DemographicBreakdown,
 } from './metrics';
 import { createInstagramOAuth } from './oauth';
+import { createInstagramSubscriptions } from './subscriptions';
 import type { InsightEntry, MediaNode } from './schemas';
 import type { InstagramSettings } from './settings';
 import { createInstagramWebhookHandler } from './webhook';
 
 export { instagramSettingsFromEnv, type InstagramSettings } from './settings';
+export { WEBHOOK_FIELDS, type InstagramWebhookSubscriptions } from './subscriptions';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -53,6 +59,8 @@ export interface InstagramConnectorDeps {
   timeoutMs?: number;
   /** Clock for token expiry and retry times (tests pass the sandbox clock). */
   now?: () => number;
+  /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
+  retry?: RetryOptions;
 }
 
 type MediaKind = 'posts' | 'stories';
@@ -68,6 +76,22 @@ function isInsightsRefusal(err: unknown): err is PlatformError {
   if (!isPlatformError(err, 'permanent')) return false;
   const { code, subcode } = metaCode(err);
   return code === 10 || (code === 100 && subcode !== 33);
+}
+
+/**
+ * The platform refusing an account-level read for this account (a metric, breakdown or edge it does not serve here:
+ * `(#10)`, `(#100)` invalid metric or field, `(#200)` permission): a platform verdict with a Meta code, not an
+ * outage, not an unexpected shape, not a vanished object.
+ */
+function isAccountRefusal(err: unknown): err is PlatformError {
+  return isPlatformError(err, 'permanent') && err.platformCode !== undefined && !isGone(err);
+}
+
+/** What `unavailable` stores: the platform's own message (no request data, no token), bounded. */
+function reasonOf(err: PlatformError): string {
+  const prefix = `${err.platform} ${err.endpoint}: `;
+  const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return message.slice(0, 300);
 }
 
 function isGone(err: unknown): boolean {
@@ -91,9 +115,16 @@ export function createInstagramConnector(
 ): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'instagram' });
   const now = deps.now ?? Date.now;
-  const http = new InstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now });
+  const http = createInstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now, retry: deps.retry });
   const client = new InstagramGraphClient(settings, http);
-  const oauth = createInstagramOAuth({ settings, http, logger, now });
+  const oauth = createInstagramOAuth({
+    settings,
+    http,
+    logger,
+    now,
+    me: (accessToken) => client.me({ token: accessToken, usage: {} }),
+  });
+  const subscriptions = createInstagramSubscriptions({ settings, http });
   const webhooks = createInstagramWebhookHandler({
     appSecret: settings.clientSecret,
     verifyToken: settings.webhookVerifyToken,
@@ -172,19 +203,72 @@ export function createInstagramConnector(
     return items;
   }
 
-  async function fetchDay(
+  /**
+   * One day's account metrics. One refused metric fails the whole request, so a refusal is answered by asking each
+   * metric alone: the refused ones land in `unavailable`, the others are kept.
+   */
+  async function dayEntries(
     ctx: CallContext,
     userId: string,
     dayStart: number,
-  ): Promise<DailyInsight | undefined> {
-    const answer = await client.accountInsights({
-      ...ctx,
-      userId,
-      metrics: ACCOUNT_DAY_METRICS,
-      since: dayStart / 1000,
-      until: (dayStart + DAY_MS) / 1000,
-    });
-    return mapDailyInsight(new Date(dayStart).toISOString().slice(0, 10), answer.data);
+    metrics: readonly string[],
+    unavailable: Record<string, string>,
+  ): Promise<InsightEntry[]> {
+    if (metrics.length === 0) return [];
+    try {
+      const answer = await client.accountInsights({
+        ...ctx,
+        userId,
+        metrics,
+        since: dayStart / 1000,
+        until: (dayStart + DAY_MS) / 1000,
+      });
+      return answer.data;
+    } catch (err) {
+      if (!isAccountRefusal(err)) throw err;
+      if (metrics.length === 1) {
+        unavailable[metrics[0]!] = reasonOf(err);
+        return [];
+      }
+      logger.info({ reason: err.message }, 'instagram account insights refused; asking metric by metric');
+      const parts: InsightEntry[] = [];
+      for (const metric of metrics)
+        parts.push(...(await dayEntries(ctx, userId, dayStart, [metric], unavailable)));
+      return parts;
+    }
+  }
+
+  /** Demographics per breakdown; a refused breakdown is recorded, the others are kept. */
+  async function audienceOf(
+    ctx: CallContext,
+    userId: string,
+    followers: number,
+    unavailable: Record<string, string>,
+  ) {
+    const byBreakdown: Partial<Record<DemographicBreakdown, InsightEntry[]>> = {};
+    if (followers < DEMOGRAPHICS_MIN_FOLLOWERS) {
+      unavailable.follower_demographics = `not requested: the platform gives demographics only to accounts with at least ${DEMOGRAPHICS_MIN_FOLLOWERS} followers`;
+      return mapAudience(byBreakdown);
+    }
+    for (const breakdown of DEMOGRAPHIC_BREAKDOWNS) {
+      try {
+        byBreakdown[breakdown] = (await client.demographics({ ...ctx, userId, breakdown })).data;
+      } catch (err) {
+        if (!isAccountRefusal(err)) throw err;
+        unavailable[`follower_demographics:${breakdown}`] = reasonOf(err);
+      }
+    }
+    return mapAudience(byBreakdown);
+  }
+
+  /** The stories edge is not served to every account (nor confirmed for every setup): probe it, record a refusal. */
+  async function probeStories(ctx: CallContext, userId: string, unavailable: Record<string, string>) {
+    try {
+      await client.edge({ ...ctx, userId, edge: 'stories', fields: 'id', limit: 1 });
+    } catch (err) {
+      if (!isAccountRefusal(err)) throw err;
+      unavailable.stories = reasonOf(err);
+    }
   }
 
   async function fetchAccount(
@@ -195,29 +279,23 @@ export function createInstagramConnector(
     const ctx = { token: token.accessToken, usage };
     const me = await client.me(ctx);
     const profile = mapped('GET /me', () => mapProfile(me));
-    const userId = me.user_id ?? me.id ?? token.accountId;
+    // `user_id` is the professional account id; `id` is app-scoped and never used in a path.
+    const userId = me.user_id ?? token.accountId;
+    const unavailable: Record<string, string> = {};
 
     const daily: DailyInsight[] = [];
     const until = range.until.getTime();
     const days: number[] = [];
     for (let d = Math.floor(range.since.getTime() / DAY_MS) * DAY_MS; d < until; d += DAY_MS) days.push(d);
     for (const day of days.slice(-MAX_INSIGHT_DAYS)) {
-      const insight = await fetchDay(ctx, userId, day);
+      const metrics = ACCOUNT_DAY_METRICS.filter((m) => unavailable[m] === undefined);
+      const entries = await dayEntries(ctx, userId, day, metrics, unavailable);
+      const insight = mapDailyInsight(new Date(day).toISOString().slice(0, 10), entries);
       if (insight) daily.push(insight);
     }
 
-    const byBreakdown: Partial<Record<DemographicBreakdown, InsightEntry[]>> = {};
-    if ((profile.followers ?? 0) >= DEMOGRAPHICS_MIN_FOLLOWERS) {
-      for (const breakdown of DEMOGRAPHIC_BREAKDOWNS) {
-        try {
-          byBreakdown[breakdown] = (await client.demographics({ ...ctx, userId, breakdown })).data;
-        } catch (err) {
-          if (!isPlatformError(err, 'permanent')) throw err;
-          logger.info({ breakdown, reason: err.message }, 'instagram demographics unavailable');
-        }
-      }
-    }
-    const audience = mapAudience(byBreakdown);
+    const audience = await audienceOf(ctx, userId, profile.followers ?? 0, unavailable);
+    await probeStories(ctx, userId, unavailable);
     const latest = daily.at(-1);
     return {
       accountId: userId,
@@ -225,6 +303,7 @@ export function createInstagramConnector(
       ...(latest ? { insights: latest.metrics } : {}),
       daily,
       ...(audience ? { audience } : {}),
+      ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
       usage,
     };
   }
@@ -252,7 +331,14 @@ export function createInstagramConnector(
       // each media's insights separately.
       if (!isInsightsRefusal(err)) throw err;
       logger.info({ kind, reason: err.message }, 'instagram inline insights refused; per-media fallback');
-      answer = await client.edge({ ...page, fields: kind === 'posts' ? POST_FIELDS : STORY_FIELDS });
+      try {
+        answer = await client.edge({ ...page, fields: kind === 'posts' ? POST_FIELDS : STORY_FIELDS });
+      } catch (plainErr) {
+        // The stories edge itself refused for this account: no stories to read (fetchAccount records the reason).
+        // Never for posts: an empty media page would mark every stored post deleted.
+        if (kind === 'stories' && isAccountRefusal(plainErr)) return { items: [], usage };
+        throw plainErr;
+      }
       inline = false;
     }
     const items = await completeNodes(ctx, kind, answer.data, inline);
@@ -297,6 +383,7 @@ export function createInstagramConnector(
     id: 'instagram',
     oauth,
     webhooks,
+    subscriptions,
     rateLimits: [{ bucket: '*', limit: settings.callsPerHour, windowMs: HOUR_MS }],
     fetchAccount,
     listItems,

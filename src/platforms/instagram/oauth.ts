@@ -1,16 +1,26 @@
 /**
- * Instagram Login OAuth: authorize URL, code → short-lived token (1 h) → long-lived token (60 days), and refresh of
- * the long-lived token by itself (`ig_refresh_token`). Instagram has no refresh token, no PKCE and no revocation
- * endpoint: `TokenSet.refreshToken` stays absent and `revoke` resolves false.
+ * Instagram Login OAuth: authorize URL, code → short-lived token (1 h) → long-lived token (60 days) → `GET /me` for
+ * the professional account id (the connection's account id), and refresh of the long-lived token by itself
+ * (`ig_refresh_token`). Instagram has no refresh token, no PKCE and no revocation endpoint: `TokenSet.refreshToken`
+ * stays absent and `revoke` resolves false.
  */
 import type { Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
 import type { CodeExchangeRequest, OAuthProvider, TokenSet } from '../types';
 import type { InstagramHttp } from './http';
-import { LongLivedTokenResponse, ShortLivedTokenResponse } from './schemas';
+import { LongLivedTokenResponse, ShortLivedTokenResponse, type MeResponse } from './schemas';
 import type { InstagramSettings } from './settings';
 
-export const INSTAGRAM_SCOPES = ['instagram_business_basic', 'instagram_business_manage_insights'] as const;
+/**
+ * `manage_comments` is what the `comments` and `mentions` webhook fields need (see subscriptions.ts); without it
+ * Meta refuses the per-account webhook subscription.
+ * https://developers.facebook.com/documentation/instagram-platform/webhooks/fields
+ */
+export const INSTAGRAM_SCOPES = [
+  'instagram_business_basic',
+  'instagram_business_manage_insights',
+  'instagram_business_manage_comments',
+] as const;
 const DAY_MS = 86_400_000;
 /** The platform refuses to refresh a token younger than this. */
 export const MIN_REFRESH_AGE_MS = DAY_MS;
@@ -25,6 +35,8 @@ export interface InstagramOAuthDeps {
   http: InstagramHttp;
   logger: Logger;
   now: () => number;
+  /** `GET /me?fields=user_id,…` with a token: the professional account id of the connection. */
+  me: (accessToken: string) => Promise<MeResponse>;
 }
 
 function scopesOf(permissions: string | string[] | undefined): string[] {
@@ -34,12 +46,12 @@ function scopesOf(permissions: string | string[] | undefined): string[] {
 }
 
 export function createInstagramOAuth(deps: InstagramOAuthDeps): OAuthProvider {
-  const { settings, http, logger, now } = deps;
+  const { settings, http, logger, now, me } = deps;
   /** One in-flight refresh per token in this process: a second caller gets the same promise. */
   const inflight = new Map<string, Promise<TokenSet>>();
 
   async function refreshNow(tokens: TokenSet): Promise<TokenSet> {
-    // Failures are classified by InstagramHttp; a 190 (expired/invalid token) is already reauth_required.
+    // Failures are classified by the HTTP kit with Instagram's rules; a 190 (expired/invalid token) is already reauth_required.
     const answer = await http.request({
       method: 'GET',
       url: `${settings.graphUrl}/refresh_access_token`,
@@ -100,13 +112,22 @@ export function createInstagramOAuth(deps: InstagramOAuthDeps): OAuthProvider {
         schema: LongLivedTokenResponse,
       });
       const issuedAt = now();
-      logger.info({ accountId: short.user_id }, 'instagram account connected');
+      // The exchange's `user_id` is app-scoped. Graph paths, the account index and webhook `entry.id` use the
+      // professional account id that `/me?fields=user_id` answers, so that one is the connection's account id.
+      const profile = await me(long.access_token);
+      if (!profile.user_id) {
+        throw new PlatformError('permanent', 'GET /me answered without user_id', {
+          platform: 'instagram',
+          endpoint: 'GET /me',
+        });
+      }
+      logger.info({ accountId: profile.user_id }, 'instagram account connected');
       return {
         accessToken: long.access_token,
         expiresAt: issuedAt + long.expires_in * 1000,
         issuedAt,
         scopes: scopesOf(short.permissions),
-        accountId: short.user_id,
+        accountId: profile.user_id,
       };
     },
 

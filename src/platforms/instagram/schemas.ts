@@ -159,3 +159,19 @@ export const WebhookBody = z.object({
   ),
 });
 export type WebhookBody = z.infer<typeof WebhookBody>;
+
+/** `POST|DELETE /{ig-user-id}/subscribed_apps`: `{"success":true}`. */
+export const SuccessResponse = z.object({ success: z.boolean() });
+export type SuccessResponse = z.infer<typeof SuccessResponse>;
+
+/** `GET /{ig-user-id}/subscribed_apps`: the apps subscribed for the account, with their fields. */
+export const SubscribedAppsResponse = z.object({
+  data: z.array(
+    z.object({
+      id: GraphId.optional(),
+      name: z.string().optional(),
+      subscribed_fields: z.array(z.string()).optional(),
+    }),
+  ),
+});
+export type SubscribedAppsResponse = z.infer<typeof SubscribedAppsResponse>;

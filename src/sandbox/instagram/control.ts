@@ -4,7 +4,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { FaultRule } from '../core/faults';
-import type { InstagramSandbox } from './index';
+import type { InstagramSandbox } from './api';
 
 export function createControlApp(sandbox: InstagramSandbox): express.Express {
   const app = express();
@@ -83,6 +83,15 @@ export function createControlApp(sandbox: InstagramSandbox): express.Express {
   });
   r.post('/accounts/:accountId/expire-tokens', (req, res) =>
     res.json({ expired: sandbox.expireTokens(req.params.accountId!) }),
+  );
+
+  r.post('/refusals', (req, res) => res.status(201).json({ id: sandbox.refuse(req.body ?? {}) }));
+  r.delete('/refusals', (_req, res) => {
+    sandbox.clearRefusals();
+    res.status(204).end();
+  });
+  r.get('/accounts/:accountId/subscribed-fields', (req, res) =>
+    res.json({ fields: sandbox.subscribedFields(req.params.accountId!) }),
   );
 
   r.put('/limits', (req, res) => {

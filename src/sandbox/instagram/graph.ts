@@ -12,15 +12,17 @@ import {
   DEMOGRAPHIC_METRICS,
   DEMOGRAPHICS_MIN_FOLLOWERS,
   MEDIA_INSIGHT_METRICS,
+  WEBHOOK_BASIC_PERMISSION,
+  WEBHOOK_FIELD_PERMISSIONS,
   STORY_NAVIGATION_ACTIONS,
   STORY_NAVIGATION_BREAKDOWN,
   TIME_SERIES_METRICS,
   type DemographicBreakdown,
-} from '../../platforms/instagram/metrics';
+} from './facts';
 import type { TokenRecord } from './auth';
 import { parseFields, type FieldSpec } from './fields';
 import { MetaError, metaErrors } from './meta-errors';
-import { APP_KEY, type InstagramSandboxState } from './state';
+import { APP_KEY, type InstagramSandboxState, type RefusalRule } from './state';
 import { DAY_MS, MIN_STORY_VIEWERS, type AccountRecord, type MediaRecord } from './world';
 
 export interface GraphRequest {
@@ -161,6 +163,30 @@ function ownAccount(state: InstagramSandboxState, token: TokenRecord, id: string
   return account;
 }
 
+/** The first refusal rule that applies to this account and request, if any. */
+function refusal(
+  state: InstagramSandboxState,
+  account: AccountRecord,
+  match: (rule: RefusalRule) => boolean,
+): RefusalRule | undefined {
+  return state.refusals.find((r) => (r.accountId === undefined || r.accountId === account.id) && match(r));
+}
+
+function refusalError(rule: RefusalRule, fallback: NonNullable<RefusalRule['error']>): MetaError {
+  switch (rule.error ?? fallback) {
+    case 'not_enough_viewers':
+      return metaErrors.notEnoughViewers();
+    case 'not_enough_followers':
+      return metaErrors.notEnoughFollowers();
+    case 'nonexisting_field':
+      return metaErrors.nonexistingField(rule.edge ?? rule.metric ?? 'unknown', 'User');
+    case 'invalid_metric':
+      return metaErrors.badParam(
+        `metric[0] must be one of the following values: ${ACCOUNT_DAY_METRICS.filter((m) => m !== rule.metric).join(', ')}`,
+      );
+  }
+}
+
 export function renderUser(
   state: InstagramSandboxState,
   account: AccountRecord,
@@ -172,7 +198,8 @@ export function renderUser(
   for (const name of names) {
     if (!(USER_FIELDS as readonly string[]).includes(name)) throw metaErrors.nonexistingField(name, 'User');
     const value = {
-      id: account.id,
+      // `id` is app-scoped; `user_id` is the professional account id (the one graph paths and webhooks use).
+      id: account.appScopedId,
       user_id: account.id,
       username: account.username,
       name: account.name,
@@ -446,6 +473,10 @@ function accountInsights(state: InstagramSandboxState, req: GraphRequest, accoun
       );
     }
   });
+  for (const m of metrics) {
+    const rule = refusal(state, account, (r) => r.metric === m && r.breakdown === undefined);
+    if (rule) throw refusalError(rule, 'invalid_metric');
+  }
   if (!req.query.period) throw metaErrors.badParam('The parameter period is required');
   if (req.query.period !== 'day')
     throw metaErrors.badParam(`Incompatible period: ${req.query.period}; these metrics support day`);
@@ -518,6 +549,14 @@ function demographics(
     throw metaErrors.badParam(`timeframe must be one of the following values: ${TIMEFRAMES.join(', ')}`);
   }
   if (account.followers < DEMOGRAPHICS_MIN_FOLLOWERS) throw metaErrors.notEnoughFollowers();
+  const rule = refusal(
+    state,
+    account,
+    (r) =>
+      (r.breakdown === undefined || r.breakdown === breakdown) &&
+      (r.metric === undefined ? r.breakdown !== undefined : metrics.includes(r.metric)),
+  );
+  if (rule) throw refusalError(rule, 'not_enough_followers');
   return {
     data: metrics.map((name) => ({
       name,
@@ -541,15 +580,24 @@ function demographics(
 
 /** Routes one authenticated Graph data request. */
 export function serveGraph(state: InstagramSandboxState, req: GraphRequest): unknown {
-  if (req.method !== 'GET') throw metaErrors.badParam(`Unsupported ${req.method.toLowerCase()} request.`);
   const segments = req.path.split('/').filter(Boolean);
   if (segments.length === 0 || segments.length > 2) throw metaErrors.unknownPath();
+  // Only the subscribed_apps edge takes POST and DELETE; everything else here is read-only.
+  const writable = segments[1] === 'subscribed_apps';
+  if (req.method !== 'GET' && !(writable && (req.method === 'POST' || req.method === 'DELETE')))
+    throw metaErrors.badParam(`Unsupported ${req.method.toLowerCase()} request.`);
   const token = authenticate(state, req);
   const [id, edge] = segments as [string, string | undefined];
   const isUser = id === 'me' || state.world.accounts.has(id);
   if (isUser) {
     const account = ownAccount(state, token, id);
+    if (edge === 'media' || edge === 'stories') {
+      const rule = refusal(state, account, (r) => r.edge === edge);
+      if (rule) throw refusalError(rule, 'nonexisting_field');
+    }
     switch (edge) {
+      case 'subscribed_apps':
+        return subscribedApps(state, req, token, account);
       case undefined:
         return renderUser(state, account, req.query.fields);
       case 'insights':
@@ -576,6 +624,59 @@ export function serveGraph(state: InstagramSandboxState, req: GraphRequest): unk
     return mediaInsights(state, media, metrics, req.query.breakdown);
   }
   throw metaErrors.nonexistingField(edge, 'IGMedia');
+}
+
+/**
+ * `GET|POST|DELETE /{ig-user-id}/subscribed_apps` with the account's own token: list, set (`subscribed_fields`,
+ * comma-separated, each field needing its permission) or remove this app's webhook subscription for the account.
+ * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/webhooks
+ */
+function subscribedApps(
+  state: InstagramSandboxState,
+  req: GraphRequest,
+  token: TokenRecord,
+  account: AccountRecord,
+): unknown {
+  if (req.method === 'DELETE') {
+    state.subscriptions.delete(account.id);
+    return { success: true };
+  }
+  if (req.method === 'GET') {
+    const fields = state.subscriptions.get(account.id);
+    if (!fields || fields.size === 0) return { data: [] };
+    return {
+      data: [
+        {
+          id: state.credentials.clientId,
+          name: 'socialsync sandbox app',
+          subscribed_fields: [...fields].sort(),
+        },
+      ],
+    };
+  }
+  const raw = req.query.subscribed_fields;
+  if (raw === undefined || raw.trim() === '')
+    throw metaErrors.badParam('The parameter subscribed_fields is required.');
+  const fields = raw
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const known = Object.keys(WEBHOOK_FIELD_PERMISSIONS);
+  fields.forEach((field, i) => {
+    if (!known.includes(field)) {
+      throw metaErrors.badParam(
+        `Param subscribed_fields[${i}] must be one of {${known.join(', ')}} - got "${field}".`,
+      );
+    }
+  });
+  if (!token.scopes.includes(WEBHOOK_BASIC_PERMISSION))
+    throw metaErrors.missingPermission(WEBHOOK_BASIC_PERMISSION);
+  for (const field of fields) {
+    const permission = WEBHOOK_FIELD_PERMISSIONS[field]!;
+    if (!token.scopes.includes(permission)) throw metaErrors.missingPermission(permission);
+  }
+  state.subscriptions.set(account.id, new Set(fields));
+  return { success: true };
 }
 
 /** The documented endpoint name a request is logged and fault-matched under. */

@@ -4,13 +4,9 @@
  * Metrics the platform would not return are absent: legacy posts have no insights, stories have no like/comment
  * counts, stories under 5 viewers have no insights at all.
  */
-import type { Audience, DailyInsight, Item } from '../../platforms/types';
-import {
-  DEMOGRAPHIC_BREAKDOWNS,
-  DEMOGRAPHICS_MIN_FOLLOWERS,
-  STORY_NAVIGATION_ACTIONS,
-} from '../../platforms/instagram/metrics';
+import { DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHICS_MIN_FOLLOWERS, STORY_NAVIGATION_ACTIONS } from './facts';
 import type { GroundTruthAccount } from '../core/types';
+import type { SandboxAudience, SandboxDailyInsight, SandboxItem } from './records';
 import { permalinkOf } from './graph';
 import {
   DAY_MS,
@@ -23,7 +19,11 @@ import {
 /** Days of account insights the ground truth lists (the Graph API answers at most 30 days per request). */
 export const GROUND_TRUTH_DAYS = 30;
 
-export function normalizedItem(world: InstagramWorld, account: AccountRecord, media: MediaRecord): Item {
+export function normalizedItem(
+  world: InstagramWorld,
+  account: AccountRecord,
+  media: MediaRecord,
+): SandboxItem {
   const raw = world.metricsOf(media);
   const metrics: Record<string, number> = {};
   const attributes: Record<string, string | number> = {
@@ -61,14 +61,14 @@ export function normalizedItem(world: InstagramWorld, account: AccountRecord, me
 }
 
 export function groundTruth(world: InstagramWorld, account: AccountRecord, now: number): GroundTruthAccount {
-  const daily: DailyInsight[] = [];
+  const daily: SandboxDailyInsight[] = [];
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   for (let d = today - GROUND_TRUTH_DAYS * DAY_MS; d <= today; d += DAY_MS) {
     const values = world.dayMetrics(account, d);
     if (values)
       daily.push({ date: new Date(d).toISOString().slice(0, 10), metrics: values as Record<string, number> });
   }
-  let audience: Audience | undefined;
+  let audience: SandboxAudience | undefined;
   if (account.followers >= DEMOGRAPHICS_MIN_FOLLOWERS) {
     audience = {};
     for (const b of DEMOGRAPHIC_BREAKDOWNS)

@@ -9,18 +9,19 @@ import { SlidingWindowLimiter } from '../core/limiter';
 import { Random } from '../core/random';
 import { RequestLog } from '../core/request-log';
 import type { GroundTruthAccount, PlatformSandbox, SandboxOptions } from '../core/types';
-import { WebhookOutbox, type WebhookDelivery } from '../core/webhooks';
-import type { Item, Profile } from '../../platforms/types';
+import type { InstagramSandbox } from './api';
+import { WebhookOutbox } from '../core/webhooks';
 import { InstagramAuth } from './auth';
 import { createControlApp } from './control';
 import { groundTruth, normalizedItem } from './ground-truth';
 import { createPlatformHandler } from './platform';
-import type { InstagramAppSettings, InstagramSandboxState } from './state';
+import type { InstagramSandboxState } from './state';
 import { commentChange, emitChanges, verifySubscriber } from './webhooks-out';
-import { HOUR_MS, InstagramWorld, type AccountRecord, type NewAccountRequest } from './world';
+import { HOUR_MS, InstagramWorld, type AccountRecord } from './world';
 
 export { MetaError } from './meta-errors';
-export type { InstagramAppSettings } from './state';
+export type { InstagramAppSettings, RefusalRule, RefusalError } from './state';
+export type { InstagramSandbox, NewItemRequest, ProfilePatch, SendWebhookRequest } from './api';
 
 /** Calls per user per hour (the seed's budget) and per app. */
 export const DEFAULT_LIMITS = { perUser: 200, perApp: 4800, windowMs: HOUR_MS };
@@ -32,57 +33,6 @@ export class ControlError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface NewItemRequest {
-  kind?: 'posts' | 'stories';
-  text?: string;
-  /** Normalized metric names (`likes`, `saves`, `navigation`…) → absolute values. */
-  metrics?: Record<string, number>;
-  /** ISO instant or epoch ms (default: now on the sandbox clock). */
-  createdAt?: string | number;
-}
-
-export interface ProfilePatch {
-  username?: string;
-  displayName?: string | null;
-  followers?: number;
-  following?: number;
-  /** Link in bio; accounts without one have no `profile_links_taps` data. */
-  website?: string | null;
-}
-
-export interface SendWebhookRequest {
-  accountId: string;
-  /** `comments` (default) or `mentions`. */
-  field?: string;
-  mediaId?: string;
-  text?: string;
-}
-
-export interface InstagramSandbox extends PlatformSandbox {
-  /** Who consents on the next authorize request. */
-  login(accountId: string): void;
-  createAccount(req?: NewAccountRequest): string;
-  addItem(accountId: string, req: NewItemRequest): Item;
-  /** Changes caption/metrics; more comments emit `comments` webhooks like the platform. */
-  patchItem(
-    accountId: string,
-    itemId: string,
-    req: { text?: string; metrics?: Record<string, number> },
-  ): Promise<Item>;
-  deleteItem(accountId: string, itemId: string): void;
-  patchProfile(accountId: string, patch: ProfilePatch): Profile;
-  /** The user removes the app: every token of the account fails with 190/458. */
-  revoke(accountId: string): void;
-  expireTokens(accountId: string): number;
-  setLimits(limits: { perUser?: number; perApp?: number; windowMs?: number }): void;
-  setApp(settings: Partial<InstagramAppSettings>): InstagramAppSettings;
-  /** Meta's verification handshake against `url`, then subscribes it. */
-  subscribeWebhook(url: string): Promise<void>;
-  sendWebhook(req: SendWebhookRequest): Promise<WebhookDelivery[]>;
-  /** The loggedIn account, settings and limits (for the control API). */
-  describe(): Record<string, unknown>;
 }
 
 function parseCreatedAt(value: string | number | undefined, now: number): number {
@@ -118,7 +68,10 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
     app: { requireProof: true, legacyTokenResponse: false, redirectUris: [] },
     autoApprove: opts.autoApprove ?? false,
     loggedIn: [...world.accounts.keys()][0] ?? world.createAccount().id,
+    subscriptions: new Map(),
+    refusals: [],
   };
+  let refusalIds = 0;
 
   const account = (id: string): AccountRecord => {
     const found = world.account(id);
@@ -203,7 +156,10 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
     },
     revoke(accountId) {
       // Instagram's deauthorize callback (a signed_request form POST to a separate URL) is not simulated.
-      state.auth.revokeConsent(account(accountId).id);
+      const acc = account(accountId);
+      state.auth.revokeConsent(acc.id);
+      // An app the user removed gets no more webhooks for the account.
+      state.subscriptions.delete(acc.id);
     },
     expireTokens(accountId) {
       return state.auth.expireTokens(account(accountId).id);
@@ -243,9 +199,26 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
       }
       return emitChanges(state, acc.id, [{ field, value: { id: `${Date.now()}`, text: req.text ?? '' } }]);
     },
+    appScopedId(accountId) {
+      return account(accountId).appScopedId;
+    },
+    subscribedFields(accountId) {
+      return [...(state.subscriptions.get(account(accountId).id) ?? [])].sort();
+    },
+    refuse(rule) {
+      if (!rule.metric && !rule.breakdown && !rule.edge)
+        throw new ControlError(400, 'a refusal names a metric, a breakdown or an edge');
+      if (rule.accountId !== undefined) account(rule.accountId);
+      state.refusals.push({ ...rule });
+      return ++refusalIds;
+    },
+    clearRefusals() {
+      state.refusals.length = 0;
+    },
     describe() {
       return {
         loggedIn: state.loggedIn,
+        refusals: state.refusals,
         app: state.app,
         limits: {
           perUser: state.userLimiter.limit,

@@ -146,6 +146,13 @@ export const metaErrors = {
       message:
         '(#10) Not enough followers: demographics are available for accounts with at least 100 followers.',
     }),
+  /** A permission the token was not granted (e.g. `subscribed_fields=comments` without manage_comments). */
+  missingPermission: (permission: string) =>
+    new MetaError({
+      status: 403,
+      code: 200,
+      message: `(#200) Requires ${permission} permission to manage the object`,
+    }),
   userLimit: () =>
     new MetaError({ status: 400, code: 17, isTransient: true, message: '(#17) User request limit reached' }),
   appLimit: () =>

@@ -10,15 +10,8 @@ import { escapeHtml, readBody, redirect, sendHtml, sendJson } from './http-util'
 import { LONG_LIVED_EXPIRES_IN } from './auth';
 import { endpointName, peekUser, serveGraph, usageHeaders, type GraphRequest } from './graph';
 import { MetaError, metaErrors, OAuthCodeError } from './meta-errors';
+import { SCOPES } from './facts';
 import { APP_KEY, type InstagramSandboxState } from './state';
-
-export const SCOPES = [
-  'instagram_business_basic',
-  'instagram_business_manage_insights',
-  'instagram_business_manage_messages',
-  'instagram_business_manage_comments',
-  'instagram_business_content_publish',
-];
 
 export function createPlatformHandler(state: InstagramSandboxState) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -40,7 +33,13 @@ async function serve(state: InstagramSandboxState, req: IncomingMessage, res: Se
     path,
     versionPrefix: version?.[1] ?? '',
     origin: `http://${req.headers.host ?? 'localhost'}`,
-    query: Object.fromEntries(url.searchParams),
+    // Graph POSTs take their parameters in the query string or as a form body.
+    query: {
+      ...Object.fromEntries(url.searchParams),
+      ...(method === 'POST' && isForm(req) && path !== '/oauth/access_token' && path !== '/oauth/authorize'
+        ? form(body)
+        : {}),
+    },
     headers: req.headers,
     responseHeaders: {},
   };
@@ -118,6 +117,10 @@ async function renderFault(
     return true;
   }
   return false;
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
 function form(body: Buffer): Record<string, string> {
@@ -201,11 +204,14 @@ function codeExchange(state: InstagramSandboxState, method: string, body: Buffer
   if (!f.redirect_uri) throw new OAuthCodeError('Missing required parameter: redirect_uri');
   const token = state.auth.redeemCode({ code: f.code, clientId: f.client_id, redirectUri: f.redirect_uri });
   const permissions = token.scopes.join(',');
+  // The exchange names the app-scoped id, not the professional account id that `/me?fields=user_id`, graph paths
+  // and webhook entries use (https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login).
+  const userId = state.world.account(token.accountId)!.appScopedId;
   // Written by hand so the legacy shape carries `user_id` as a JSON number too large for a double.
   if (state.app.legacyTokenResponse) {
-    return `{"access_token":${JSON.stringify(token.token)},"user_id":${token.accountId}}`;
+    return `{"access_token":${JSON.stringify(token.token)},"user_id":${userId}}`;
   }
-  return JSON.stringify({ data: [{ access_token: token.token, user_id: token.accountId, permissions }] });
+  return JSON.stringify({ data: [{ access_token: token.token, user_id: userId, permissions }] });
 }
 
 function exchangeToken(state: InstagramSandboxState, req: GraphRequest): unknown {

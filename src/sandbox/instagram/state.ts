@@ -16,6 +16,27 @@ export interface InstagramAppSettings {
   redirectUris: string[];
 }
 
+/** Which error a refusal answers with (the platform's own bodies, see meta-errors.ts). */
+export type RefusalError =
+  'invalid_metric' | 'not_enough_viewers' | 'not_enough_followers' | 'nonexisting_field';
+
+/**
+ * The platform refusing one account metric, one demographic breakdown or one edge for an account (or every account),
+ * as it does for new or small accounts: the request that names it fails with the real error body.
+ */
+export interface RefusalRule {
+  /** Professional account id; absent = every account. */
+  accountId?: string;
+  /** An account insights metric (`reach`, `profile_links_taps`…) or a demographic metric. */
+  metric?: string;
+  /** A demographic breakdown (`age`, `gender`, `country`, `city`). */
+  breakdown?: string;
+  /** An edge of the IG user (`stories`, `media`). */
+  edge?: string;
+  /** Default: `invalid_metric` for a metric, `not_enough_followers` for a breakdown, `nonexisting_field` for an edge. */
+  error?: RefusalError;
+}
+
 /** Everything the sandbox's HTTP handlers share. */
 export interface InstagramSandboxState {
   clock: SandboxClock;
@@ -31,6 +52,12 @@ export interface InstagramSandboxState {
   autoApprove: boolean;
   /** The account that consents on the next authorize request. */
   loggedIn: string;
+  /**
+   * `POST /{ig-user-id}/subscribed_apps`: professional account id → subscribed fields. Webhooks are delivered only
+   * for accounts with at least one field here.
+   */
+  subscriptions: Map<string, Set<string>>;
+  refusals: RefusalRule[];
 }
 
 /** Key of the per-app window in `appLimiter`. */

@@ -4,6 +4,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { WebhookDelivery } from '../core/webhooks';
+import { LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER } from './facts';
 import type { InstagramSandboxState } from './state';
 
 export interface WebhookChange {
@@ -13,8 +14,8 @@ export interface WebhookChange {
 
 export function signatureHeaders(body: string, appSecret: string): Record<string, string> {
   return {
-    'x-hub-signature-256': `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`,
-    'x-hub-signature': `sha1=${createHmac('sha1', appSecret).update(body).digest('hex')}`,
+    [SIGNATURE_HEADER]: `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`,
+    [LEGACY_SIGNATURE_HEADER]: `sha1=${createHmac('sha1', appSecret).update(body).digest('hex')}`,
   };
 }
 
@@ -39,11 +40,16 @@ export async function verifySubscriber(
   }
 }
 
+/**
+ * Delivers changes of one account, signed, to the app's callback URL: only when the account subscribed the app
+ * through `POST /{ig-user-id}/subscribed_apps` (at least one field); otherwise Meta sends nothing.
+ */
 export async function emitChanges(
   state: InstagramSandboxState,
   accountId: string,
   changes: WebhookChange[],
 ): Promise<WebhookDelivery[]> {
+  if ((state.subscriptions.get(accountId)?.size ?? 0) === 0) return [];
   const body = JSON.stringify({
     object: 'instagram',
     entry: [{ id: accountId, time: state.clock.nowSeconds(), changes }],

@@ -10,7 +10,7 @@ import {
   type AccountDayMetric,
   type DemographicBreakdown,
   DEMOGRAPHICS_TOP_N,
-} from '../../platforms/instagram/metrics';
+} from './facts';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -60,7 +60,13 @@ export interface MediaRecord {
 }
 
 export interface AccountRecord {
+  /** The Instagram professional account id: `user_id` of `GET /me`, graph paths, webhook `entry.id`. */
   id: string;
+  /**
+   * The app-scoped id of the same person: the token exchange's `user_id` and `/me`'s `id`. Never valid in a graph
+   * path here, so a client that mixes the two forms up fails loudly.
+   */
+  appScopedId: string;
   seed: number;
   username: string;
   name?: string;
@@ -218,6 +224,8 @@ export class InstagramWorld {
     const hasName = rnd.next() < 0.85;
     const account: AccountRecord = {
       id,
+      // Its own sub-seed: adding it must not shift the values generated from `rnd` after it.
+      appScopedId: `2${new Random(subSeed(seed, 'app-scoped')).digits(16)}`,
       seed,
       username,
       name: hasName ? username.split('.')[0]!.replace(/^./, (c) => c.toUpperCase()) + ' Studio' : undefined,

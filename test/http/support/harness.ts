@@ -181,6 +181,7 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
     oauthStates,
     dedupe,
     syncService,
+    connections: sink,
     idTokens: firebaseIdTokenVerifier(auth.auth),
     readiness: [temporalReadiness(temporal.connection), firestoreReadiness(firestore.db)],
     registry,

@@ -5,7 +5,7 @@
  * A COUNT per item kind: the items a sync has not listed yet are by definition items whose ids it has not seen.
  */
 import type { ItemKind } from '../platforms/types';
-import type { ConnectionDoc } from '../store/types';
+import type { ConnectionDoc } from './types';
 
 export type PendingCounts = Partial<Record<ItemKind, number>>;
 
