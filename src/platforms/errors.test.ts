@@ -4,7 +4,10 @@ test('finding 9: a PlatformError keeps its cause as name, message and code only 
   const axiosLike = Object.assign(new Error('Request failed with status code 401'), {
     name: 'AxiosError',
     code: 'ERR_BAD_REQUEST',
-    config: { data: 'refresh_token=RT-SECRET&client_secret=CS-SECRET', headers: { Authorization: 'Bearer AT' } },
+    config: {
+      data: 'refresh_token=RT-SECRET&client_secret=CS-SECRET',
+      headers: { Authorization: 'Bearer AT' },
+    },
     response: { status: 401 },
   });
   const err = new PlatformError('reauth_required', 'token revoked', {
@@ -20,5 +23,7 @@ test('finding 9: a PlatformError keeps its cause as name, message and code only 
   expect(cause.config).toBeUndefined();
   expect(cause.response).toBeUndefined();
   expect(JSON.stringify({ ...err, cause: { ...cause } })).not.toMatch(/RT-SECRET|CS-SECRET/);
-  expect(new PlatformError('transient', 'x', { platform: 'tiktok', endpoint: 'GET /' }).cause).toBeUndefined();
+  expect(
+    new PlatformError('transient', 'x', { platform: 'tiktok', endpoint: 'GET /' }).cause,
+  ).toBeUndefined();
 });

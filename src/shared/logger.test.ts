@@ -51,7 +51,9 @@ describe('finding 9: redaction by explicit keys at any depth', () => {
 
   test('secrets five levels deep are redacted', () => {
     const { logger, text } = capture();
-    logger.info({ a: { b: { c: { d: { refresh_token: 'RT-DEEP', headers: { Cookie: 'sid=COOKIE-1' } } } } } });
+    logger.info({
+      a: { b: { c: { d: { refresh_token: 'RT-DEEP', headers: { Cookie: 'sid=COOKIE-1' } } } } },
+    });
     const out = text();
     expect(out).not.toContain('RT-DEEP');
     expect(out).not.toContain('COOKIE-1');
@@ -72,7 +74,8 @@ describe('finding 9: redaction by explicit keys at any depth', () => {
     // A plain object shaped like a serialized Axios error loses its internals too.
     logger.error({ failure: { message: 'x', code: 'E', config: { headers: { 'X-Key': 'K-PLAIN' } } } });
     const out = text();
-    for (const secret of ['RT-AXIOS', 'CS-AXIOS', 'BASIC-AXIOS', 'K-PLAIN']) expect(out).not.toContain(secret);
+    for (const secret of ['RT-AXIOS', 'CS-AXIOS', 'BASIC-AXIOS', 'K-PLAIN'])
+      expect(out).not.toContain(secret);
     expect(out).toContain('ERR_BAD_REQUEST');
     expect(out).toContain('Request failed with status code 400');
   });

@@ -139,7 +139,10 @@ export function createLogger(options: LoggerOptions = {}, destination?: pino.Des
       formatters: {
         ...options.formatters,
         log: (object) =>
-          redactDeep(options.formatters?.log ? options.formatters.log(object) : object) as Record<string, unknown>,
+          redactDeep(options.formatters?.log ? options.formatters.log(object) : object) as Record<
+            string,
+            unknown
+          >,
       },
       serializers: {
         err: (err: unknown) => (err instanceof Error ? safeError(err) : redactDeep(err)),
