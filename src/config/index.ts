@@ -110,6 +110,8 @@ export const EnvSchema = z.object({
   TWITTER_CLIENT_SECRET: optionalString,
   TWITTER_AUTHORIZE_URL: url('https://x.com/i/oauth2/authorize'),
   TWITTER_API_URL: url('https://api.x.com'),
+  TWITTER_CONSUMER_KEY: optionalString,
+  TWITTER_CONSUMER_SECRET: optionalString,
 
   TIKTOK_CLIENT_KEY: optionalString,
   TIKTOK_CLIENT_SECRET: optionalString,
@@ -127,6 +129,7 @@ export const SECRET_VARIABLES = new Set([
   'INSTAGRAM_CLIENT_SECRET',
   'INSTAGRAM_WEBHOOK_VERIFY_TOKEN',
   'TWITTER_CLIENT_SECRET',
+  'TWITTER_CONSUMER_SECRET',
   'TIKTOK_CLIENT_SECRET',
 ]);
 

@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { WebhookEvent } from '../../src/platforms/types';
+import { createTwitterConnector, twitterSettingsFromEnv } from '../../src/platforms/twitter';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
 import { silentLogger } from '../../src/shared/logger';
 import type { SyncService } from '../../src/sync/service';
@@ -50,9 +51,16 @@ beforeAll(async () => {
   instagramAccount = instagram.body.accountId as string;
   receiver = await listen(h.appWith({ syncService: recording(h.syncService, handedOver) }));
   h.sandboxes.tiktok.control.subscribeWebhooks(`${receiver.url}/webhooks/tiktok`);
-  // X checks the endpoint with a CRC request before it subscribes it.
-  const subscribed = await h.sandboxes.twitter.world.subscribeWebhook(`${receiver.url}/webhooks/twitter`);
-  if (!subscribed.ok) throw new Error(`X CRC failed: ${subscribed.reason}`);
+  // X: the receiving app registers its webhook (X runs its CRC check against it) and subscribes the connected user,
+  // through the real connector, as a service whose PUBLIC_BASE_URL is the receiver's does.
+  const xHook = createTwitterConnector(
+    twitterSettingsFromEnv({ ...h.config, PUBLIC_BASE_URL: receiver.url }),
+    {
+      now: () => h.clock.now(),
+    },
+  );
+  await xHook.registerWebhook!();
+  await xHook.subscriptions!.subscribe((await h.tokenStore.load({ userId: ALICE, platform: 'twitter' }))!);
   // Meta verifies the endpoint (hub.challenge echo with the verify token) before it subscribes it.
   await h.sandboxes.instagram.subscribeWebhook(`${receiver.url}/webhooks/instagram`);
   await eventually('initial syncs', async () => {
@@ -108,6 +116,16 @@ function tiktokSignature(body: string, opts: { secret?: string; t?: number } = {
     .digest('hex')}`;
 }
 
+function xBody(eventType: string, filter: Record<string, string>, payload: Record<string, unknown>): string {
+  return JSON.stringify({
+    data: { event_uuid: '2080761390344937796', filter, event_type: eventType, payload },
+  });
+}
+
+function xSign(body: string, secret = h.sandboxes.twitter.credentials.consumerSecret): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('base64')}`;
+}
+
 async function post(url: string, body: string, headers: Record<string, string>) {
   const res = await fetch(url, {
     method: 'POST',
@@ -141,19 +159,22 @@ describe('valid deliveries', () => {
     expect(stored).toMatchObject({ id: video.id });
   });
 
-  it('X: CRC is answered and a new post is signalled and lands in Firestore', async () => {
-    const crc = await fetch(`${receiver.url}/webhooks/twitter?crc_token=challenge-123`);
-    const expected = createHmac('sha256', h.sandboxes.twitter.credentials.clientSecret)
-      .update('challenge-123')
+  it('X: CRC is answered with the consumer secret and a subscribed user’s new post lands in Firestore', async () => {
+    const token = 'M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0';
+    const crc = await fetch(`${receiver.url}/webhooks/twitter?crc_token=${token}&nonce=MTc2OTUxODI5MjkxNA`);
+    const expected = createHmac('sha256', h.sandboxes.twitter.credentials.consumerSecret)
+      .update(token)
       .digest('base64');
     expect(await crc.json()).toEqual({ response_token: `sha256=${expected}` });
 
-    const before = handedOver.length;
     const tweet = await h.sandboxes.twitter.world.createItem(twitterAccount, {
       text: 'posted while connected',
     });
-    expect(h.sandboxes.twitter.outbox.log().at(-1)!.status).toBe(200);
-    expect(handedOver.slice(before).map((d) => d.key)).toEqual([{ userId: ALICE, platform: 'twitter' }]);
+    // Delivered to the receiver (and to the harness app too once connecting subscribes there as well: whichever
+    // app hands it over first, the other sees a duplicate, so the check is on what Temporal holds).
+    const toReceiver = h.sandboxes.twitter.outbox.log().filter((d) => d.url.startsWith(receiver.url));
+    expect(toReceiver.at(-1)!.body).toContain(tweet.id);
+    expect(toReceiver.at(-1)!.status).toBe(200);
     expect(await signalledItemIds({ userId: ALICE, platform: 'twitter' })).toContain(tweet.id);
     await eventually('the webhook tweet in Firestore', async () => {
       const doc = await h.firestore.db.doc(`users/${ALICE}/platforms/twitter/tweets/${tweet.id}`).get();
@@ -352,11 +373,17 @@ describe('refused deliveries signal nothing', () => {
       expect({ name, status: res.status }).toEqual({ name, status });
       expect(res.body.error).toEqual(expect.any(String));
     }
-    const twitterBody = JSON.stringify({ for_user_id: twitterAccount, tweet_create_events: [] });
-    const forgedX = await post(`${receiver.url}/webhooks/twitter`, twitterBody, {
-      'x-twitter-webhooks-signature-oauth2': `sha256=${createHmac('sha256', 'nope').update(twitterBody).digest('base64')}`,
-    });
-    expect(forgedX.status).toBe(401);
+    const twitterBody = xBody(
+      'post.create',
+      { user_id: twitterAccount },
+      { id: '1', author_id: twitterAccount },
+    );
+    for (const secret of ['nope', h.sandboxes.twitter.credentials.clientSecret]) {
+      const forgedX = await post(`${receiver.url}/webhooks/twitter`, twitterBody, {
+        'x-twitter-webhooks-signature': xSign(twitterBody, secret),
+      });
+      expect(forgedX.status).toBe(401);
+    }
     expect(handedOver.length).toBe(before);
   });
 
@@ -368,6 +395,118 @@ describe('refused deliveries signal nothing', () => {
     });
     expect(res).toEqual({ status: 200, body: { received: 1, delivered: 0, duplicates: 0 } });
     expect(handedOver.length).toBe(before);
+  });
+});
+
+describe('X', () => {
+  const BOB = 'hook-bob';
+  let bobAccount: string;
+  const x = () => h.sandboxes.twitter;
+  const bobKey = { userId: BOB, platform: 'twitter' as const };
+
+  beforeAll(async () => {
+    // Bob connects another X account; he is subscribed like Alice.
+    const [, second] = x().accountIds() as [string, string];
+    x().world.login(second);
+    try {
+      const bob = await connectThroughOAuth(h, 'twitter', BOB);
+      if (bob.status !== 200) throw new Error('bob connect failed');
+      bobAccount = bob.body.accountId as string;
+    } finally {
+      x().world.login(x().accountIds()[0]!);
+    }
+    const xHook = createTwitterConnector(
+      twitterSettingsFromEnv({ ...h.config, PUBLIC_BASE_URL: receiver.url }),
+      { now: () => h.clock.now() },
+    );
+    await xHook.subscriptions!.subscribe((await h.tokenStore.load(bobKey))!);
+    await eventually('bob active', async () => (await h.syncService.status(bobKey))?.status === 'active');
+  }, 60_000);
+
+  it('finding 1: a crc_token that is not shaped like X’s (a JSON event) gets 400 and no signature', async () => {
+    const forged = xBody(
+      'oauth.revoke',
+      {},
+      { user_id: twitterAccount, app_id: '1', date_time: '2026-01-01T00:00:00+00:00' },
+    );
+    const before = handedOver.length;
+    for (const token of [forged, 'challenge-123', 'x'.repeat(200)]) {
+      const res = await fetch(`${receiver.url}/webhooks/twitter?crc_token=${encodeURIComponent(token)}`);
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).not.toContain('sha256=');
+      expect(text).not.toContain('response_token');
+    }
+    // And the signature such an answer would have carried is refused as a forgery.
+    const oracle = xSign(forged, 'not-the-consumer-secret');
+    expect(
+      (await post(`${receiver.url}/webhooks/twitter`, forged, { 'x-twitter-webhooks-signature': oracle }))
+        .status,
+    ).toBe(401);
+    expect(handedOver.length).toBe(before);
+  });
+
+  it('an unsubscribed user’s posts are never sent; a subscribed user’s redelivered event is a duplicate', async () => {
+    const [, , third] = x().accountIds() as [string, string, string];
+    const toReceiver = () =>
+      x()
+        .outbox.log()
+        .filter((d) => d.url.startsWith(receiver.url)).length;
+    const sent = toReceiver();
+    await x().world.createItem(third, { text: 'nobody subscribed this account' });
+    expect(toReceiver()).toBe(sent);
+
+    const tweet = await x().world.createItem(bobAccount, { text: 'bob posts' });
+    const delivery = x()
+      .outbox.log()
+      .filter((d) => d.url.startsWith(receiver.url))
+      .at(-1)!;
+    expect(delivery.status).toBe(200);
+    expect(delivery.body).toContain(tweet.id);
+    // X redelivers (at least once): same event, another event_uuid → the same dedupe key.
+    const before = handedOver.length;
+    const redelivered = delivery.body.replace(/"event_uuid":"\d+"/, '"event_uuid":"1"');
+    const again = await post(delivery.url, redelivered, {
+      'x-twitter-webhooks-signature': xSign(redelivered),
+    });
+    expect(again).toEqual({ status: 200, body: { received: 1, delivered: 0, duplicates: 1 } });
+    expect(handedOver.length).toBe(before);
+  });
+
+  it('an event whose ids are not X ids is dropped (acknowledged, nothing signalled or stored)', async () => {
+    const before = handedOver.length;
+    const body = xBody('post.create', { user_id: bobAccount }, { id: 'x/../../evil', author_id: bobAccount });
+    const res = await post(`${receiver.url}/webhooks/twitter`, body, {
+      'x-twitter-webhooks-signature': xSign(body),
+    });
+    expect(res).toEqual({ status: 200, body: { received: 0 } });
+    expect(handedOver.length).toBe(before);
+  });
+
+  it('a revoke event is confirmed with the API before the connection moves to needs_reauth', async () => {
+    // A signed revoke while the grant still works (replayed, or sent in error): one sync, which succeeds.
+    const before = await h.syncService.status(bobKey);
+    const deliveries = await x().world.sendWebhook({ accountId: bobAccount, type: 'oauth.revoke' });
+    expect(deliveries.map((d) => d.status)).toContain(200);
+    expect(deliveries.every((d) => d.status === 200)).toBe(true);
+    // Signalled as a check (account_changed), never as authorization_revoked.
+    await eventually('the revoke signalled', async () =>
+      (await signalledItemIds(bobKey)).some((id) => id.startsWith(`oauth.revoke:${bobAccount}:`)),
+    );
+    const after = await eventually('the check sync', async () => {
+      const s = await h.syncService.status(bobKey);
+      return s && s.lastSyncMode === 'webhook' && s.lastSync !== before?.lastSync ? s : undefined;
+    });
+    expect(after.status).toBe('active');
+
+    // The user really removed the app: the sync's users/me gets 401, the refresh is refused → needs_reauth.
+    // (Two seconds later on X's clock: a revoke of another moment is another event, never a duplicate.)
+    h.clock.advance(2_000);
+    await x().world.revokeAccount(bobAccount);
+    await eventually(
+      'needs_reauth',
+      async () => (await h.syncService.status(bobKey))?.status === 'needs_reauth',
+    );
   });
 });
 

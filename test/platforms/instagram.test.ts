@@ -563,8 +563,9 @@ describe('per-metric resilience', () => {
     expect(snapshot.unavailable).toEqual({ follower_demographics: expect.stringContaining('100 followers') });
   });
 
-  it('an outage is not a refusal: a 5xx that outlasts the in-call retries still fails the fetch', async () => {
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/insights', status: 503, times: 3 });
+  // Persistent: a single 5xx is retried inside the call (src/platforms/http) and would not fail the fetch.
+  it('an outage is not a refusal: a 5xx still fails the fetch', async () => {
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/insights', status: 503 });
     expect((await caught(connector.fetchAccount(tokens, range()))).kind).toBe('transient');
   });
 });

@@ -2,15 +2,19 @@
  * The X connector against the in-process X sandbox over real HTTP: every method, the exact requests the sandbox
  * received (what a client pointed at api.x.com would send), failure classification, and ground truth.
  */
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { createCodeVerifier, codeChallenge } from '../../src/platforms/oauth/pkce';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
-import { createTwitterConnector, twitterSettingsFromEnv } from '../../src/platforms/twitter';
+import {
+  createTwitterConnector,
+  twitterSettingsFromEnv,
+  type TwitterConnector,
+} from '../../src/platforms/twitter';
 import type { Item, PlatformConnector, TokenSet } from '../../src/platforms/types';
 import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
-import { startWebhookReceiver } from '../helpers/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import type { LoggedRequest } from '../../src/sandbox/core/request-log';
 import { createTwitterSandbox, type TwitterSandbox } from '../../src/sandbox/twitter';
 
@@ -397,30 +401,184 @@ describe('failure classification', () => {
   });
 });
 
-describe('webhooks through the connector', () => {
-  it('answers the CRC the sandbox expects and parses its signed deliveries', async () => {
-    const receiver = await startWebhookReceiver(connector.webhooks, () => clock.now());
-    const { events } = receiver;
+describe('real-time delivery through the connector', () => {
+  let receiver: WebhookReceiver;
+  let hooked: TwitterConnector;
+  const hookUrl = () => `${receiver.url}/webhooks/twitter`;
+
+  /** A connector as a service at `base` would build it (PUBLIC_BASE_URL = base). */
+  function serviceConnector(base: string, extra: Record<string, string> = {}): TwitterConnector {
+    const env = loadConfig({ ...sandbox.env(server.url), PUBLIC_BASE_URL: base, ...extra });
+    return createTwitterConnector(twitterSettingsFromEnv(env), { timeoutMs: 2000, now: () => clock.now() });
+  }
+  const subsOf = (userId: string) =>
+    [...sandbox.world.delivery.subscriptions.values()].filter((s) => s.filter.user_id === userId);
+
+  beforeAll(async () => {
+    // The receiver answers with the consumer secret, as the service's /webhooks/twitter does.
+    receiver = await startWebhookReceiver(connector.webhooks, () => clock.now());
+    hooked = serviceConnector(receiver.url);
+  });
+  afterAll(() => receiver.close());
+
+  it('without the consumer key and secret there is no registration and no subscription port', () => {
+    const env = loadConfig({
+      ...sandbox.env(server.url),
+      TWITTER_CONSUMER_KEY: '',
+      TWITTER_CONSUMER_SECRET: '',
+    });
+    const bare = createTwitterConnector(twitterSettingsFromEnv(env));
+    expect(bare.subscriptions).toBeUndefined();
+    expect(bare.registerWebhook).toBeUndefined();
+  });
+
+  it('registers {PUBLIC_BASE_URL}/webhooks/twitter with the app bearer after X’s CRC check, then reuses it', async () => {
+    sandbox.log.clear();
+    const registration = await hooked.registerWebhook!();
+    expect(registration).toMatchObject({ url: hookUrl(), action: 'created', revokeSubscribed: true });
+    const token = lastRequest('POST /oauth2/token');
+    const { consumerKey, consumerSecret } = sandbox.credentials;
+    expect(token.headers.authorization).toBe(
+      'Basic ' + Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64'),
+    );
+    expect(token.body).toBe('grant_type=client_credentials');
+    const created = lastRequest('POST /2/webhooks');
+    expect(JSON.parse(created.body)).toEqual({ url: hookUrl() });
+    expect(created.headers.authorization).toMatch(/^Bearer AAAA/);
+    expect(sandbox.world.delivery.webhooks.get(registration.webhookId)).toMatchObject({ valid: true });
+    // Same process: one registration. Another process (a restart): the same webhook, reused, nothing created.
+    expect(await hooked.registerWebhook!()).toBe(registration);
+    sandbox.log.clear();
+    expect(await serviceConnector(receiver.url).registerWebhook!()).toEqual({
+      ...registration,
+      action: 'reused',
+    });
+    expect(requests('POST /2/webhooks')).toHaveLength(0);
+    expect(requests('POST /2/activity/subscriptions')).toHaveLength(0);
+    expect(sandbox.world.delivery.webhooks.size).toBe(1);
+    // X marked it invalid (a failed hourly CRC): the next registration re-validates it with PUT.
+    sandbox.world.delivery.invalidateWebhook(registration.webhookId);
+    expect(await serviceConnector(receiver.url).registerWebhook!()).toMatchObject({ action: 'revalidated' });
+    expect(requests('PUT /2/webhooks/:webhook_id')).toHaveLength(1);
+  });
+
+  it('a refused oauth.revoke subscription does not fail the registration (revokes then surface at the next sync)', async () => {
+    const other = await startWebhookReceiver(connector.webhooks, () => clock.now());
     try {
-      expect(await sandbox.world.subscribeWebhook(`${receiver.url}/webhooks/twitter`)).toEqual({ ok: true });
-      const accountId = sandbox.accountIds()[0]!;
-      const created = await sandbox.world.createItem(accountId, { text: 'via webhook' });
-      expect(events).toEqual([
-        expect.objectContaining({ type: 'item_created', itemId: created.id, accountId, itemKind: 'tweets' }),
-      ]);
-      // A delivery with a wrong signature is refused with 401 by the handler.
-      const forged = await fetch(`${receiver.url}/webhooks/twitter`, {
-        method: 'POST',
-        headers: {
-          'x-twitter-webhooks-signature-oauth2':
-            'sha256=' + createHash('sha256').update('x').digest('base64'),
-        },
-        body: '{"for_user_id":"1"}',
-      });
-      expect(forged.status).toBe(401);
+      sandbox.faults.add({ endpoint: 'POST /2/activity/subscriptions', status: 400, times: 1 });
+      const registration = await serviceConnector(other.url).registerWebhook!();
+      expect(registration).toMatchObject({ action: 'created', revokeSubscribed: false });
+      expect(sandbox.world.delivery.webhooks.get(registration.webhookId)).toMatchObject({ valid: true });
     } finally {
-      sandbox.outbox.unsubscribe(`${receiver.url}/webhooks/twitter`);
-      await receiver.close();
+      await other.close();
     }
+  });
+
+  it('a URL that fails the CRC check or wrong consumer credentials → permanent errors naming the cause', async () => {
+    const silent = await listen((_req, res) => res.writeHead(404).end());
+    try {
+      const err = await catchError(serviceConnector(silent.url).registerWebhook!());
+      expect(err).toMatchObject({
+        kind: 'permanent',
+        endpoint: 'POST /2/webhooks',
+        platformCode: 'CrcValidationFailed',
+      });
+      expect(err.message).toContain(`${silent.url}/webhooks/twitter`);
+    } finally {
+      await silent.close();
+    }
+    // The OAuth 2.0 client secret is not the consumer secret: X refuses it for the app bearer.
+    const wrong = serviceConnector(receiver.url, {
+      TWITTER_CONSUMER_SECRET: sandbox.credentials.clientSecret,
+    });
+    const refused = await catchError(wrong.registerWebhook!());
+    expect(refused).toMatchObject({ kind: 'permanent', endpoint: 'POST /oauth2/token', status: 403 });
+    expect(refused.message).toContain('TWITTER_CONSUMER_SECRET');
+  });
+
+  it('subscribes a connected user (idempotent), delivers only their posts, and unsubscribes on disconnect', async () => {
+    const [mine, stranger] = sandbox.accountIds() as [string, string];
+    const tokens = await connect(mine);
+    await hooked.subscriptions!.subscribe(tokens);
+    await hooked.subscriptions!.subscribe(tokens); // a reconnect
+    const { webhookId } = await hooked.registerWebhook!();
+    expect(
+      subsOf(mine)
+        .map((s) => [s.event_type, s.webhook_id, s.tag])
+        .sort(),
+    ).toEqual([
+      ['post.create', webhookId, 'socialsync'],
+      ['post.delete', webhookId, 'socialsync'],
+    ]);
+    const create = lastRequest('POST /2/activity/subscriptions');
+    expect(create.headers.authorization).toMatch(/^Bearer AAAA/); // public events: the app bearer
+
+    receiver.events.length = 0;
+    const post = await sandbox.world.createItem(mine, { text: 'via webhook' });
+    await sandbox.world.createItem(stranger, { text: 'nobody subscribed this user' });
+    await sandbox.world.deleteItem(mine, post.id);
+    expect(receiver.events).toEqual([
+      expect.objectContaining({ type: 'item_created', itemId: post.id, accountId: mine, itemKind: 'tweets' }),
+      expect.objectContaining({ type: 'item_deleted', itemId: post.id, accountId: mine, itemKind: 'tweets' }),
+    ]);
+
+    // Another tool's subscription for the same user is not ours to delete.
+    const foreign = sandbox.world.delivery.createSubscription({
+      event_type: 'post.create',
+      filter: { user_id: mine },
+      tag: 'another-tool',
+      webhook_id: webhookId,
+    });
+    await hooked.subscriptions!.unsubscribe(tokens);
+    expect(subsOf(mine)).toEqual([foreign]);
+    sandbox.world.delivery.deleteSubscription(foreign.subscription_id);
+    expect(lastRequest('DELETE /2/activity/subscriptions/:subscription_id').headers.authorization).toMatch(
+      /^Bearer AAAA/,
+    );
+    receiver.events.length = 0;
+    await sandbox.world.createItem(mine, { text: 'after disconnect' });
+    expect(receiver.events).toEqual([]);
+    await expect(hooked.subscriptions!.unsubscribe(tokens)).resolves.toBeUndefined();
+    // An account id that is not X's never becomes a filter.
+    const odd = await catchError(hooked.subscriptions!.subscribe({ ...tokens, accountId: '../42' }));
+    expect(odd.kind).toBe('permanent');
+  });
+
+  it('fetches a new app bearer when X invalidated the old one; 5xx, resets and 429 are classified', async () => {
+    const tokens = await connect(sandbox.accountIds()[0]!);
+    sandbox.world.delivery.invalidateAppToken();
+    sandbox.log.clear();
+    await hooked.subscriptions!.subscribe(tokens);
+    expect(requests('POST /oauth2/token')).toHaveLength(1);
+    expect(requests('GET /2/activity/subscriptions').map((r) => r.status)).toEqual([401, 200]);
+
+    sandbox.faults.add({ endpoint: 'GET /2/activity/subscriptions', status: 503, times: 1 });
+    expect(await catchError(hooked.subscriptions!.unsubscribe(tokens))).toMatchObject({
+      kind: 'transient',
+      status: 503,
+    });
+    sandbox.faults.add({ endpoint: 'GET /2/activity/subscriptions', reset: true, times: 1 });
+    expect((await catchError(hooked.subscriptions!.unsubscribe(tokens))).kind).toBe('transient');
+    sandbox.faults.add({
+      endpoint: 'GET /2/activity/subscriptions',
+      rateLimit: true,
+      retryAfterSeconds: 120,
+      times: 1,
+    });
+    const limited = await catchError(hooked.subscriptions!.unsubscribe(tokens));
+    expect(limited.kind).toBe('rate_limited');
+    expect(limited.retryAt).toBe(Math.ceil((clock.now() + 120_000) / 1000) * 1000);
+    await hooked.subscriptions!.unsubscribe(tokens);
+  });
+
+  it('refuses a delivery signed with the OAuth 2.0 client secret (401), accepts the consumer secret', async () => {
+    const body = JSON.stringify({
+      data: { event_type: 'post.create', filter: { user_id: '42' }, payload: { id: '1', author_id: '42' } },
+    });
+    const sign = (secret: string) => 'sha256=' + createHmac('sha256', secret).update(body).digest('base64');
+    const send = (signature: string) =>
+      fetch(hookUrl(), { method: 'POST', headers: { 'x-twitter-webhooks-signature': signature }, body });
+    expect((await send(sign(sandbox.credentials.clientSecret))).status).toBe(401);
+    expect((await send(sign(sandbox.credentials.consumerSecret))).status).toBe(200);
   });
 });

@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import type { WebhookEvent } from '../../src/platforms/types';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
@@ -125,13 +126,17 @@ async function record(engine: EngineHarness<TikTokSandbox>): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   for (const [name, { workflowId, runId }] of Object.entries(histories)) {
     const history = historyToJSON(await client.workflow.getHandle(workflowId, runId).fetchHistory());
-    // Pretty-printed so that a re-recording shows up in review as a readable diff.
-    const json = `${JSON.stringify(history, null, 2)}\n`;
+    // Formatted as the repository's JSON is (`npm run lint`), so a re-recording shows up as a readable diff.
+    const file = path.join(OUT, `${name}.json`);
+    const json = await format(JSON.stringify(history, null, 2), {
+      ...(await resolveConfig(file)),
+      filepath: file,
+    });
     for (const secret of secrets) {
       if (json.includes(secret))
         throw new Error(`a token appears in the history of ${workflowId}: not written`);
     }
-    fs.writeFileSync(path.join(OUT, `${name}.json`), json);
+    fs.writeFileSync(file, json);
     step(`wrote ${name}.json (${workflowId})`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Contract tests of the X sandbox over real HTTP: every endpoint validated with the connector's zod schemas,
- * X's errors and rate limits, the OAuth dance, faults, webhooks (CRC + signatures) and the control API.
+ * X's errors and rate limits, the OAuth dance, faults, the app-only bearer, webhook registration (CRC), X Activity
+ * API subscriptions and signed deliveries to subscribed users only, and the control API.
  */
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,8 +19,16 @@ import {
   TweetsLookupResponse,
   UsersMeResponse,
 } from '../../src/platforms/twitter/schemas';
+import {
+  AppTokenResponse,
+  SubscriptionCreateResponse,
+  SubscriptionListResponse,
+  WebhookCreateResponse,
+  WebhookListResponse,
+  createdSubscription,
+} from '../../src/platforms/twitter/activity-schemas';
 import { createTwitterWebhookHandler } from '../../src/platforms/twitter/webhook';
-import { Item } from '../../src/platforms/types';
+import { Item, type WebhookEvent } from '../../src/platforms/types';
 
 const REDIRECT = 'https://app.example.com/oauth/twitter/callback';
 const DAY = 86_400_000;
@@ -690,11 +699,22 @@ describe('control API and ground truth', () => {
   });
 });
 
-describe('Account Activity webhooks', () => {
+describe('real-time delivery: app-only bearer, V2 Webhooks API, X Activity API', () => {
   let receiver: RunningServer;
   const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const crcRequests: URLSearchParams[] = [];
   let crcOk = true;
-  const handler = () => createTwitterWebhookHandler({ clientSecret: sandbox.credentials.clientSecret });
+  const handler = () => createTwitterWebhookHandler({ consumerSecret: sandbox.credentials.consumerSecret });
+  let appToken: string;
+  let webhookId: string;
+
+  const appAuth = (token = appToken) => ({ authorization: `Bearer ${token}` });
+  const jsonCall = (method: string, path: string, body: unknown, headers: Record<string, string>) =>
+    call(path, {
+      method,
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     receiver = await listen((req, res) => {
@@ -703,17 +723,17 @@ describe('Account Activity webhooks', () => {
       req.on('end', () => {
         const url = new URL(req.url!, 'http://x');
         if (req.method === 'GET') {
-          const token = url.searchParams.get('crc_token') ?? '';
+          crcRequests.push(url.searchParams);
           const result = handler().handle({
             method: 'GET',
             headers: req.headers,
-            query: { crc_token: crcOk ? token : 'wrong' },
+            query: Object.fromEntries(url.searchParams),
             rawBody: Buffer.alloc(0),
             now: Date.now(),
           });
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(result.kind === 'handshake' ? result.body : '{}');
+          const body =
+            result.kind === 'handshake' && crcOk ? result.body : '{"response_token":"sha256=nope"}';
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
           return;
         }
         received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
@@ -723,34 +743,8 @@ describe('Account Activity webhooks', () => {
   });
   afterAll(() => receiver.close());
 
-  it('refuses a URL that fails the CRC check and accepts one that passes it', async () => {
-    crcOk = false;
-    const refused = await control('POST', '/webhooks/subscribe', { url: `${receiver.url}/webhooks/twitter` });
-    expect(refused.res.status).toBe(400);
-    expect(refused.json).toMatchObject({ subscribed: false });
-    crcOk = true;
-    const accepted = await control('POST', '/webhooks/subscribe', {
-      url: `${receiver.url}/webhooks/twitter`,
-    });
-    expect(accepted.json).toEqual({ subscribed: true });
-  });
-
-  it('sends signed tweet_create, favorite, follow, tweet_delete and revoke events the connector parses', async () => {
-    const accountId = sandbox.accountIds()[0]!;
-    received.length = 0;
-    const created = Item.parse(
-      (await control('POST', `/accounts/${accountId}/items`, { text: 'webhook me' })).json,
-    );
-    await control('PATCH', `/accounts/${accountId}/items/${created.id}`, { metrics: { likes: 1000 } });
-    await control('POST', '/webhooks/send', { accountId, type: 'follow' });
-    await control('DELETE', `/accounts/${accountId}/items/${created.id}`);
-    await control('POST', '/webhooks/send', { accountId, type: 'revoke' });
-    expect(received).toHaveLength(5);
-    const events = received.flatMap((r) => {
-      expect(r.headers['x-twitter-webhooks-signature-oauth2']).toMatch(/^sha256=/);
-      expect(r.headers['x-twitter-webhooks-signature']).toBe(
-        r.headers['x-twitter-webhooks-signature-oauth2'],
-      );
+  function parsed(): WebhookEvent[] {
+    return received.flatMap((r) => {
       const result = handler().handle({
         method: 'POST',
         headers: r.headers,
@@ -761,15 +755,226 @@ describe('Account Activity webhooks', () => {
       if (result.kind !== 'events') throw new Error(`rejected: ${JSON.stringify(result)}`);
       return result.events;
     });
-    expect(events.map((e) => [e.type, e.itemId])).toEqual([
-      ['item_created', created.id],
-      ['item_changed', created.id],
-      ['account_changed', undefined],
-      ['item_deleted', created.id],
-      ['authorization_revoked', undefined],
+  }
+
+  it('issues the app-only bearer for the consumer key and secret (not the OAuth 2.0 client)', async () => {
+    const { consumerKey, consumerSecret, clientId, clientSecret } = sandbox.credentials;
+    expect(consumerSecret).not.toBe(clientSecret);
+    const tokenCall2 = (id: string, secret: string, body = 'grant_type=client_credentials') =>
+      call('/oauth2/token', {
+        method: 'POST',
+        headers: {
+          authorization: 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64'),
+          'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+        },
+        body,
+      });
+    const first = await tokenCall2(consumerKey, consumerSecret);
+    expect(first.res.status).toBe(200);
+    appToken = AppTokenResponse.parse(first.json).access_token;
+    // One bearer per app: asking again gives the same token.
+    expect(AppTokenResponse.parse((await tokenCall2(consumerKey, consumerSecret)).json).access_token).toBe(
+      appToken,
+    );
+    for (const bad of [
+      await tokenCall2(clientId, clientSecret),
+      await tokenCall2(consumerKey, 'guess'),
+      await tokenCall2(consumerKey, consumerSecret, 'grant_type=password'),
+    ]) {
+      expect(bad.res.status).toBe(403);
+      expect(bad.json).toEqual({
+        errors: [
+          { code: 99, label: 'authenticity_token_error', message: 'Unable to verify your credentials' },
+        ],
+      });
+    }
+  });
+
+  it('webhook endpoints take only the app bearer: 401 without a token, 403 for a user token', async () => {
+    expect((await call('/2/webhooks')).res.status).toBe(401);
+    const user = await tokensFor(sandbox.accountIds()[0]);
+    const forbidden = await call('/2/webhooks', bearer(user.access_token));
+    expect(forbidden.res.status).toBe(403);
+    expect(Problem.parse(forbidden.json).type).toBe(
+      'https://api.twitter.com/2/problems/unsupported-authentication',
+    );
+    const listed = await call('/2/webhooks', { headers: appAuth() });
+    expect(WebhookListResponse.parse(listed.json).data ?? []).toEqual([]);
+  });
+
+  it('registers a URL only after its CRC check passes, refuses duplicates and URLs X would refuse', async () => {
+    const url = `${receiver.url}/webhooks/twitter`;
+    crcOk = false;
+    const refused = await jsonCall('POST', '/2/webhooks', { url }, appAuth());
+    expect(refused.res.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('CrcValidationFailed');
+    expect(
+      WebhookListResponse.parse((await call('/2/webhooks', { headers: appAuth() })).json).data ?? [],
+    ).toEqual([]);
+    // X's CRC request: an X-shaped token and a nonce.
+    expect(crcRequests.at(-1)!.get('crc_token')).toMatch(/^[A-Za-z0-9+/]{48}$/);
+    expect(crcRequests.at(-1)!.get('nonce')).toBeTruthy();
+
+    crcOk = true;
+    const created = await jsonCall('POST', '/2/webhooks', { url }, appAuth());
+    expect(created.res.status).toBe(200);
+    const webhook = WebhookCreateResponse.parse(created.json).data;
+    expect(webhook).toMatchObject({ url, valid: true });
+    webhookId = webhook.id;
+
+    const duplicate = await jsonCall('POST', '/2/webhooks', { url }, appAuth());
+    expect(duplicate.res.status).toBe(400);
+    expect(JSON.stringify(duplicate.json)).toContain('DuplicateUrlFailed');
+    for (const bad of ['http://example.com/webhooks/twitter', 'https://example.com:8443/hook', 'not a url']) {
+      const answer = await jsonCall('POST', '/2/webhooks', { url: bad }, appAuth());
+      expect(answer.res.status).toBe(400);
+      expect(JSON.stringify(answer.json)).toContain('UrlValidationFailed');
+    }
+    expect(WebhookListResponse.parse((await call('/2/webhooks', { headers: appAuth() })).json).data).toEqual([
+      webhook,
     ]);
-    expect(events.every((e) => e.accountId === accountId)).toBe(true);
-    const log = (await control('GET', '/webhooks')).json as { deliveries: { status: number }[] };
-    expect(log.deliveries.slice(-5).every((d) => d.status === 200)).toBe(true);
+
+    // PUT re-runs the CRC check.
+    const before = crcRequests.length;
+    const validated = await call(`/2/webhooks/${webhookId}`, { method: 'PUT', headers: appAuth() });
+    expect(validated.json).toEqual({ data: { valid: true } });
+    expect(crcRequests.length).toBe(before + 1);
+    const unknown = await call('/2/webhooks/123', { method: 'DELETE', headers: appAuth() });
+    expect(unknown.res.status).toBe(400);
+    expect(JSON.stringify(unknown.json)).toContain('WebhookIdInvalid');
+  });
+
+  it('manages X Activity API subscriptions with X’s validation and auth rules', async () => {
+    const accountId = sandbox.accountIds()[0]!;
+    const ok = await jsonCall(
+      'POST',
+      '/2/activity/subscriptions',
+      { event_type: 'post.create', filter: { user_id: accountId }, webhook_id: webhookId, tag: 'probe' },
+      appAuth(),
+    );
+    expect(ok.res.status).toBe(200);
+    const sub = createdSubscription(SubscriptionCreateResponse.parse(ok.json));
+    expect(sub).toMatchObject({
+      event_type: 'post.create',
+      filter: { user_id: accountId },
+      webhook_id: webhookId,
+    });
+
+    const cases: [unknown, number][] = [
+      [{ event_type: 'post.create', filter: { user_id: 'abc' }, webhook_id: webhookId }, 400],
+      [{ event_type: 'post.explode', filter: { user_id: accountId } }, 400],
+      [{ event_type: 'post.create', filter: { user_id: accountId }, surprise: 1 }, 400],
+      [{ event_type: 'post.create', filter: { user_id: accountId }, webhook_id: '42' }, 400],
+      [{ event_type: 'oauth.revoke', filter: { user_id: accountId } }, 400],
+      // A private event needs the user's own token.
+      [{ event_type: 'like.create', filter: { user_id: accountId }, webhook_id: webhookId }, 403],
+    ];
+    for (const [body, status] of cases) {
+      const answer = await jsonCall('POST', '/2/activity/subscriptions', body, appAuth());
+      expect({ body, status: answer.res.status }).toEqual({ body, status });
+    }
+
+    const second = await jsonCall(
+      'POST',
+      '/2/activity/subscriptions',
+      { event_type: 'post.delete', filter: { user_id: accountId }, webhook_id: webhookId },
+      appAuth(),
+    );
+    const page1 = SubscriptionListResponse.parse(
+      (await call('/2/activity/subscriptions?max_results=1', { headers: appAuth() })).json,
+    );
+    expect(page1.data).toHaveLength(1);
+    const page2 = SubscriptionListResponse.parse(
+      (
+        await call(`/2/activity/subscriptions?max_results=1&pagination_token=${page1.meta!.next_token!}`, {
+          headers: appAuth(),
+        })
+      ).json,
+    );
+    expect([...page1.data!, ...page2.data!].map((s) => s.subscription_id)).toEqual([
+      sub.subscription_id,
+      createdSubscription(SubscriptionCreateResponse.parse(second.json)).subscription_id,
+    ]);
+    expect(page2.meta?.next_token).toBeUndefined();
+
+    for (const id of [
+      sub.subscription_id,
+      createdSubscription(SubscriptionCreateResponse.parse(second.json)).subscription_id,
+    ]) {
+      const deleted = await call(`/2/activity/subscriptions/${id}`, { method: 'DELETE', headers: appAuth() });
+      expect(deleted.json).toMatchObject({ data: { deleted: true } });
+    }
+    const gone = await call(`/2/activity/subscriptions/${sub.subscription_id}`, {
+      method: 'DELETE',
+      headers: appAuth(),
+    });
+    expect(gone.res.status).toBe(404);
+  });
+
+  it('delivers signed events only to subscribed users, in the X Activity API envelope the connector parses', async () => {
+    const [subscribed, stranger] = sandbox.accountIds() as [string, string];
+    for (const eventType of ['post.create', 'post.delete']) {
+      await jsonCall(
+        'POST',
+        '/2/activity/subscriptions',
+        { event_type: eventType, filter: { user_id: subscribed }, webhook_id: webhookId, tag: 'socialsync' },
+        appAuth(),
+      );
+    }
+    await jsonCall(
+      'POST',
+      '/2/activity/subscriptions',
+      { event_type: 'oauth.revoke', filter: {}, webhook_id: webhookId },
+      appAuth(),
+    );
+    received.length = 0;
+
+    const created = Item.parse(
+      (await control('POST', `/accounts/${subscribed}/items`, { text: 'webhook me' })).json,
+    );
+    await control('PATCH', `/accounts/${subscribed}/items/${created.id}`, { metrics: { likes: 1000 } });
+    await control('POST', '/webhooks/send', { accountId: subscribed, type: 'follow.follow' });
+    await control('DELETE', `/accounts/${subscribed}/items/${created.id}`);
+    // Nobody subscribed this user: X sends nothing about their posts.
+    const unseen = Item.parse(
+      (await control('POST', `/accounts/${stranger}/items`, { text: 'not for you' })).json,
+    );
+    await control('DELETE', `/accounts/${stranger}/items/${unseen.id}`);
+    await control('POST', `/accounts/${subscribed}/revoke`);
+
+    expect(received).toHaveLength(3);
+    for (const r of received) {
+      expect(Object.keys(r.headers).filter((h) => h.startsWith('x-twitter'))).toEqual([
+        'x-twitter-webhooks-signature',
+      ]);
+      expect(JSON.parse(r.body)).toMatchObject({ data: { event_uuid: expect.stringMatching(/^\d+$/) } });
+    }
+    expect(JSON.parse(received[0]!.body).data).toMatchObject({
+      event_type: 'post.create',
+      filter: { user_id: subscribed },
+      tag: 'socialsync',
+      payload: { id: created.id, author_id: subscribed, text: 'webhook me' },
+    });
+    expect(parsed().map((e) => [e.type, e.name, e.accountId, e.itemId])).toEqual([
+      ['item_created', 'post.create', subscribed, created.id],
+      ['item_deleted', 'post.delete', subscribed, created.id],
+      ['account_changed', 'oauth.revoke', subscribed, undefined],
+    ]);
+    expect(received.some((r) => r.body.includes(stranger))).toBe(false);
+
+    // A webhook X marked invalid (failed hourly CRC) gets nothing until a PUT re-validates it.
+    received.length = 0;
+    await control('POST', `/webhooks/${webhookId}/invalidate`);
+    await control('POST', '/webhooks/send', { accountId: subscribed, type: 'post.create' });
+    expect(received).toHaveLength(0);
+    await call(`/2/webhooks/${webhookId}`, { method: 'PUT', headers: appAuth() });
+    await control('POST', '/webhooks/send', { accountId: subscribed, type: 'post.create' });
+    expect(received).toHaveLength(1);
+    const log = (await control('GET', '/webhooks')).json as {
+      deliveries: { status: number }[];
+      subscriptions: unknown[];
+    };
+    expect(log.deliveries.slice(-4).every((d) => d.status === 200)).toBe(true);
+    expect(log.subscriptions).toHaveLength(3);
   });
 });

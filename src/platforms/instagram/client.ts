@@ -30,6 +30,17 @@ export interface EdgeRequest extends CallContext {
   after?: string;
 }
 
+/** The Graph API base: `INSTAGRAM_GRAPH_URL`, with `INSTAGRAM_GRAPH_VERSION` when one is set. */
+export function graphBase(settings: InstagramSettings): string {
+  return settings.graphVersion ? `${settings.graphUrl}/${settings.graphVersion}` : settings.graphUrl;
+}
+
+/** Auth parameters of every Graph call: access_token plus appsecret_proof = hex HMAC-SHA256(app secret, token). */
+export function graphAuth(settings: InstagramSettings, token: string): Record<string, string> {
+  if (!settings.appsecretProof) return { access_token: token };
+  return { access_token: token, appsecret_proof: hmacSha256(settings.clientSecret, token).toString('hex') };
+}
+
 export class InstagramGraphClient {
   private readonly base: string;
 
@@ -37,14 +48,11 @@ export class InstagramGraphClient {
     private readonly settings: InstagramSettings,
     private readonly http: InstagramHttp,
   ) {
-    this.base = settings.graphVersion ? `${settings.graphUrl}/${settings.graphVersion}` : settings.graphUrl;
+    this.base = graphBase(settings);
   }
 
-  /** access_token plus appsecret_proof = hex HMAC-SHA256(app secret, token). */
   private auth(token: string): Record<string, string> {
-    if (!this.settings.appsecretProof) return { access_token: token };
-    const proof = hmacSha256(this.settings.clientSecret, token).toString('hex');
-    return { access_token: token, appsecret_proof: proof };
+    return graphAuth(this.settings, token);
   }
 
   me(ctx: CallContext) {

@@ -8,9 +8,9 @@
  * `instagram_business_manage_comments` (https://developers.facebook.com/documentation/instagram-platform/webhooks/fields).
  * Fields whose permission the user did not grant are left out rather than failing the whole call.
  */
-import { createHmac } from 'node:crypto';
 import { PlatformError } from '../errors';
 import type { TokenSet, WebhookSubscriptions } from '../types';
+import { graphAuth, graphBase } from './client';
 import type { InstagramHttp } from './http';
 import { SubscribedAppsResponse, SuccessResponse } from './schemas';
 import type { InstagramSettings } from './settings';
@@ -40,17 +40,11 @@ export function createInstagramSubscriptions(deps: {
   http: InstagramHttp;
 }): InstagramWebhookSubscriptions {
   const { settings, http } = deps;
-  const base = settings.graphVersion ? `${settings.graphUrl}/${settings.graphVersion}` : settings.graphUrl;
+  const base = graphBase(settings);
   const endpoint = (method: string) => `${method} /{ig-user-id}/subscribed_apps`;
 
-  /** access_token plus appsecret_proof, as on every Graph call (see client.ts). */
-  const auth = (token: string): Record<string, string> =>
-    settings.appsecretProof
-      ? {
-          access_token: token,
-          appsecret_proof: createHmac('sha256', settings.clientSecret).update(token).digest('hex'),
-        }
-      : { access_token: token };
+  /** access_token plus appsecret_proof, as on every Graph call. */
+  const auth = (token: string): Record<string, string> => graphAuth(settings, token);
 
   const expectSuccess = (answer: SuccessResponse, method: string): void => {
     if (!answer.success) {

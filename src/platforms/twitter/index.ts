@@ -1,6 +1,7 @@
 /**
  * The X (Twitter) API v2 connector: OAuth 2.0 with PKCE, profile from users/me, the user's timeline (two
- * phases, see cursor.ts), metric refresh through post lookup, Account Activity webhooks. See docs/twitter.md.
+ * phases, see cursor.ts), metric refresh through post lookup, real-time delivery through the V2 Webhooks API and
+ * X Activity API subscriptions (subscriptions.ts). See docs/twitter.md.
  */
 import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
@@ -22,7 +23,9 @@ import { decodeCursor, encodeCursor, xTime, type TimelineCursor } from './cursor
 import { mapProfile, mapTweet, snowflakeTime } from './mapper';
 import { TwitterOAuth } from './oauth';
 import { NON_PUBLIC_WINDOW_MS, type ApiErrorEntry, type TweetField } from './schemas';
+import { TwitterSubscriptions, type TwitterWebhookRegistration } from './subscriptions';
 import { createTwitterWebhookHandler } from './webhook';
+import { TwitterAppApi } from './webhooks-api';
 
 export interface TwitterSettings {
   clientId: string;
@@ -38,6 +41,11 @@ export interface TwitterSettings {
   /** Per-user budget of `GET /2/tweets` per 15 minutes (X: 5,000). */
   lookupCallsPer15Min?: number;
   refreshMarginMs?: number;
+  /** The app's API key and secret (`TWITTER_CONSUMER_KEY`/`_SECRET`): app-only bearer, CRC and signatures. */
+  consumerKey?: string;
+  consumerSecret?: string;
+  /** `{PUBLIC_BASE_URL}/webhooks/twitter`: the URL registered with X. */
+  webhookUrl?: string;
 }
 
 export interface TwitterConnectorDeps {
@@ -68,7 +76,16 @@ export function twitterSettingsFromEnv(env: Env): TwitterSettings {
     authorizeUrl: env.TWITTER_AUTHORIZE_URL,
     apiUrl: env.TWITTER_API_URL,
     timelineCallsPer15Min: env.TWITTER_CALLS_PER_15MIN,
+    consumerKey: env.TWITTER_CONSUMER_KEY,
+    consumerSecret: env.TWITTER_CONSUMER_SECRET,
+    webhookUrl: `${(env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, '')}/webhooks/twitter`,
   };
+}
+
+/** The X connector; `registerWebhook` is present when the consumer key and secret are set. */
+export interface TwitterConnector extends PlatformConnector {
+  /** Registers (or reuses) `{PUBLIC_BASE_URL}/webhooks/twitter` at X; idempotent, once per process. */
+  readonly registerWebhook?: () => Promise<TwitterWebhookRegistration>;
 }
 
 function isNotFound(error: ApiErrorEntry): boolean {
@@ -78,7 +95,7 @@ function isNotFound(error: ApiErrorEntry): boolean {
 export function createTwitterConnector(
   settings: TwitterSettings,
   deps: TwitterConnectorDeps = {},
-): PlatformConnector {
+): TwitterConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'platform.twitter' });
   const now = deps.now ?? Date.now;
   const client = new TwitterClient({
@@ -203,10 +220,30 @@ export function createTwitterConnector(
     return { items, missing, usage };
   }
 
+  // Real-time delivery needs the app's consumer key and secret; without them X webhooks are refused and the
+  // scheduled syncs alone keep the data current.
+  const { consumerKey, consumerSecret, webhookUrl } = settings;
+  const subscriptions =
+    consumerKey && consumerSecret && webhookUrl
+      ? new TwitterSubscriptions({
+          api: new TwitterAppApi({
+            apiUrl: settings.apiUrl,
+            consumerKey,
+            consumerSecret,
+            timeoutMs: deps.timeoutMs ?? 30_000,
+            logger,
+            now,
+          }),
+          url: webhookUrl,
+          logger,
+        })
+      : undefined;
+
   return {
     id: 'twitter',
     oauth,
-    webhooks: createTwitterWebhookHandler({ clientSecret: settings.clientSecret }),
+    webhooks: createTwitterWebhookHandler({ consumerSecret, logger }),
+    ...(subscriptions ? { subscriptions, registerWebhook: () => subscriptions.register() } : {}),
     rateLimits,
     fetchAccount,
     listItems,
@@ -214,5 +251,28 @@ export function createTwitterConnector(
   };
 }
 
+/**
+ * The registration step for a CLI or the service start: registers (or reuses) `{PUBLIC_BASE_URL}/webhooks/twitter`
+ * with the environment's consumer key and secret. The service must already answer there (X's CRC check).
+ */
+export async function registerTwitterWebhookFromEnv(
+  env: Env,
+  deps: TwitterConnectorDeps = {},
+): Promise<TwitterWebhookRegistration> {
+  const connector = createTwitterConnector(twitterSettingsFromEnv(env), deps);
+  if (!connector.registerWebhook) {
+    throw new Error(
+      'TWITTER_CONSUMER_KEY and TWITTER_CONSUMER_SECRET are required to register the X webhook',
+    );
+  }
+  return connector.registerWebhook();
+}
+
 export { TwitterClient } from './client';
+export {
+  registerTwitterWebhook,
+  TwitterSubscriptions,
+  type TwitterWebhookRegistration,
+} from './subscriptions';
+export { TwitterAppApi } from './webhooks-api';
 export { TwitterOAuth } from './oauth';

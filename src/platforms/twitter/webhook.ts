@@ -1,24 +1,52 @@
 /**
- * X Account Activity API webhooks: the CRC handshake on GET, and signed event deliveries on POST.
- * Both use HMAC-SHA256 keyed with the OAuth 2.0 client secret, base64-encoded, prefixed `sha256=`.
+ * X webhooks (V2 Webhooks API carrying X Activity API events): the CRC check on GET and signed deliveries on POST.
+ * Both are HMAC-SHA256 keyed with the app's consumer secret (API Key Secret), base64, prefixed `sha256=`
+ * (https://docs.x.com/x-api/webhooks/quickstart) — never the OAuth 2.0 client secret.
+ *
+ * The CRC answer uses the same key and format as delivery signatures, so answering any `crc_token` would make
+ * this endpoint a signing oracle for forged events: only tokens shaped like the ones X sends are answered
+ * (X sends base64 text, e.g. the 48 characters of a base64 UUID; a JSON event body can never match).
  */
+import { createHash } from 'node:crypto';
+import { silentLogger, type Logger } from '../../shared/logger';
 import { hmacSha256, safeEqual } from '../http';
 import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../types';
-import { AccountActivityPayload } from './schemas';
+import {
+  ActivityDelivery,
+  PostDeletePayload,
+  PostPayload,
+  RevokePayload,
+  X_ID,
+  envelopeOf,
+  type ActivityEnvelope,
+} from './activity-schemas';
 
-/** Current header first; the legacy one is still sent by X (and by apps registered before OAuth 2.0). */
-export const SIGNATURE_HEADERS = [
-  'x-twitter-webhooks-signature-oauth2',
-  'x-twitter-webhooks-signature',
-] as const;
+/** The one signature header X documents for deliveries. */
+export const SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
 
-export function twitterSignature(secret: string, payload: string | Buffer): string {
-  return 'sha256=' + hmacSha256(secret, payload).toString('base64');
+/** Base64 or base64url text of 16-128 characters with at most two trailing `=`. */
+export const CRC_TOKEN_SHAPE = /^[A-Za-z0-9+/_-]{16,128}={0,2}$/;
+
+/** The event types the connector subscribes each user to (see subscriptions.ts). */
+export const POST_EVENT_TYPES = ['post.create', 'post.delete'] as const;
+export const REVOKE_EVENT_TYPE = 'oauth.revoke';
+
+export function twitterSignature(consumerSecret: string, payload: string | Buffer): string {
+  return 'sha256=' + hmacSha256(consumerSecret, payload).toString('base64');
 }
 
-/** The CRC answer body: `{"response_token":"sha256=<base64 HMAC of crc_token>"}`. */
-export function crcResponse(secret: string, crcToken: string): { response_token: string } {
-  return { response_token: twitterSignature(secret, crcToken) };
+/** Whether `token` may be answered: shaped like X's CRC tokens, so never an event body. */
+export function isCrcTokenShaped(token: string): boolean {
+  return CRC_TOKEN_SHAPE.test(token);
+}
+
+/** The CRC answer body `{"response_token":"sha256=<base64 HMAC of crc_token>"}`; undefined for a bad token. */
+export function crcResponse(
+  consumerSecret: string,
+  crcToken: string,
+): { response_token: string } | undefined {
+  if (!isCrcTokenShaped(crcToken)) return undefined;
+  return { response_token: twitterSignature(consumerSecret, crcToken) };
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {
@@ -31,124 +59,148 @@ function headerValue(headers: WebhookRequest['headers'], name: string): string |
   return undefined;
 }
 
-/** True when any of the signature headers matches the raw body. */
-export function verifySignature(secret: string, req: Pick<WebhookRequest, 'headers' | 'rawBody'>): boolean {
-  const expected = twitterSignature(secret, req.rawBody);
-  let verified = false;
-  for (const name of SIGNATURE_HEADERS) {
-    const given = headerValue(req.headers, name);
-    if (given !== undefined && safeEqual(given.trim(), expected)) verified = true;
-  }
-  return verified;
+/** True when `x-twitter-webhooks-signature` matches the raw body. */
+export function verifySignature(
+  consumerSecret: string,
+  req: Pick<WebhookRequest, 'headers' | 'rawBody'>,
+): boolean {
+  const given = headerValue(req.headers, SIGNATURE_HEADER);
+  if (given === undefined) return false;
+  return safeEqual(given.trim(), twitterSignature(consumerSecret, req.rawBody));
 }
 
-function isoFromMs(ms: string | number | undefined, fallback: number): string {
-  const n = Number(ms);
-  return new Date(Number.isFinite(n) && n > 0 ? n : fallback).toISOString();
+/** Why an event was dropped instead of becoming a signal (an id that could become a document path). */
+export interface DroppedEvent {
+  eventType: string;
+  reason: string;
 }
 
-function isoFromDate(text: string | undefined, fallback: number): string {
-  const n = text === undefined ? NaN : Date.parse(text);
-  return new Date(Number.isFinite(n) ? n : fallback).toISOString();
+function iso(text: string | undefined, fallback: number): string {
+  const ms = text === undefined ? NaN : Date.parse(text);
+  return new Date(Number.isFinite(ms) ? ms : fallback).toISOString();
 }
 
-/** Turns one verified Account Activity body into events; `now` only fills a missing timestamp. */
-export function parseActivity(payload: AccountActivityPayload, now: number): WebhookEvent[] {
-  const events: WebhookEvent[] = [];
-  const forUser = payload.for_user_id ?? payload.user_event?.revoke.source.user_id;
-  if (!forUser) return events;
-  const base = { platform: 'twitter' as const, accountId: forUser };
+function isXId(value: unknown): value is string {
+  return typeof value === 'string' && X_ID.test(value);
+}
 
-  for (const tweet of payload.tweet_create_events ?? []) {
-    const occurredAt = isoFromMs(tweet.timestamp_ms, isoMs(tweet.created_at, now));
-    // Mentions and replies by others also arrive here; only the user's own posts are their items.
-    const own = (tweet.user?.id_str ?? String(tweet.user?.id ?? '')) === forUser;
-    events.push({
+/**
+ * One verified X Activity API envelope → events, with ids stable across redeliveries (derived from the body,
+ * never from the time of receipt). `now` only fills a missing timestamp; `rawBody` keys events X sent without an
+ * `event_uuid`.
+ */
+export function parseActivityEvent(
+  envelope: ActivityEnvelope,
+  opts: { now: number; rawBody: Buffer },
+): { events: WebhookEvent[]; dropped: DroppedEvent[] } {
+  const type = envelope.event_type;
+  const drop = (reason: string) => ({ events: [], dropped: [{ eventType: type, reason }] });
+  const filterUser = envelope.filter?.user_id;
+
+  if (type === 'post.create' || type === 'post.delete') {
+    if (!isXId(filterUser)) return drop('filter.user_id is not a numeric X id');
+    const parsed =
+      type === 'post.create'
+        ? PostPayload.safeParse(envelope.payload)
+        : PostDeletePayload.safeParse(envelope.payload);
+    if (!parsed.success) return drop('payload is not a post');
+    const post = parsed.data;
+    if (!isXId(post.id)) return drop('payload.id is not a numeric X id');
+    if (post.author_id !== undefined && !isXId(post.author_id))
+      return drop('payload.author_id is not a numeric X id');
+    const base = { platform: 'twitter' as const, accountId: filterUser, name: type };
+    // The same post event for the same user is one event however often X delivers it.
+    const eventId = `${type}:${filterUser}:${post.id}`;
+    if (type === 'post.delete') {
+      const event: WebhookEvent = {
+        ...base,
+        eventId,
+        type: 'item_deleted',
+        itemKind: 'tweets',
+        itemId: post.id,
+        occurredAt: new Date(opts.now).toISOString(),
+      };
+      return { events: [event], dropped: [] };
+    }
+    const created = post as { created_at?: string; referenced_tweets?: { type: string }[] };
+    // post.create also fires for the user's reposts: their numbers belong to someone else's post, and the timeline
+    // sync excludes them (`exclude=retweets`), so a repost is not one of the user's items.
+    const repost = (created.referenced_tweets ?? []).some((r) => r.type === 'retweeted');
+    const own = (post.author_id === undefined || post.author_id === filterUser) && !repost;
+    const event: WebhookEvent = {
       ...base,
-      eventId: `tweet_create_events:${forUser}:${tweet.id_str}:${tweet.timestamp_ms ?? ''}`,
+      eventId,
       type: own ? 'item_created' : 'other',
-      name: 'tweet_create_events',
-      ...(own ? { itemKind: 'tweets' as const, itemId: tweet.id_str } : {}),
-      occurredAt,
-    });
+      ...(own ? { itemKind: 'tweets' as const, itemId: post.id } : {}),
+      occurredAt: iso(created.created_at, opts.now),
+    };
+    return { events: [event], dropped: [] };
   }
-  for (const fav of payload.favorite_events ?? []) {
-    const owner = fav.favorited_status.user?.id_str ?? String(fav.favorited_status.user?.id ?? '');
-    const own = owner === forUser;
-    events.push({
-      ...base,
-      eventId: `favorite_events:${forUser}:${fav.id}:${fav.timestamp_ms ?? ''}`,
-      // A like on the user's post changes its metrics; the user liking someone else's post changes nothing of theirs.
-      type: own ? 'item_changed' : 'other',
-      name: 'favorite_events',
-      ...(own ? { itemKind: 'tweets' as const, itemId: fav.favorited_status.id_str } : {}),
-      occurredAt: isoFromMs(fav.timestamp_ms, isoMs(fav.created_at, now)),
-    });
-  }
-  for (const follow of payload.follow_events ?? []) {
-    events.push({
-      ...base,
-      eventId: `follow_events:${forUser}:${follow.type}:${follow.source.id}:${follow.target.id}:${follow.created_timestamp}`,
-      type: 'account_changed',
-      name: 'follow_events',
-      occurredAt: isoFromMs(follow.created_timestamp, now),
-    });
-  }
-  for (const del of payload.tweet_delete_events ?? []) {
-    events.push({
-      ...base,
-      eventId: `tweet_delete_events:${forUser}:${del.status.id}:${del.timestamp_ms}`,
-      type: 'item_deleted',
-      name: 'tweet_delete_events',
-      itemKind: 'tweets',
-      itemId: del.status.id,
-      occurredAt: isoFromMs(del.timestamp_ms, now),
-    });
-  }
-  if (payload.user_event) {
-    const revoke = payload.user_event.revoke;
-    events.push({
+
+  if (type === REVOKE_EVENT_TYPE) {
+    const parsed = RevokePayload.safeParse(envelope.payload);
+    if (!parsed.success) return drop('payload is not a revoke');
+    const { user_id: userId, app_id: appId, date_time: dateTime } = parsed.data;
+    if (!isXId(userId)) return drop('payload.user_id is not a numeric X id');
+    // A revoke is never trusted as such: it asks for a sync, whose API calls find out whether the grant is really
+    // gone (users/me answers 401, the refresh fails with invalid_request → needs_reauth) or still works (nothing
+    // changes). A forged or replayed revoke therefore costs one sync and pauses nothing.
+    const event: WebhookEvent = {
       platform: 'twitter',
-      accountId: revoke.source.user_id,
-      eventId: `user_event:revoke:${revoke.source.user_id}:${revoke.target.app_id}:${revoke.date_time}`,
-      type: 'authorization_revoked',
-      name: 'user_event',
-      occurredAt: isoFromDate(revoke.date_time, now),
-    });
+      accountId: userId,
+      eventId: `oauth.revoke:${userId}:${String(appId ?? '')}:${dateTime ?? envelope.event_uuid ?? ''}`,
+      type: 'account_changed',
+      name: type,
+      occurredAt: iso(dateTime, opts.now),
+    };
+    return { events: [event], dropped: [] };
   }
-  if (events.length === 0) {
-    // Direct messages, blocks, mutes…: recorded as `other` so nothing the platform sends is silently lost.
-    const name = Object.keys(payload).find((k) => k.endsWith('_events')) ?? 'unknown';
-    events.push({
-      ...base,
-      eventId: `${name}:${forUser}:${now}`,
-      type: 'other',
-      name,
-      occurredAt: new Date(now).toISOString(),
-    });
-  }
-  return events;
+
+  // Events the connector does not subscribe to (profile, follows…): kept as `other` so nothing is silently lost.
+  if (!isXId(filterUser)) return drop('filter.user_id is not a numeric X id');
+  const key =
+    envelope.event_uuid && /^-?\d{1,20}$/.test(envelope.event_uuid)
+      ? envelope.event_uuid
+      : createHash('sha256').update(opts.rawBody).digest('hex').slice(0, 32);
+  const event: WebhookEvent = {
+    platform: 'twitter',
+    accountId: filterUser,
+    eventId: `${type}:${filterUser}:${key}`,
+    type: 'other',
+    name: type,
+    occurredAt: new Date(opts.now).toISOString(),
+  };
+  return { events: [event], dropped: [] };
 }
 
-function isoMs(text: string | undefined, fallback: number): number {
-  const n = text === undefined ? NaN : Date.parse(text);
-  return Number.isFinite(n) ? n : fallback;
+export interface TwitterWebhookOptions {
+  /** The app's consumer secret (`TWITTER_CONSUMER_SECRET`); without it every request is refused. */
+  consumerSecret?: string;
+  logger?: Logger;
 }
 
-export function createTwitterWebhookHandler(opts: { clientSecret: string }): WebhookHandler {
+export function createTwitterWebhookHandler(opts: TwitterWebhookOptions): WebhookHandler {
+  const log = (opts.logger ?? silentLogger).child({ module: 'platform.twitter.webhook' });
+  const secret = opts.consumerSecret;
   return {
     handle(req: WebhookRequest): WebhookResult {
+      if (!secret) {
+        return { kind: 'rejected', status: 403, reason: 'X webhooks need TWITTER_CONSUMER_SECRET' };
+      }
       if (req.method === 'GET') {
         const crcToken = firstValue(req.query.crc_token);
         if (!crcToken) return { kind: 'rejected', status: 400, reason: 'missing crc_token' };
+        const answer = crcResponse(secret, crcToken);
+        if (!answer)
+          return { kind: 'rejected', status: 400, reason: 'crc_token is not shaped like X sends it' };
         return {
           kind: 'handshake',
           status: 200,
           contentType: 'application/json',
-          body: JSON.stringify(crcResponse(opts.clientSecret, crcToken)),
+          body: JSON.stringify(answer),
         };
       }
-      if (!verifySignature(opts.clientSecret, req)) {
+      if (!verifySignature(secret, req)) {
         return { kind: 'rejected', status: 401, reason: 'missing or invalid X webhook signature' };
       }
       let json: unknown;
@@ -157,7 +209,7 @@ export function createTwitterWebhookHandler(opts: { clientSecret: string }): Web
       } catch {
         return { kind: 'rejected', status: 400, reason: 'body is not JSON' };
       }
-      const parsed = AccountActivityPayload.safeParse(json);
+      const parsed = ActivityDelivery.safeParse(json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         return {
@@ -166,10 +218,13 @@ export function createTwitterWebhookHandler(opts: { clientSecret: string }): Web
           reason: `unexpected body at ${issue?.path.join('.') || '(root)'}`,
         };
       }
-      if (!parsed.data.for_user_id && !parsed.data.user_event) {
-        return { kind: 'rejected', status: 400, reason: 'body has no for_user_id' };
-      }
-      return { kind: 'events', events: parseActivity(parsed.data, req.now) };
+      const { events, dropped } = parseActivityEvent(envelopeOf(parsed.data), {
+        now: req.now,
+        rawBody: req.rawBody,
+      });
+      for (const d of dropped)
+        log.warn({ eventType: d.eventType, reason: d.reason }, 'X webhook event dropped');
+      return { kind: 'events', events };
     },
   };
 }

@@ -36,14 +36,16 @@ export class WebhookOutbox {
 
   /** Sends one signed body to every subscriber; resolves when each answered (or failed). */
   async send(body: string, headers: WebhookHeaders): Promise<WebhookDelivery[]> {
+    return Promise.all([...this.subscribers].map((url) => this.deliver(url, body, headers)));
+  }
+
+  /** Sends one signed body to one URL, whoever is subscribed (platforms that route per subscription, like X). */
+  deliver(url: string, body: string, headers: WebhookHeaders): Promise<WebhookDelivery> {
     const sign = typeof headers === 'function' ? headers : () => headers;
-    const sent = [...this.subscribers].map((url) => {
-      const delivery: WebhookDelivery = { id: this.nextId++, url, body, headers: {}, attempts: 0 };
-      this.signers.set(delivery.id, sign);
-      this.deliveries.push(delivery);
-      return this.attempt(delivery);
-    });
-    return Promise.all(sent);
+    const delivery: WebhookDelivery = { id: this.nextId++, url, body, headers: {}, attempts: 0 };
+    this.signers.set(delivery.id, sign);
+    this.deliveries.push(delivery);
+    return this.attempt(delivery);
   }
 
   /** Retries every delivery that did not get a 2xx (the platforms' retry schedule, on demand). */

@@ -1,115 +1,114 @@
 /**
- * Account Activity API on the sandbox side: the CRC check X runs before it accepts a webhook URL, and the event
- * bodies it POSTs (v1.1-style status objects), signed with the app's client secret in both headers.
+ * X Activity API events as X POSTs them to a webhook (https://docs.x.com/x-api/activity/event-payloads): one
+ * envelope under `data` (`event_uuid`, `filter`, `event_type`, `tag`, `payload`), signed with the app's consumer
+ * secret in `x-twitter-webhooks-signature`; and the CRC check X runs against a webhook URL.
  */
 import { randomBytes } from 'node:crypto';
-import { crcResponse, twitterSignature } from '../../platforms/twitter/webhook';
+import { SIGNATURE_HEADER, xSignature } from './facts';
 import type { SandboxAccount, SandboxTweet } from './world';
 
-/** v1.1 `created_at`: `Wed Oct 10 20:19:24 +0000 2018`. */
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-export function v1Date(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${time} +0000 ${d.getUTCFullYear()}`;
+export interface ActivityEvent {
+  event_type: string;
+  /** The user the event is about (`filter.user_id` of matching subscriptions); absent for `oauth.revoke`. */
+  userId?: string;
+  payload: Record<string, unknown>;
+  includes?: Record<string, unknown>;
 }
 
-function userObject(account: SandboxAccount) {
-  return { id_str: account.id, name: account.name, screen_name: account.username };
-}
-
-export function statusObject(account: SandboxAccount, tweet: SandboxTweet) {
-  return {
-    created_at: v1Date(tweet.createdAt),
-    id_str: tweet.id,
+/** `post.create`: the payload is the v2 Post object. */
+export function postCreateEvent(account: SandboxAccount, tweet: SandboxTweet): ActivityEvent {
+  const payload: Record<string, unknown> = {
+    id: tweet.id,
     text: tweet.text,
-    timestamp_ms: String(tweet.createdAt),
-    user: userObject(account),
+    author_id: account.id,
+    created_at: new Date(tweet.createdAt).toISOString(),
+    edit_history_tweet_ids: [tweet.id],
+    conversation_id: tweet.type === 'reply' ? tweet.referencedId : tweet.id,
+    lang: tweet.lang,
   };
-}
-
-export function tweetCreateBody(account: SandboxAccount, tweet: SandboxTweet) {
-  return { for_user_id: account.id, tweet_create_events: [statusObject(account, tweet)] };
-}
-
-export function favoriteBody(opts: {
-  account: SandboxAccount;
-  tweet: SandboxTweet;
-  likerId: string;
-  now: number;
-}) {
+  if (tweet.referencedId) {
+    payload.referenced_tweets = [
+      { type: tweet.type === 'reply' ? 'replied_to' : 'retweeted', id: tweet.referencedId },
+    ];
+    if (tweet.type === 'reply') payload.in_reply_to_user_id = tweet.otherUserId;
+  }
   return {
-    for_user_id: opts.account.id,
-    favorite_events: [
-      {
-        id: randomBytes(16).toString('hex'),
-        created_at: v1Date(opts.now),
-        timestamp_ms: opts.now,
-        favorited_status: statusObject(opts.account, opts.tweet),
-        user: { id_str: opts.likerId },
-      },
-    ],
+    event_type: 'post.create',
+    userId: account.id,
+    payload,
+    includes: { users: [{ id: account.id, name: account.name, username: account.username }] },
   };
 }
 
-export function followBody(opts: {
-  account: SandboxAccount;
-  sourceId: string;
-  type: 'follow' | 'unfollow';
-  now: number;
-}) {
+/** `post.delete`: `{"id","author_id"}`. */
+export function postDeleteEvent(account: SandboxAccount, tweetId: string): ActivityEvent {
+  return { event_type: 'post.delete', userId: account.id, payload: { id: tweetId, author_id: account.id } };
+}
+
+/** `follow.follow` / `follow.unfollow` of the filtered user. */
+export function followEvent(
+  account: SandboxAccount,
+  sourceId: string,
+  type: 'follow.follow' | 'follow.unfollow',
+): ActivityEvent {
   return {
-    for_user_id: opts.account.id,
-    follow_events: [
-      {
-        type: opts.type,
-        created_timestamp: String(opts.now),
-        target: { id: opts.account.id, screen_name: opts.account.username },
-        source: { id: opts.sourceId },
-      },
-    ],
+    event_type: type,
+    userId: account.id,
+    payload: { source: { id: sourceId }, target: { id: account.id, username: account.username } },
   };
 }
 
-export function tweetDeleteBody(opts: { account: SandboxAccount; tweetId: string; now: number }) {
-  return {
-    for_user_id: opts.account.id,
-    tweet_delete_events: [
-      { status: { id: opts.tweetId, user_id: opts.account.id }, timestamp_ms: String(opts.now) },
-    ],
-  };
-}
-
-/** X sends the revoke without `for_user_id`: the user is in `source.user_id`. */
-export function revokeBody(opts: { accountId: string; appId: string; now: number }) {
+/** `oauth.revoke`: `{"date_time":"2026-07-23T21:44:05+00:00","user_id","app_id"}` with an empty filter. */
+export function revokeEvent(opts: { accountId: string; appId: string; now: number }): ActivityEvent {
   const dateTime = new Date(opts.now).toISOString().replace(/\.\d{3}Z$/, '+00:00');
   return {
-    user_event: {
-      revoke: { date_time: dateTime, target: { app_id: opts.appId }, source: { user_id: opts.accountId } },
-    },
+    event_type: 'oauth.revoke',
+    payload: { date_time: dateTime, user_id: opts.accountId, app_id: opts.appId },
   };
 }
 
-/** The two signature headers X sets on every delivery. */
-export function signedHeaders(secret: string, body: string): Record<string, string> {
-  const signature = twitterSignature(secret, body);
-  return { 'X-Twitter-Webhooks-Signature-OAuth2': signature, 'x-twitter-webhooks-signature': signature };
+/** The delivery body for one matching subscription. */
+export function deliveryBody(
+  event: ActivityEvent,
+  subscription: { filter: Record<string, string>; tag?: string },
+  eventUuid: string,
+): string {
+  return JSON.stringify({
+    data: {
+      event_uuid: eventUuid,
+      filter: subscription.filter,
+      event_type: event.event_type,
+      ...(subscription.tag ? { tag: subscription.tag } : {}),
+      payload: event.payload,
+      ...(event.includes ? { includes: event.includes } : {}),
+    },
+  });
 }
 
-/** X's CRC: GET `url?crc_token=…`, expect `{"response_token":"sha256=…"}` within a few seconds. */
-export async function runCrc(url: string, secret: string): Promise<{ ok: boolean; reason?: string }> {
-  const crcToken = randomBytes(24).toString('base64url');
+/** The one header X documents on deliveries. */
+export function signedHeaders(consumerSecret: string, body: string): Record<string, string> {
+  return { [SIGNATURE_HEADER]: xSignature(consumerSecret, body) };
+}
+
+/**
+ * X's CRC: `GET url?crc_token=…&nonce=…`, expecting 200 `{"response_token":"sha256=<HMAC of crc_token>"}`.
+ * The token is base64 text (observed: the 48-character base64 of a UUID), the nonce base64 of epoch ms.
+ */
+export async function runCrc(
+  url: string,
+  consumerSecret: string,
+  now: number,
+): Promise<{ ok: boolean; reason?: string }> {
+  const crcToken = randomBytes(36).toString('base64');
   const target = new URL(url);
   target.searchParams.set('crc_token', crcToken);
+  target.searchParams.set('nonce', Buffer.from(String(now)).toString('base64url'));
   try {
-    const res = await fetch(target, { signal: AbortSignal.timeout(3000) });
+    const res = await fetch(target, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
     const text = await res.text();
     if (res.status !== 200) return { ok: false, reason: `CRC GET answered ${res.status}` };
     const body = JSON.parse(text) as { response_token?: unknown };
-    if (body.response_token !== crcResponse(secret, crcToken).response_token) {
+    if (body.response_token !== xSignature(consumerSecret, crcToken)) {
       return { ok: false, reason: 'CRC response_token does not match' };
     }
     return { ok: true };

@@ -1,17 +1,12 @@
 /**
  * X's own paths on one base URL: `/i/oauth2/authorize` (x.com), `/2/oauth2/token`, `/2/oauth2/revoke`,
- * `/2/users/me`, `/2/users/:id/tweets`, `/2/tweets` (api.x.com). Every request is logged under its documented
+ * `/2/users/me`, `/2/users/:id/tweets`, `/2/tweets` (api.x.com), and the delivery endpoints of delivery-routes.ts. Every request is logged under its documented
  * endpoint name and may be hit by an injected fault first.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import {
-  NON_PUBLIC_WINDOW_MS,
-  TWEET_FIELDS,
-  USER_FIELDS,
-  type TweetField,
-  type UserField,
-} from '../../platforms/twitter/schemas';
 import type { ActiveFault } from '../core/faults';
+import { mountDeliveryRoutes } from './delivery-routes';
+import { NON_PUBLIC_WINDOW_MS, TWEET_FIELDS, USER_FIELDS, type TweetField, type UserField } from './facts';
 import { pkceMatches, type Grant } from './grants';
 import { renderTweet, renderUser } from './render';
 import {
@@ -598,6 +593,8 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       res.json({ ...(data.length > 0 ? { data } : {}), ...(errors.length > 0 ? { errors } : {}) });
     }),
   );
+
+  mountDeliveryRoutes(app, world, route);
 
   // Anything else under X's hosts: X's 404 problem.
   app.use((req, res) => {

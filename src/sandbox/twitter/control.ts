@@ -192,7 +192,21 @@ export function createControlRouter(world: TwitterWorld): express.Router {
   );
   router.get(
     '/webhooks',
-    wrap(() => ({ subscriptions: world.outbox.subscriptions(), deliveries: world.outbox.log() })),
+    wrap(() => ({
+      webhooks: [...world.delivery.webhooks.values()],
+      subscriptions: world.delivery.listSubscriptions(),
+      deliveries: world.outbox.log(),
+    })),
+  );
+  // X's hourly CRC check failed (the service was down): the webhook is marked invalid and gets nothing.
+  router.post(
+    '/webhooks/:webhookId/invalidate',
+    wrap((req) => {
+      const id = String(req.params.webhookId);
+      if (!world.delivery.webhooks.has(id)) throw new NotFound(`no webhook ${id}`);
+      world.delivery.invalidateWebhook(id);
+      return { webhook: world.delivery.webhooks.get(id) };
+    }),
   );
   router.post(
     '/webhooks/redeliver',

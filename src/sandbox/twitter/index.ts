@@ -1,7 +1,8 @@
 /**
- * A faithful local X (Twitter) API v2: OAuth 2.0 with PKCE, users/me, user timelines, post lookup, Account
- * Activity webhooks, X's errors and rate limits, plus the `/_sandbox` control API. One base URL serves what
- * x.com and api.x.com serve. See docs/twitter.md.
+ * A faithful local X (Twitter) API v2: OAuth 2.0 with PKCE, users/me, user timelines, post lookup, the app-only
+ * bearer token, V2 Webhooks API registration and X Activity API subscriptions with signed deliveries, X's errors
+ * and rate limits, plus the `/_sandbox` control API. One base URL serves what x.com and api.x.com serve. Its facts
+ * are its own (facts.ts), never the connector's. See docs/twitter.md.
  */
 import express from 'express';
 import type { PlatformSandbox, SandboxOptions } from '../core/types';
@@ -9,13 +10,22 @@ import { createTwitterApp } from './app';
 import { createControlRouter } from './control';
 import { TwitterWorld } from './state';
 
-export type { MetricPatch, NewItemInput, ProfilePatch, WebhookSendRequest } from './state';
+export type {
+  MetricPatch,
+  NewItemInput,
+  ProfilePatch,
+  TwitterCredentials,
+  WebhookSendRequest,
+} from './state';
+export type { SandboxSubscription, SandboxWebhook } from './delivery';
 export { TwitterWorld } from './state';
 
 export interface TwitterSandbox extends PlatformSandbox {
   readonly platform: 'twitter';
   /** In-process control: the same operations as the `/_sandbox` HTTP routes. */
   readonly world: TwitterWorld;
+  /** OAuth 2.0 client id/secret and the distinct consumer key/secret (API Key and Secret). */
+  readonly credentials: TwitterWorld['credentials'];
 }
 
 export function createTwitterSandbox(opts: SandboxOptions): TwitterSandbox {
@@ -43,6 +53,8 @@ export function createTwitterSandbox(opts: SandboxOptions): TwitterSandbox {
       return {
         TWITTER_CLIENT_ID: world.credentials.clientId,
         TWITTER_CLIENT_SECRET: world.credentials.clientSecret,
+        TWITTER_CONSUMER_KEY: world.credentials.consumerKey,
+        TWITTER_CONSUMER_SECRET: world.credentials.consumerSecret,
         TWITTER_AUTHORIZE_URL: `${base}/i/oauth2/authorize`,
         TWITTER_API_URL: base,
       };

@@ -2,9 +2,12 @@
  * Sandbox records → X API v2 JSON, honouring `tweet.fields` / `user.fields` (unrequested fields are absent;
  * `id`, `text`, `edit_history_tweet_ids` for posts and `id`, `name`, `username` for users are X's defaults).
  */
-import type { Item } from '../../platforms/types';
-import type { TweetField, UserField } from '../../platforms/twitter/schemas';
+import type { GroundTruthAccount } from '../core/types';
+import type { TweetField, UserField } from './facts';
 import { metricsAt, type SandboxAccount, type SandboxTweet } from './world';
+
+/** One post in socialsync's normalized Firestore form (docs/contract.md), as the sandbox computes it itself. */
+export type GroundTruthTweet = NonNullable<GroundTruthAccount['items']['tweets']>[number];
 
 export function renderTweet(tweet: SandboxTweet, fields: ReadonlySet<TweetField>, now: number) {
   const out: Record<string, unknown> = { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] };
@@ -76,7 +79,7 @@ export function renderUser(account: SandboxAccount, fields: ReadonlySet<UserFiel
 }
 
 /** The sandbox's own normalized form of a post (written independently of the connector's mapper on purpose). */
-export function groundTruthItem(tweet: SandboxTweet, now: number): Item {
+export function groundTruthItem(tweet: SandboxTweet, now: number): GroundTruthTweet {
   const m = metricsAt(tweet, now);
   return {
     kind: 'tweets',

@@ -2,7 +2,6 @@
  * Everything the X sandbox knows and every change the control API can make to it. The HTTP layers (app.ts for
  * X's own paths, control.ts for `/_sandbox`) are thin wrappers around this class.
  */
-import type { Item, Profile } from '../../platforms/types';
 import type { SandboxClock } from '../core/clock';
 import { FaultInjector } from '../core/faults';
 import { SlidingWindowLimiter } from '../core/limiter';
@@ -10,17 +9,10 @@ import { Random } from '../core/random';
 import { RequestLog } from '../core/request-log';
 import type { GroundTruthAccount } from '../core/types';
 import { WebhookOutbox, type WebhookDelivery } from '../core/webhooks';
-import {
-  favoriteBody,
-  followBody,
-  revokeBody,
-  runCrc,
-  signedHeaders,
-  tweetCreateBody,
-  tweetDeleteBody,
-} from './activity';
+import { followEvent, postCreateEvent, postDeleteEvent, revokeEvent } from './activity';
+import { DeliveryRefusal, DeliveryState, type SandboxWebhook } from './delivery';
 import { GrantStore } from './grants';
-import { groundTruthItem } from './render';
+import { groundTruthItem, type GroundTruthTweet } from './render';
 import {
   generateAccount,
   generateTweet,
@@ -69,12 +61,30 @@ export interface ProfilePatch {
   listed?: number;
 }
 
+/**
+ * An event the control API makes X emit for an account, by its X Activity API name (the former Account Activity
+ * names `tweet_create`, `tweet_delete`, `follow`, `unfollow` and `revoke` are accepted as aliases). It reaches only
+ * subscriptions matching it.
+ */
 export type WebhookSendRequest =
-  | { accountId: string; type: 'tweet_create'; itemId?: string }
-  | { accountId: string; type: 'favorite'; itemId?: string; likerId?: string }
-  | { accountId: string; type: 'follow' | 'unfollow'; sourceId?: string }
-  | { accountId: string; type: 'tweet_delete'; itemId: string }
-  | { accountId: string; type: 'revoke' };
+  | { accountId: string; type: 'post.create' | 'tweet_create'; itemId?: string }
+  | { accountId: string; type: 'post.delete' | 'tweet_delete'; itemId: string }
+  | {
+      accountId: string;
+      type: 'follow.follow' | 'follow.unfollow' | 'follow' | 'unfollow';
+      sourceId?: string;
+    }
+  | { accountId: string; type: 'oauth.revoke' | 'revoke' };
+
+/** The app's credentials, as a developer copies them from the X Developer Console. */
+export interface TwitterCredentials {
+  /** OAuth 2.0 Client ID and Client Secret: the user-consent flow (`/2/oauth2/token`). */
+  clientId: string;
+  clientSecret: string;
+  /** API Key and API Key Secret ("consumer key/secret"): app-only bearer, CRC answers, delivery signatures. */
+  consumerKey: string;
+  consumerSecret: string;
+}
 
 export class TwitterWorld {
   readonly accounts = new Map<string, SandboxAccount>();
@@ -83,7 +93,8 @@ export class TwitterWorld {
   readonly faults: FaultInjector;
   readonly outbox = new WebhookOutbox();
   readonly limiters: Record<DataEndpoint, EndpointLimiters>;
-  readonly credentials: { clientId: string; clientSecret: string };
+  readonly credentials: TwitterCredentials;
+  readonly delivery: DeliveryState;
   /** X's numeric app id, named in revoke events. */
   readonly appId: string;
   loggedIn: string | undefined;
@@ -103,7 +114,11 @@ export class TwitterWorld {
     this.credentials = {
       clientId: Buffer.from(`sandbox-${this.random.hex(12)}:1:ci`).toString('base64url'),
       clientSecret: Buffer.from(this.random.hex(48)).toString('base64url'),
+      // A different secret on purpose: a connector that signs with the client secret fails against the sandbox.
+      consumerKey: this.random.hex(12).replace(/[a-f]/g, (c) => c.toUpperCase()) + this.random.hex(6),
+      consumerSecret: Buffer.from(this.random.hex(40)).toString('base64url'),
     };
+    this.delivery = new DeliveryState(clock, this.outbox, () => this.credentials.consumerSecret, opts.seed);
     this.appId = this.random.digits(8);
     this.nextSeed = opts.seed * 1000 + 1;
     this.limiters = {} as Record<DataEndpoint, EndpointLimiters>;
@@ -167,7 +182,7 @@ export class TwitterWorld {
     return tweet;
   }
 
-  async createItem(accountId: string, input: NewItemInput): Promise<Item> {
+  async createItem(accountId: string, input: NewItemInput): Promise<GroundTruthTweet> {
     const account = this.account(accountId);
     const type: TweetType = input.kind === 'reply' || input.kind === 'retweet' ? input.kind : 'tweet';
     const createdAt = input.createdAt === undefined ? this.clock.now() : new Date(input.createdAt).getTime();
@@ -175,8 +190,8 @@ export class TwitterWorld {
     const tweet = generateTweet({ random: this.random, author: account, createdAt, type, text: input.text });
     tweet.pinned = { ...input.metrics };
     insertTweet(account, tweet);
-    // X emits tweet_create_events for every post of a subscribed user.
-    await this.emit(tweetCreateBody(account, tweet));
+    // X emits post.create for every post of a user with a post.create subscription (reposts included).
+    await this.delivery.emit(postCreateEvent(account, tweet));
     return groundTruthItem(tweet, this.clock.now());
   }
 
@@ -184,30 +199,23 @@ export class TwitterWorld {
     accountId: string,
     itemId: string,
     patch: { text?: string; metrics?: MetricPatch },
-  ): Promise<Item> {
-    const account = this.account(accountId);
+  ): Promise<GroundTruthTweet> {
     const tweet = this.ownTweet(accountId, itemId);
-    const likesBefore = groundTruthItem(tweet, this.clock.now()).metrics.likes ?? 0;
     if (patch.text !== undefined) tweet.text = patch.text;
     if (patch.metrics) tweet.pinned = { ...tweet.pinned, ...patch.metrics };
-    const item = groundTruthItem(tweet, this.clock.now());
-    if ((item.metrics.likes ?? 0) > likesBefore) {
-      // A new like is what X reports as a favorite event on the author's subscription.
-      await this.emit(
-        favoriteBody({ account, tweet, likerId: this.random.digits(12), now: this.clock.now() }),
-      );
-    }
-    return item;
+    // Metric changes emit nothing: like.create and the reply/quote/repost events are private events socialsync
+    // does not subscribe to (each delivered post event is billed); syncs read the new numbers.
+    return groundTruthItem(tweet, this.clock.now());
   }
 
   async deleteItem(accountId: string, itemId: string): Promise<void> {
     const account = this.account(accountId);
     this.ownTweet(accountId, itemId);
     account.tweets = account.tweets.filter((t) => t.id !== itemId);
-    await this.emit(tweetDeleteBody({ account, tweetId: itemId, now: this.clock.now() }));
+    await this.delivery.emit(postDeleteEvent(account, itemId));
   }
 
-  updateProfile(accountId: string, patch: ProfilePatch): Profile {
+  updateProfile(accountId: string, patch: ProfilePatch): GroundTruthAccount['profile'] {
     const account = this.account(accountId);
     if (patch.username !== undefined) account.username = patch.username;
     if (patch.name !== undefined) account.name = patch.name;
@@ -218,11 +226,11 @@ export class TwitterWorld {
     return this.groundTruth(accountId).profile;
   }
 
-  /** The user removed the app in their settings: tokens die and X sends a `user_event` revoke. */
+  /** The user removed the app in their settings: tokens die and X sends `oauth.revoke` to its subscription. */
   async revokeAccount(accountId: string): Promise<{ revokedGrants: number }> {
     this.account(accountId);
     const revokedGrants = this.grants.revokeAccount(accountId);
-    await this.emit(revokeBody({ accountId, appId: this.appId, now: this.clock.now() }));
+    await this.delivery.emit(revokeEvent({ accountId, appId: this.appId, now: this.clock.now() }));
     return { revokedGrants };
   }
 
@@ -245,11 +253,22 @@ export class TwitterWorld {
     }
   }
 
-  /** Registers a webhook URL after X's CRC check succeeds against it. */
-  async subscribeWebhook(url: string): Promise<{ ok: boolean; reason?: string }> {
-    const crc = await runCrc(url, this.credentials.clientSecret);
-    if (crc.ok) this.outbox.subscribe(url);
-    return crc;
+  /**
+   * Registers a webhook URL of the app as `POST /2/webhooks` does (after X's CRC check against it passes); an
+   * already registered URL is re-validated instead. Users still receive nothing until subscribed.
+   */
+  async subscribeWebhook(url: string): Promise<{ ok: boolean; reason?: string; webhook?: SandboxWebhook }> {
+    try {
+      const existing = [...this.delivery.webhooks.values()].find((w) => w.url === url);
+      if (existing) {
+        await this.delivery.validateWebhook(existing.id);
+        return { ok: true, webhook: existing };
+      }
+      return { ok: true, webhook: await this.delivery.createWebhook(url) };
+    } catch (err) {
+      if (err instanceof DeliveryRefusal) return { ok: false, reason: `${err.reason}: ${err.message}` };
+      throw err;
+    }
   }
 
   async sendWebhook(req: WebhookSendRequest): Promise<WebhookDelivery[]> {
@@ -257,35 +276,30 @@ export class TwitterWorld {
     const now = this.clock.now();
     const pick = (itemId?: string) => (itemId ? this.ownTweet(account.id, itemId) : account.tweets[0]);
     switch (req.type) {
+      case 'post.create':
       case 'tweet_create': {
         const tweet = pick(req.itemId);
         if (!tweet) throw new BadInput('account has no posts');
-        return this.emit(tweetCreateBody(account, tweet));
+        return this.delivery.emit(postCreateEvent(account, tweet));
       }
-      case 'favorite': {
-        const tweet = pick(req.itemId);
-        if (!tweet) throw new BadInput('account has no posts');
-        return this.emit(
-          favoriteBody({ account, tweet, likerId: req.likerId ?? this.random.digits(12), now }),
-        );
-      }
-      case 'follow':
-      case 'unfollow':
-        return this.emit(
-          followBody({ account, sourceId: req.sourceId ?? this.random.digits(12), type: req.type, now }),
-        );
+      case 'post.delete':
       case 'tweet_delete':
-        return this.emit(tweetDeleteBody({ account, tweetId: req.itemId, now }));
+        if (typeof req.itemId !== 'string' || req.itemId === '') throw new BadInput('itemId is required');
+        return this.delivery.emit(postDeleteEvent(account, req.itemId));
+      case 'follow.follow':
+      case 'follow.unfollow':
+      case 'follow':
+      case 'unfollow': {
+        const type =
+          req.type === 'follow' || req.type === 'follow.follow' ? 'follow.follow' : 'follow.unfollow';
+        return this.delivery.emit(followEvent(account, req.sourceId ?? this.random.digits(12), type));
+      }
+      case 'oauth.revoke':
       case 'revoke':
-        return this.emit(revokeBody({ accountId: account.id, appId: this.appId, now }));
+        return this.delivery.emit(revokeEvent({ accountId: account.id, appId: this.appId, now }));
       default:
         throw new BadInput(`unknown webhook type ${(req as { type: string }).type}`);
     }
-  }
-
-  private emit(body: object): Promise<WebhookDelivery[]> {
-    const text = JSON.stringify(body);
-    return this.outbox.send(text, signedHeaders(this.credentials.clientSecret, text));
   }
 
   /** What socialsync should hold for this account: profile and every reachable original post and reply. */
