@@ -153,13 +153,18 @@ export async function startBenchHttpStack(
           headers: { authorization: `Bearer ${adminKey}` },
         });
         if (start.status !== 200) throw new Error(`connect start: ${start.status} ${await start.text()}`);
-        const { authorizeUrl } = (await start.json()) as { authorizeUrl: string };
+        const { authorizeUrl, callbackCookie } = (await start.json()) as {
+          authorizeUrl: string;
+          callbackCookie?: string;
+        };
         // The consent screen approves whoever is logged in at the sandbox; the bench connects one at a time.
         sandbox.control.login(accountId);
         const consent = await fetch(authorizeUrl, { redirect: 'manual' });
         const location = consent.headers.get('location');
         if (!location) throw new Error(`sandbox consent did not redirect (${consent.status})`);
-        const callback = await fetch(location, { headers: { accept: 'application/json' } });
+        const callback = await fetch(location, {
+          headers: { accept: 'application/json', ...(callbackCookie ? { cookie: callbackCookie } : {}) },
+        });
         const body = (await callback.json()) as Record<string, unknown>;
         if (callback.status !== 200 || body.status !== 'connected')
           throw new Error(`OAuth callback: ${callback.status} ${JSON.stringify(body)}`);

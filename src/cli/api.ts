@@ -82,8 +82,17 @@ export class ServiceApi {
     return json as T;
   }
 
-  startConnect(userId: string, platform: PlatformId): Promise<{ authorizeUrl: string }> {
-    return this.request('POST', this.connectionPath(userId, platform), { body: {} });
+  /**
+   * `callbackCookie` (admin key only) is the browser binding to present on the callback; `bindBrowser: false`
+   * asks for a state any browser may finish (an operator opening the URL themself).
+   */
+  startConnect(
+    userId: string,
+    platform: PlatformId,
+    opts: { bindBrowser?: boolean } = {},
+  ): Promise<{ authorizeUrl: string; callbackCookie?: string }> {
+    const body = opts.bindBrowser === false ? { bindBrowser: false } : {};
+    return this.request('POST', this.connectionPath(userId, platform), { body });
   }
 
   status(userId: string, platform: PlatformId): Promise<ConnectionStatus> {

@@ -16,6 +16,23 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * Creates the data directory (and tightens an existing one) to mode 0700: it holds the dev encryption key, the admin
+ * key, the logs and the databases, none of which other local users may read (finding 12 of issue 14).
+ */
+export function ensurePrivateDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+/** Creates `file` if missing and sets it to 0600 (the log file: it names users, accounts and internal addresses). */
+export function ensurePrivateFile(file: string): string {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
+  return file;
+}
+
+/**
  * ADMIN_API_KEY from the environment, or the key kept in `<dataDir>/admin-api-key` (generated on first use, mode
  * 0600). `created` tells the caller to print it, once.
  */
@@ -28,7 +45,7 @@ export function resolveAdminKey(opts: { env: NodeJS.ProcessEnv; dataDir: string 
   const fromEnv = opts.env.ADMIN_API_KEY?.trim();
   if (fromEnv) return { key: fromEnv, source: 'env', created: false };
   const file = path.join(opts.dataDir, ADMIN_KEY_FILE);
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   let created = false;
   try {
     fs.writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
@@ -54,7 +71,7 @@ export interface RuntimeInfo {
 
 export function writeRuntime(dataDir: string, info: RuntimeInfo): void {
   const file = path.join(dataDir, RUNTIME_FILE);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2));
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
 }
 

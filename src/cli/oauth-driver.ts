@@ -80,9 +80,13 @@ export async function connectThroughOAuth(opts: {
   userId: string;
   platform: PlatformId;
 }): Promise<ConnectedResult> {
-  const { authorizeUrl } = await opts.api.startConnect(opts.userId, opts.platform);
+  const { authorizeUrl, callbackCookie } = await opts.api.startConnect(opts.userId, opts.platform);
   const callbackUrl = await approveConsent(authorizeUrl);
-  const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  // The callback must come from whoever started the connect (its browser-binding cookie): this driver is that
+  // "browser", so it presents the cookie the service handed to the admin key.
+  const res = await fetch(callbackUrl, {
+    headers: { accept: 'application/json', ...(callbackCookie ? { cookie: callbackCookie } : {}) },
+  });
   const json = (await res.json().catch(() => ({}))) as Partial<ConnectedResult> & { error?: string };
   if (!res.ok || json.status !== 'connected') {
     throw new Error(

@@ -20,6 +20,7 @@ import {
   firestoreReadiness,
   serve,
   temporalReadiness,
+  trustProxySetting,
   type AppDeps,
   type HttpService,
 } from '../webhooks';
@@ -113,6 +114,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     });
     const root = express();
     root.disable('x-powered-by');
+    if (config.TRUST_PROXY) root.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
     root.use(
       dashboardRouter({
         adminApiKey: config.ADMIN_API_KEY,

@@ -3,14 +3,13 @@
  * clean stop on Ctrl-C (SIGINT) or SIGTERM. Logs (pino JSON) go to `<dataDir>/socialsync.log` unless
  * NODE_ENV=production, where they go to stdout as usual; this terminal shows progress only.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import pino from 'pino';
 import { ConfigError } from '../config';
 import { createLogger } from '../shared/logger';
 import { ServiceApi } from './api';
-import { resolveDataDir } from './data-dir';
+import { ensurePrivateDir, ensurePrivateFile, resolveDataDir } from './data-dir';
 import { DEMO_USER_ID, launch, waitForDemoSyncs, type Launched } from './launch';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -43,10 +42,10 @@ function banner(l: Launched): string {
 }
 
 async function main(): Promise<void> {
-  const dataDir = resolveDataDir();
-  fs.mkdirSync(dataDir, { recursive: true });
+  const dataDir = ensurePrivateDir(resolveDataDir());
   const production = process.env.NODE_ENV === 'production';
   const logFile = path.join(dataDir, 'socialsync.log');
+  if (!production) ensurePrivateFile(logFile);
   const logger = createLogger({}, production ? undefined : pino.destination({ dest: logFile, sync: false }));
   // The Temporal SDK's own log lines (worker state, bundling) join ours instead of cluttering the terminal.
   const temporalLog = logger.child({ module: 'temporal-sdk' });

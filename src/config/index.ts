@@ -80,6 +80,15 @@ export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
   PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
   ADMIN_API_KEY: optionalString,
+  /**
+   * Express `trust proxy` (e.g. `1`, `loopback`, `10.0.0.0/8`): behind a reverse proxy the client address, which
+   * the rate limits key on, comes from X-Forwarded-For through these hops. Unset: the TCP peer.
+   */
+  TRUST_PROXY: optionalString,
+  /** Bearer token for GET /metrics; unset → /metrics answers loopback callers only (docs/security.md). */
+  METRICS_BEARER_TOKEN: optionalString,
+  /** Longest a `?wait=true` sync request waits before answering 202 with the run's handle. */
+  SYNC_WAIT_TIMEOUT: duration('60s'),
   TOKEN_ENCRYPTION_KEYS: keyring.optional(),
 
   SYNC_INTERVAL: duration('6h'),
@@ -118,6 +127,7 @@ export type Env = z.infer<typeof EnvSchema>;
 /** Names of variables whose values must never be printed, not even in an error message. */
 export const SECRET_VARIABLES = new Set([
   'ADMIN_API_KEY',
+  'METRICS_BEARER_TOKEN',
   'TOKEN_ENCRYPTION_KEYS',
   'INSTAGRAM_CLIENT_SECRET',
   'INSTAGRAM_WEBHOOK_VERIFY_TOKEN',
@@ -131,6 +141,8 @@ export function publicBaseUrl(env: { PUBLIC_BASE_URL?: string; PORT: number }): 
   return env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`;
 }
 
+export const MIN_ADMIN_KEY_LENGTH = 32;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -141,7 +153,15 @@ export class ConfigError extends Error {
 /** Parse an environment (default: `process.env`). Throws `ConfigError` naming each bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Env {
   const result = EnvSchema.safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    // A short admin key can be guessed online; production refuses it (finding 7 of issue 14).
+    const key = result.data.ADMIN_API_KEY;
+    if (result.data.NODE_ENV === 'production' && key !== undefined && key.length < MIN_ADMIN_KEY_LENGTH)
+      throw new ConfigError([
+        `ADMIN_API_KEY: must be at least ${MIN_ADMIN_KEY_LENGTH} characters when NODE_ENV=production`,
+      ]);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(environment)');
     const expected = issue.message;

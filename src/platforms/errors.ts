@@ -39,7 +39,7 @@ export class PlatformError extends Error {
     message: string,
     details: PlatformErrorDetails,
   ) {
-    super(`${details.platform} ${details.endpoint}: ${message}`, { cause: details.cause });
+    super(`${details.platform} ${details.endpoint}: ${message}`, { cause: sanitizeCause(details.cause) });
     this.name = 'PlatformError';
     this.platform = details.platform;
     this.endpoint = details.endpoint;
@@ -51,6 +51,23 @@ export class PlatformError extends Error {
   get retryable(): boolean {
     return this.kind === 'token_expired' || this.kind === 'rate_limited' || this.kind === 'transient';
   }
+}
+
+/**
+ * The cause a PlatformError keeps: its name, message and code only. An HTTP client's error (Axios keeps the request
+ * `config` with the body — refresh tokens, client secrets — and headers, plus `request`/`response`) must never
+ * travel with a PlatformError into logs, workflow failures or Temporal history (finding 9 of issue 14).
+ */
+export function sanitizeCause(cause: unknown): Error | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  if (!(cause instanceof Error))
+    return new Error(typeof cause === 'string' ? cause.slice(0, 200) : `non-error cause (${typeof cause})`);
+  const safe = new Error(cause.message);
+  safe.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(safe, { code });
+  if (cause.stack) safe.stack = cause.stack;
+  return safe;
 }
 
 export function isPlatformError(err: unknown, kind?: PlatformErrorKind): err is PlatformError {

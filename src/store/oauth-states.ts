@@ -31,6 +31,8 @@ export interface CreateOAuthStateRequest {
   /** PKCE verifier, for platforms that use PKCE. Stored encrypted. */
   codeVerifier?: string;
   redirectUri: string;
+  /** Hash of the starting browser's cookie nonce (see src/webhooks/connect-flow.ts); stored as is. */
+  browserBinding?: string;
   /** Lifetime of this state; default: the store's `ttlMs` (10 minutes). */
   ttlMs?: number;
 }
@@ -40,6 +42,7 @@ export interface OAuthStateRecord {
   platform: PlatformId;
   redirectUri: string;
   codeVerifier?: string;
+  browserBinding?: string;
   createdAt: Date;
 }
 
@@ -73,7 +76,7 @@ export function createOAuthStateStore({
   now = () => new Date(),
 }: CreateOAuthStateStoreOptions): OAuthStateStore {
   return {
-    async create({ userId, platform, codeVerifier, redirectUri, ttlMs = defaultTtlMs }) {
+    async create({ userId, platform, codeVerifier, redirectUri, browserBinding, ttlMs = defaultTtlMs }) {
       const state = randomBytes(32).toString('base64url');
       const hash = sha256Hex(state);
       const createdAt = now();
@@ -81,6 +84,7 @@ export function createOAuthStateStore({
         userId,
         platform,
         redirectUri,
+        ...(browserBinding === undefined ? {} : { browserBinding }),
         codeVerifier:
           codeVerifier === undefined
             ? undefined
@@ -112,6 +116,7 @@ export function createOAuthStateStore({
         redirectUri: data.redirectUri as string,
         createdAt: (data.createdAt as Timestamp).toDate(),
       };
+      if (typeof data.browserBinding === 'string') record.browserBinding = data.browserBinding;
       if (isEnvelope(data.codeVerifier)) {
         record.codeVerifier = decrypt({
           keyring,

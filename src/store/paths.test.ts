@@ -1,4 +1,4 @@
-import { assertDocId, paths } from './paths';
+import { assertDocId, isValidDocumentId, paths } from './paths';
 
 const key = { userId: 'u1', platform: 'instagram' } as const;
 
@@ -32,5 +32,27 @@ describe('paths', () => {
 
   it('refuses an item kind the platform does not have', () => {
     expect(() => paths.itemCollection(key, 'tweets')).toThrow(/instagram has no "tweets"/);
+  });
+});
+
+describe('finding 2: isValidDocumentId is the one rule', () => {
+  it('accepts platform ids and refuses what Firestore cannot hold', () => {
+    for (const ok of ['178', '7000000000000000001', 'a.b', '_x', '__x', 'é'.repeat(750)])
+      expect(isValidDocumentId(ok)).toBe(true);
+    for (const bad of [
+      '',
+      '/',
+      'a/b',
+      '.',
+      '..',
+      '__x__',
+      '____',
+      'x'.repeat(1501),
+      'é'.repeat(751),
+      42,
+      undefined,
+    ])
+      expect(isValidDocumentId(bad)).toBe(false);
+    expect(() => assertDocId('x'.repeat(1501), 'item id')).toThrow(/document id/);
   });
 });

@@ -25,20 +25,36 @@ export const COLLECTIONS = {
   webhookEvents: '_webhookEvents',
 } as const;
 
+/** Longest document id Firestore accepts, in UTF-8 bytes. */
+export const MAX_DOCUMENT_ID_BYTES = 1500;
+
+/**
+ * Whether Firestore can use `value` as one document id: not empty, no `/`, not `.` or `..`, not `__…__`
+ * (reserved), at most 1,500 bytes. The one place this rule lives: parsers, the webhook intake and every path
+ * builder below use it (finding 2 of issue 14).
+ */
+export function isValidDocumentId(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    !value.includes('/') &&
+    value !== '.' &&
+    value !== '..' &&
+    !/^__.*__$/s.test(value) &&
+    Buffer.byteLength(value) <= MAX_DOCUMENT_ID_BYTES
+  );
+}
+
 /**
  * Rejects values that Firestore cannot use as one document id, so a hostile or broken id fails loudly instead of
  * addressing a different document (a `/` would silently descend into a subcollection).
  */
 export function assertDocId(value: string, what: string): string {
-  if (
-    value.length === 0 ||
-    value.includes('/') ||
-    value === '.' ||
-    value === '..' ||
-    /^__.*__$/.test(value) ||
-    Buffer.byteLength(value) > 1500
-  ) {
-    throw new Error(`${what} ${JSON.stringify(value)} cannot be used as a Firestore document id`);
+  if (!isValidDocumentId(value)) {
+    // Only the start of the value: an id can be up to the whole webhook body.
+    throw new Error(
+      `${what} ${JSON.stringify(String(value).slice(0, 64))} cannot be used as a Firestore document id`,
+    );
   }
   return value;
 }

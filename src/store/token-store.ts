@@ -68,6 +68,36 @@ export interface CreateTokenStoreOptions {
   logger?: Logger;
 }
 
+/**
+ * A stored token that cannot be opened any more (its key left the keyring, the ciphertext is corrupt, it was moved
+ * to another document): for a reconnect or a disconnect it is as good as absent — it can be neither used nor
+ * revoked, only overwritten or deleted (finding 5 of issue 14). Key or store outages are not this.
+ */
+export function isUnreadableToken(err: unknown): boolean {
+  return err instanceof CryptoError && err.code !== 'bad_keyring';
+}
+
+/**
+ * `tokenStore.load(key)`, with an unreadable token reported as absent (`unreadable: true`) and logged by its
+ * connection and error code only, never its content.
+ */
+export async function loadReadableTokens(
+  tokenStore: Pick<TokenStore, 'load'>,
+  key: ConnectionKey,
+  logger: Logger,
+): Promise<{ tokens: TokenSet | undefined; unreadable: boolean }> {
+  try {
+    return { tokens: await tokenStore.load(key), unreadable: false };
+  } catch (err) {
+    if (!isUnreadableToken(err)) throw err;
+    logger.warn(
+      { userId: key.userId, platform: key.platform, cryptoError: (err as CryptoError).code },
+      'stored token cannot be decrypted; treated as absent',
+    );
+    return { tokens: undefined, unreadable: true };
+  }
+}
+
 export const tokenAad = ({ userId, platform }: ConnectionKey): string => `${userId}:${platform}`;
 
 export function createTokenStore({

@@ -35,7 +35,7 @@ import type { ConnectionKey, ConnectionStatus, SyncSummary } from '../domain';
 export interface TemporalSyncServiceDeps {
   client: Client;
   sink: SyncSink;
-  config: Pick<Env, 'SYNC_INTERVAL'>;
+  config: Pick<Env, 'SYNC_INTERVAL'> & Partial<Pick<Env, 'SYNC_WAIT_TIMEOUT'>>;
   /** Default: Temporal Schedules through `client` with interval SYNC_INTERVAL. */
   schedules?: ScheduleControl;
   /** Tuning of the connection workflows this service starts (debounce, refresh window…). */
@@ -50,6 +50,20 @@ export class ConnectionNotFoundError extends Error {
   constructor(key: ConnectionKey) {
     super(`no active connection ${key.userId}/${key.platform}`);
     this.name = 'ConnectionNotFoundError';
+  }
+}
+
+/**
+ * `syncNowAndWait` gave up waiting (SYNC_WAIT_TIMEOUT, default 60 s): the sync goes on; the caller gets its handle
+ * (HTTP 202) and can follow it in the Temporal UI or by status (finding 7 of issue 14).
+ */
+export class SyncWaitTimeoutError extends Error {
+  constructor(
+    readonly handle: { workflowId: string; runId: string },
+    readonly waitedMs: number,
+  ) {
+    super(`the sync did not finish within ${waitedMs} ms; it continues`);
+    this.name = 'SyncWaitTimeoutError';
   }
 }
 
@@ -73,6 +87,8 @@ export interface ConnectionStatusWithPending extends ConnectionStatus {
 export interface TemporalSyncService extends SyncService {
   status(key: ConnectionKey): Promise<ConnectionStatusWithPending | undefined>;
 }
+
+export const DEFAULT_SYNC_WAIT_MS = 60_000;
 
 export function createTemporalSyncService(deps: TemporalSyncServiceDeps): TemporalSyncService {
   const { client, sink } = deps;
@@ -151,10 +167,27 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
 
     async syncNowAndWait(key, options) {
       const handle = await requestSync(key, options?.mode ?? 'manual');
-      const result = (await client.workflow
-        .getHandle(handle.workflowId, handle.runId)
-        .result()) as SyncWorkflowResult;
-      return result.summary satisfies SyncSummary;
+      const waitMs = deps.config.SYNC_WAIT_TIMEOUT ?? DEFAULT_SYNC_WAIT_MS;
+      // Long-polls are abandoned at the deadline; the workflow itself is not touched.
+      const abort = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abort.abort();
+          reject(new SyncWaitTimeoutError({ workflowId: handle.workflowId, runId: handle.runId }, waitMs));
+        }, waitMs);
+      });
+      try {
+        const result = (await Promise.race([
+          client.withAbortSignal(abort.signal, () =>
+            client.workflow.getHandle(handle.workflowId, handle.runId).result(),
+          ),
+          deadline,
+        ])) as SyncWorkflowResult;
+        return result.summary satisfies SyncSummary;
+      } finally {
+        clearTimeout(timer);
+      }
     },
 
     async deliverWebhookEvents(key, events: WebhookEvent[]) {

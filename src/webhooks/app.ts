@@ -5,7 +5,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { cachedAccountIndex } from './account-cache';
-import { requireUserAccess } from './auth';
+import { requireUserAccess, userWriteLimit } from './auth';
 import { ConnectFlow } from './connect-flow';
 import { DEFAULT_LIMITS, type AppDeps } from './deps';
 import { errorHandler, notFound } from './http-error';
@@ -13,6 +13,7 @@ import { managementRoutes } from './management-routes';
 import { socialsyncMetrics } from '../shared/metrics';
 import { oauthRoutes } from './oauth-routes';
 import { opsRoutes } from './ops-routes';
+import { RateLimiter } from './rate-limit';
 import { accessLog, requestMetrics } from './request-logging';
 import { webhookRoutes } from './webhook-routes';
 
@@ -27,7 +28,8 @@ export function createApp(deps: AppDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  // Behind a proxy `req.ip` and protocol come from X-Forwarded-*; nothing here depends on them.
+  // Behind a proxy `req.ip` (the rate limits' key) comes from X-Forwarded-For only through TRUST_PROXY's hops.
+  if (deps.config.TRUST_PROXY) app.set('trust proxy', trustProxySetting(deps.config.TRUST_PROXY));
   app.use(helmet());
   app.use(accessLog(logger));
   app.use(requestMetrics(metrics));
@@ -38,6 +40,17 @@ export function createApp(deps: AppDeps): Express {
     adminApiKey: deps.config.ADMIN_API_KEY,
     idTokens: deps.idTokens,
     logger: logger.child({ module: 'auth' }),
+    failuresPerIp: new RateLimiter(limits.authFailuresPerIp),
+  });
+  // Limits on end users' writes (finding 7 of issue 14); the admin key (service-to-service) is not limited.
+  const writesPerIp = new RateLimiter(limits.userWritesPerIp);
+  const writeLimit = userWriteLimit({
+    perUser: new RateLimiter(limits.userWritesPerUser),
+    perIp: writesPerIp,
+  });
+  const connectLimit = userWriteLimit({
+    perUser: new RateLimiter(limits.connectStartsPerUser),
+    perIp: writesPerIp,
   });
 
   app.use(
@@ -46,6 +59,8 @@ export function createApp(deps: AppDeps): Express {
       readinessTimeoutMs: limits.readinessTimeoutMs,
       registry: deps.registry,
       drain: deps.drain ?? { draining: false },
+      metricsBearerToken: deps.config.METRICS_BEARER_TOKEN,
+      logger,
     }),
   );
   app.use(
@@ -63,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
         windowMs: limits.webhookBatchWindowMs,
         maxEvents: limits.webhookBatchMaxEvents,
         maxInFlight: limits.webhookBatchMaxInFlight,
+        maxSignalBytes: limits.webhookSignalMaxBytes,
       },
     }),
   );
@@ -76,7 +92,15 @@ export function createApp(deps: AppDeps): Express {
     connections: deps.connections,
     logger,
   });
-  app.use(oauthRoutes({ connectors: deps.connectors, flow, userAccess, jsonBody }));
+  app.use(
+    oauthRoutes({
+      connectors: deps.connectors,
+      flow,
+      userAccess,
+      jsonBody,
+      limits: [writeLimit, connectLimit],
+    }),
+  );
   app.use(
     managementRoutes({
       connectors: deps.connectors,
@@ -85,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
       syncService: deps.syncService,
       connections: deps.connections,
       userAccess,
+      writeLimit,
       jsonBody,
       logger,
     }),
@@ -93,4 +118,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(logger.child({ module: 'http' })));
   return app;
+}
+
+/** `TRUST_PROXY` as Express reads it: a hop count, `true`/`false`, or addresses / subnets / `loopback`. */
+export function trustProxySetting(raw: string): number | boolean | string {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
 }

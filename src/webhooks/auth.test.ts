@@ -1,4 +1,5 @@
-import { bearerToken, secretsEqual } from './auth';
+import type { Auth } from 'firebase-admin/auth';
+import { bearerToken, firebaseIdTokenVerifier, secretsEqual } from './auth';
 import { safeUrl } from './request-logging';
 import { escapeHtml, renderCallbackPage } from './oauth-page';
 import { cleanCode, redirectUriFor } from './connect-flow';
@@ -71,4 +72,28 @@ describe('UserId', () => {
       expect(UserId.safeParse(bad).success).toBe(false);
     }
   });
+});
+
+test('finding 4: ID tokens are verified with checkRevoked (production Auth checks revocation only when asked)', async () => {
+  // firebase-admin against the Auth emulator always checks revocation; production Auth only with checkRevoked,
+  // so this stand-in behaves like production: a revoked user's token passes unless the caller asks.
+  const calls: unknown[][] = [];
+  const auth = {
+    async verifyIdToken(token: string, checkRevoked?: boolean) {
+      calls.push([token, checkRevoked]);
+      if (token === 'revoked-user-token' && checkRevoked === true) {
+        throw Object.assign(new Error('The Firebase ID token has been revoked.'), {
+          code: 'auth/id-token-revoked',
+        });
+      }
+      return { uid: 'u1' };
+    },
+  } as unknown as Auth;
+  const verifier = firebaseIdTokenVerifier(auth);
+  await expect(verifier.verifyIdToken('good-token')).resolves.toEqual({ uid: 'u1' });
+  await expect(verifier.verifyIdToken('revoked-user-token')).rejects.toThrow(/revoked/);
+  expect(calls).toEqual([
+    ['good-token', true],
+    ['revoked-user-token', true],
+  ]);
 });

@@ -83,9 +83,10 @@ function setup(
   });
   const connectOnce = async (account: string) => {
     nextAccount = account;
-    const { authorizeUrl } = await flow.start({ userId: 'u1', connector });
+    const { authorizeUrl, binding } = await flow.start({ userId: 'u1', connector });
     const state = new URL(authorizeUrl).searchParams.get('state')!;
-    return flow.complete({ connector, state, code: 'code' });
+    // The browser that started the connect finishes it (its binding cookie).
+    return flow.complete({ connector, state, code: 'code', cookieHeader: binding?.cookie });
   };
   return { connectOnce, recorded, order, logLines };
 }

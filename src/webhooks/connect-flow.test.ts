@@ -6,6 +6,7 @@ import type { SyncService } from '../sync/service';
 import { ConnectFlow } from './connect-flow';
 import { HttpError } from './http-error';
 import type { CreateOAuthStateRequest, OAuthStateStore } from '../store';
+import { CryptoError } from '../store/crypto';
 import type { ConnectionKey } from '../domain';
 
 /**
@@ -71,7 +72,7 @@ function setup(
     revoke: async () => true,
   };
   const connector = { id: 'twitter', oauth } as PlatformConnector;
-  const flow = new ConnectFlow({
+  const real = new ConnectFlow({
     publicBaseUrl: 'https://app.example.com',
     stateTtlMs: 60_000,
     oauthStates,
@@ -80,7 +81,17 @@ function setup(
     syncService,
     logger: silentLogger,
   });
-  return { flow, connector, states, tokens, index, connected, exchanged };
+  // One browser: it keeps the binding cookie of its latest start and presents it on every callback.
+  let cookieHeader: string | undefined;
+  const flow = {
+    start: async (req: Parameters<ConnectFlow['start']>[0]) => {
+      const started = await real.start(req);
+      if (started.binding) cookieHeader = started.binding.cookie;
+      return started;
+    },
+    complete: (req: Parameters<ConnectFlow['complete']>[0]) => real.complete({ cookieHeader, ...req }),
+  };
+  return { flow, real, connector, states, tokens, index, connected, exchanged };
 }
 
 const statusOf = async (p: Promise<unknown>) => {
@@ -194,4 +205,77 @@ test('a sync engine failure after saving puts the previous tokens and index back
   expect(await statusOf(s.flow.complete({ connector: s.connector, state, code: 'c' }))).toBe(503);
   expect(s.tokens.get('twitter:u1')).toEqual(previous);
   expect([...s.index.keys()]).toEqual(['twitter:acct-1']);
+});
+
+describe('finding 3: the state is bound to the browser that started the connect', () => {
+  test("a callback without the starting browser's cookie is refused, spends the state and stores nothing", async () => {
+    const s = setup();
+    const started = await s.real.start({ userId: 'attacker', connector: s.connector });
+    const state = new URL(started.authorizeUrl).searchParams.get('state')!;
+    expect(started.binding?.setCookie).toMatch(
+      /^__Secure-socialsync_oauth_twitter=[A-Za-z0-9_-]{43}; Path=\/oauth\/twitter\/callback; HttpOnly; SameSite=Lax; Secure; Max-Age=60$/,
+    );
+    // Only a hash of the nonce is stored with the state.
+    expect(JSON.stringify(s.states.get(state))).not.toContain(started.binding!.nonce);
+    // The victim's browser has no cookie, or another connect's cookie.
+    expect(await statusOf(s.real.complete({ connector: s.connector, state, code: 'victim-code' }))).toBe(403);
+    const other = await s.real.start({ userId: 'victim', connector: s.connector });
+    const state2 = new URL(other.authorizeUrl).searchParams.get('state')!;
+    expect(
+      await statusOf(
+        s.real.complete({
+          connector: s.connector,
+          state: state2,
+          code: 'c',
+          cookieHeader: started.binding!.cookie,
+        }),
+      ),
+    ).toBe(403);
+    expect(s.exchanged).toEqual([]);
+    expect(s.tokens.size).toBe(0);
+    // Spent: not even the right browser can use the refused state afterwards.
+    expect(
+      await statusOf(
+        s.real.complete({ connector: s.connector, state, code: 'c', cookieHeader: started.binding!.cookie }),
+      ),
+    ).toBe(400);
+  });
+
+  test('the right cookie completes; an explicit unbound admin hand-off needs none', async () => {
+    const s = setup();
+    const started = await s.real.start({ userId: 'u1', connector: s.connector });
+    const state = new URL(started.authorizeUrl).searchParams.get('state')!;
+    await expect(
+      s.real.complete({
+        connector: s.connector,
+        state,
+        code: 'c',
+        cookieHeader: `a=1; ${started.binding!.cookie}`,
+      }),
+    ).resolves.toMatchObject({ userId: 'u1' });
+    const unbound = await s.real.start({ userId: 'u2', connector: s.connector, bindBrowser: false });
+    expect(unbound.binding).toBeUndefined();
+    const state2 = new URL(unbound.authorizeUrl).searchParams.get('state')!;
+    await expect(
+      s.real.complete({ connector: s.connector, state: state2, code: 'c' }),
+    ).resolves.toMatchObject({
+      userId: 'u2',
+    });
+  });
+});
+
+test('finding 5: an undecryptable previous token does not block the reconnect; it is overwritten', async () => {
+  const s = setup();
+  const tokenStore = (s.real as unknown as { deps: { tokenStore: TokenStore } }).deps.tokenStore;
+  const load = tokenStore.load;
+  tokenStore.load = async () => {
+    throw new CryptoError('unknown_key', 'token of twitter:u1: key id "gone" is not in the keyring');
+  };
+  const { authorizeUrl } = await s.flow.start({ userId: 'u1', connector: s.connector });
+  const state = new URL(authorizeUrl).searchParams.get('state')!;
+  await expect(s.flow.complete({ connector: s.connector, state, code: 'c' })).resolves.toMatchObject({
+    accountId: 'acct-1',
+  });
+  tokenStore.load = load;
+  expect(s.tokens.get('twitter:u1')?.accountId).toBe('acct-1');
 });

@@ -4,18 +4,22 @@
  * the sync engine to create the schedule and run the initial sync. Any failure before the tokens are saved changes
  * nothing; a failure of the sync engine after that rolls the stored tokens and index entry back.
  */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { codeChallenge, createCodeVerifier } from '../platforms/oauth/pkce';
 import { isPlatformError } from '../platforms/errors';
 import type { PlatformConnector, PlatformId, TokenSet } from '../platforms/types';
 import type { Logger } from '../shared/logger';
+import { loadReadableTokens } from '../store/token-store';
 import type { AccountIndex, ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { HttpError, isTemporalUnavailable } from './http-error';
-import type { OAuthStateStore } from '../store';
+import type { OAuthStateRecord, OAuthStateStore } from '../store';
 import type { ConnectionKey } from '../domain';
 
 export interface ConnectFlowDeps {
   publicBaseUrl: string;
+  /** Mark binding cookies Secure (`__Secure-` prefix); default: PUBLIC_BASE_URL is https. */
+  secureCookies?: boolean;
   stateTtlMs: number;
   oauthStates: OAuthStateStore;
   tokenStore: TokenStore;
@@ -34,12 +38,34 @@ export interface ConnectionRecorder {
 export interface StartRequest {
   userId: string;
   connector: PlatformConnector;
+  /**
+   * Bind the state to the starting browser (default). `false` is the explicit admin hand-off for an operator who
+   * opens the URL in a browser of their own choosing (e.g. `socialsync connect` without `--approve`).
+   */
+  bindBrowser?: boolean;
+}
+
+/** The cookie that binds a connect to the browser that started it. */
+export interface BrowserBinding {
+  cookieName: string;
+  nonce: string;
+  /** `Set-Cookie` value for the starting response. */
+  setCookie: string;
+  /** `Cookie` header value a non-browser client (CLI, service) presents on the callback itself. */
+  cookie: string;
+}
+
+export interface Started {
+  authorizeUrl: string;
+  binding?: BrowserBinding;
 }
 
 export interface CompleteRequest {
   connector: PlatformConnector;
   state?: string;
   code?: string;
+  /** The callback request's `Cookie` header (carries the browser binding). */
+  cookieHeader?: string;
   /** The platform's `error` parameter, e.g. `access_denied` when the user clicked "Cancel". */
   error?: string;
   errorDescription?: string;
@@ -69,15 +95,17 @@ export class ConnectFlow {
     this.log = deps.logger.child({ module: 'oauth' });
   }
 
-  async start({ userId, connector }: StartRequest): Promise<{ authorizeUrl: string }> {
+  async start({ userId, connector, bindBrowser = true }: StartRequest): Promise<Started> {
     const { oauth, id: platform } = connector;
     const redirectUri = redirectUriFor(this.deps.publicBaseUrl, platform);
     const codeVerifier = oauth.pkce === 'none' ? undefined : createCodeVerifier();
+    const binding = bindBrowser ? this.newBinding(platform) : undefined;
     const state = await this.deps.oauthStates.create({
       userId,
       platform,
       redirectUri,
       codeVerifier,
+      ...(binding ? { browserBinding: sha256Hex(binding.nonce) } : {}),
       ttlMs: this.deps.stateTtlMs,
     });
     const authorizeUrl = oauth.authorizeUrl({
@@ -86,8 +114,53 @@ export class ConnectFlow {
       codeChallenge:
         codeVerifier && oauth.pkce !== 'none' ? codeChallenge(codeVerifier, oauth.pkce) : undefined,
     });
-    this.log.info({ userId, platform }, 'authorization started');
-    return { authorizeUrl };
+    this.log.info({ userId, platform, bound: Boolean(binding) }, 'authorization started');
+    return binding ? { authorizeUrl, binding } : { authorizeUrl };
+  }
+
+  /** The binding cookie's name for a platform: one pending connect per platform and browser. */
+  cookieName(platform: PlatformId): string {
+    return `${this.secure() ? '__Secure-' : ''}socialsync_oauth_${platform}`;
+  }
+
+  /** `Set-Cookie` value that removes the binding cookie once its callback was answered. */
+  clearedCookie(platform: PlatformId): string {
+    return `${this.cookieName(platform)}=; ${this.cookieScope(platform)}; Max-Age=0`;
+  }
+
+  private secure(): boolean {
+    return this.deps.secureCookies ?? this.deps.publicBaseUrl.startsWith('https:');
+  }
+
+  private cookieScope(platform: PlatformId): string {
+    const path = new URL(redirectUriFor(this.deps.publicBaseUrl, platform)).pathname;
+    return `Path=${path}; HttpOnly; SameSite=Lax${this.secure() ? '; Secure' : ''}`;
+  }
+
+  private newBinding(platform: PlatformId): BrowserBinding {
+    const nonce = randomBytes(32).toString('base64url');
+    const cookieName = this.cookieName(platform);
+    const maxAge = Math.ceil(this.deps.stateTtlMs / 1000);
+    return {
+      cookieName,
+      nonce,
+      setCookie: `${cookieName}=${nonce}; ${this.cookieScope(platform)}; Max-Age=${maxAge}`,
+      cookie: `${cookieName}=${nonce}`,
+    };
+  }
+
+  private boundToThisBrowser(pending: OAuthStateRecord, cookieHeader: string | undefined): boolean {
+    if (pending.browserBinding === undefined) return true;
+    const name = this.cookieName(pending.platform);
+    let nonce: string | undefined;
+    for (const part of (cookieHeader ?? '').split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === name) nonce = part.slice(eq + 1).trim();
+    }
+    if (!nonce) return false;
+    const given = Buffer.from(sha256Hex(nonce), 'hex');
+    const expected = Buffer.from(pending.browserBinding, 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   async complete(req: CompleteRequest): Promise<Connected> {
@@ -111,6 +184,16 @@ export class ConnectFlow {
       this.log.warn({ platform, expected: pending.platform }, 'state used on the wrong callback');
       throw new HttpError(400, 'state does not belong to this platform; start the connection again');
     }
+    if (!this.boundToThisBrowser(pending, req.cookieHeader)) {
+      this.log.warn(
+        { platform, userId: pending.userId },
+        'callback from a browser that did not start this connect refused',
+      );
+      throw new HttpError(
+        403,
+        'this browser did not start this connection (or its cookie expired); start the connection again from the app',
+      );
+    }
     if (!req.code) throw new HttpError(400, 'missing code parameter');
 
     const tokens = await this.exchange(req.connector, {
@@ -119,7 +202,8 @@ export class ConnectFlow {
       codeVerifier: pending.codeVerifier,
     });
     const key: ConnectionKey = { userId: pending.userId, platform };
-    const previous = await this.deps.tokenStore.load(key);
+    // An undecryptable previous token must not block the reconnect that replaces it (finding 5 of issue 14).
+    const { tokens: previous } = await loadReadableTokens(this.deps.tokenStore, key, this.log);
     const run = await this.persistAndConnect(key, tokens, previous);
     await this.subscribeWebhooks(req.connector, key, tokens, previous);
     this.log.info({ userId: key.userId, platform, accountId: tokens.accountId }, 'connected');
@@ -230,6 +314,10 @@ export class ConnectFlow {
       this.log.error({ ...key, err: summarize(err) }, 'rollback after failed connect did not complete');
     }
   }
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
 }
 
 /** Error facts worth logging; never the request that carried the code or tokens. */

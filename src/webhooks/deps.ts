@@ -13,6 +13,7 @@ import type { SyncService } from '../sync/service';
 import { DEFAULT_ACCOUNT_CACHE_TTL_MS } from './account-cache';
 import type { ConnectionRecorder } from './connect-flow';
 import { DEFAULT_BATCHING } from './webhook-intake';
+import type { BucketOptions } from './rate-limit';
 
 /** Verifies an end user's Firebase ID token; rejects when it is invalid, expired, revoked or for a disabled user. */
 export interface IdTokenVerifier {
@@ -31,7 +32,8 @@ export interface DrainState {
 }
 
 export interface AppDeps {
-  config: Pick<Env, 'PUBLIC_BASE_URL' | 'ADMIN_API_KEY' | 'PORT'>;
+  config: Pick<Env, 'PUBLIC_BASE_URL' | 'ADMIN_API_KEY' | 'PORT'> &
+    Partial<Pick<Env, 'METRICS_BEARER_TOKEN' | 'TRUST_PROXY'>>;
   connectors: ConnectorRegistry;
   tokenStore: TokenStore;
   accountIndex: AccountIndex;
@@ -68,6 +70,19 @@ export interface AppLimits {
   webhookBatchMaxEvents: number;
   /** Coalesced signals of one connection in flight at once. */
   webhookBatchMaxInFlight: number;
+  /** Largest JSON size of the events in one signal; bigger batches go as several signals (Temporal: warns at 256 KB, refuses 2 MB). */
+  webhookSignalMaxBytes: number;
+  /**
+   * Rate limits (token buckets, see rate-limit.ts). Requests with bad or no credentials, per client IP: a guessing
+   * client is slowed to this rate, whatever route it tries.
+   */
+  authFailuresPerIp: BucketOptions;
+  /** Writes (connect start, sync, disconnect) of one end user (ID token); the admin key is not limited. */
+  userWritesPerUser: BucketOptions;
+  /** Writes of end users from one client IP (several users behind one address share it). */
+  userWritesPerIp: BucketOptions;
+  /** Connect starts of one end user: each one writes a pending OAuth state. */
+  connectStartsPerUser: BucketOptions;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -80,4 +95,9 @@ export const DEFAULT_LIMITS: AppLimits = {
   webhookBatchWindowMs: DEFAULT_BATCHING.windowMs,
   webhookBatchMaxEvents: DEFAULT_BATCHING.maxEvents,
   webhookBatchMaxInFlight: DEFAULT_BATCHING.maxInFlight,
+  webhookSignalMaxBytes: 200 * 1024,
+  authFailuresPerIp: { capacity: 30, refillPerSecond: 0.5 },
+  userWritesPerUser: { capacity: 30, refillPerSecond: 0.5 },
+  userWritesPerIp: { capacity: 120, refillPerSecond: 2 },
+  connectStartsPerUser: { capacity: 10, refillPerSecond: 10 / 60 },
 };

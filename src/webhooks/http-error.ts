@@ -25,12 +25,24 @@ export function isTemporalUnavailable(err: unknown): boolean {
   return code === 14 || code === 4;
 }
 
-/** Errors of body-parser carry `status` and `type` (entity.too.large, entity.parse.failed…). */
-function bodyParserStatus(err: unknown): number | undefined {
-  const e = err as { status?: unknown; type?: unknown } | null;
-  return typeof e?.status === 'number' && typeof e.type === 'string' && e.status >= 400 && e.status < 500
-    ? e.status
+/**
+ * Errors of Express itself and of body-parser carry a 4xx `status` (or `statusCode`): entity.too.large,
+ * entity.parse.failed, and the router's URIError for a malformed %-escape in the path. They are the client's
+ * mistake, answered with that status and never logged as failures (finding 8 of issue 14).
+ */
+export function clientErrorStatus(err: unknown): number | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown } | null;
+  const status = typeof e?.status === 'number' ? e.status : e?.statusCode;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500
+    ? status
     : undefined;
+}
+
+function clientErrorMessage(err: unknown, status: number): string {
+  if (status === 413) return 'request body too large';
+  if (err instanceof URIError) return 'malformed request path';
+  if (typeof (err as { type?: unknown } | null)?.type === 'string') return 'malformed request body';
+  return status === 404 ? 'not found' : 'bad request';
 }
 
 export const notFound: RequestHandler = (_req, res) => {
@@ -44,9 +56,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof HttpError) {
       status = err.status;
       message = err.message;
-    } else if (bodyParserStatus(err) !== undefined) {
-      status = bodyParserStatus(err)!;
-      message = status === 413 ? 'request body too large' : 'malformed request body';
+    } else if (clientErrorStatus(err) !== undefined) {
+      status = clientErrorStatus(err)!;
+      message = clientErrorMessage(err, status);
     } else if ((err as Error | null)?.name === 'ConnectionNotFoundError') {
       // The sync engine has no workflow for this connection (never connected, or disconnected meanwhile).
       status = 404;

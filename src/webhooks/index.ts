@@ -1,5 +1,5 @@
 /** The HTTP service: `createApp(deps)`, `serve(...)` with graceful shutdown, readiness probes and shared metrics. */
-export { createApp } from './app';
+export { createApp, trustProxySetting } from './app';
 export type { AppDeps, AppLimits, DrainState, IdTokenVerifier, ReadinessCheck } from './deps';
 export { DEFAULT_LIMITS } from './deps';
 export { firebaseIdTokenVerifier } from './auth';

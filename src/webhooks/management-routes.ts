@@ -3,6 +3,7 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from '../shared/logger';
+import { loadReadableTokens } from '../store/token-store';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { summarize, type ConnectionRecorder } from './connect-flow';
@@ -19,6 +20,8 @@ export interface ManagementRoutesDeps {
   accountIndex: AccountIndex;
   syncService: SyncService;
   userAccess: RequestHandler;
+  /** Rate limit of end users' writes (after `userAccess`); absent → none. */
+  writeLimit?: RequestHandler;
   jsonBody: RequestHandler;
   logger: Logger;
   /** Records `webhooks.subscribed: false` once the platform subscription is removed. */
@@ -30,6 +33,7 @@ const CONNECTION = '/api/users/:userId/connections/:platform';
 export function managementRoutes(deps: ManagementRoutesDeps): Router {
   const router = Router();
   const log = deps.logger.child({ module: 'management' });
+  const writeLimit: RequestHandler = deps.writeLimit ?? ((_req, _res, next) => next());
 
   const target = (req: Request): { key: ConnectionKey; connector: PlatformConnector } => {
     const userId = parseOr400(UserId, req.params.userId, 'userId');
@@ -50,24 +54,33 @@ export function managementRoutes(deps: ManagementRoutesDeps): Router {
     res.json(status);
   });
 
-  router.post(`${CONNECTION}/sync`, deps.userAccess, deps.jsonBody, async (req, res) => {
+  router.post(`${CONNECTION}/sync`, deps.userAccess, writeLimit, deps.jsonBody, async (req, res) => {
     const { key } = target(req);
     const { wait } = parseOr400(SyncQuery, req.query, 'query');
     const { mode } = parseOr400(SyncBody, bodyOf(req.body), 'body');
     await requireConnected(key);
     const options = { mode: mode ?? 'manual' } as const;
     if (wait === 'true') {
-      res.json(await deps.syncService.syncNowAndWait(key, options));
+      try {
+        res.json(await deps.syncService.syncNowAndWait(key, options));
+      } catch (err) {
+        // Past the wait deadline the sync goes on: answer as without `wait`, with its handle (finding 7).
+        const handle = (err as { name?: string; handle?: { workflowId: string; runId: string } }).handle;
+        if ((err as Error).name !== 'SyncWaitTimeoutError' || !handle) throw err;
+        res.status(202).json({ workflowId: handle.workflowId, runId: handle.runId, finished: false });
+      }
       return;
     }
     res.status(202).json(await deps.syncService.syncNow(key, options));
   });
 
-  router.delete(CONNECTION, deps.userAccess, async (req, res) => {
+  router.delete(CONNECTION, deps.userAccess, writeLimit, async (req, res) => {
     const { key, connector } = target(req);
-    const tokens = await deps.tokenStore.load(key);
+    // A token that cannot be decrypted cannot be revoked either, but must not block the disconnect (finding 5):
+    // the engine side and the token document are removed; the grant at the platform is left to expire.
+    const { tokens, unreadable } = await loadReadableTokens(deps.tokenStore, key, log);
     const status = await deps.syncService.status(key);
-    if (!tokens && (!status || status.status === 'disconnected'))
+    if (!tokens && !unreadable && (!status || status.status === 'disconnected'))
       throw new HttpError(404, 'no such connection');
     // Engine first: once the schedule and workflow are gone nothing can use the tokens we are about to revoke.
     // Every step is idempotent, so a DELETE that failed half-way is simply repeated.
@@ -91,6 +104,9 @@ export function managementRoutes(deps: ManagementRoutesDeps): Router {
       }
       await deps.tokenStore.delete(key);
       await deps.accountIndex.remove(key.platform, tokens.accountId, key);
+    } else if (unreadable) {
+      await deps.tokenStore.delete(key);
+      log.warn({ ...key }, 'unreadable token deleted without revocation at the platform');
     }
     log.info({ ...key, revoked }, 'disconnected');
     res.json({ status: 'disconnected', revoked });

@@ -3,7 +3,7 @@ import { silentLogger } from '../shared/logger';
 import type { AccountIndex } from '../store/types';
 import type { SyncService } from '../sync/service';
 import type { WebhookDedupe } from '../store';
-import { createWebhookIntake, groupByAccount } from './webhook-intake';
+import { chunkEvents, createWebhookIntake, groupByAccount, screenEvents } from './webhook-intake';
 import type { ConnectionKey } from '../domain';
 
 const event = (eventId: string, accountId: string): WebhookEvent => ({
@@ -188,5 +188,56 @@ describe('createWebhookIntake (coalescing per connection)', () => {
     expect(w.calls.map((c) => c.ids)).toEqual([['e1', 'e2'], ['e3']]);
     w.calls[1]!.release();
     await Promise.all(requests);
+  });
+});
+
+describe('screening and chunking (issue 14)', () => {
+  const alice: ConnectionKey = { userId: 'alice', platform: 'instagram' };
+  const NOW = Date.parse('2026-12-01T00:00:00.000Z');
+
+  it('finding 2: events whose item id cannot be a document id are dropped before the engine sees them', async () => {
+    const w = world({ acct1: [alice] });
+    const bad = ['', '/', 'a/b', '.', '..', '__x__', 'x'.repeat(1501)].map((itemId, i) => ({
+      ...event(`bad-${i}`, 'acct1'),
+      type: 'item_deleted' as const,
+      itemId,
+    }));
+    const outcome = await createWebhookIntake({ ...w.deps, now: () => NOW }, { windowMs: 0 })('instagram', [
+      ...bad,
+      event('good', 'acct1'),
+    ]);
+    expect(outcome.delivered).toBe(1);
+    expect(w.delivered).toEqual([{ key: alice, ids: ['good'] }]);
+    // Nothing of the dropped events is remembered either: they never reach the engine, now or on redelivery.
+    expect(w.remembered.get('alice/instagram')).toEqual(new Set(['good']));
+  });
+
+  it('finding 11: deletions and revocations older than the replay window are ignored; other old events pass', () => {
+    const old = '2026-11-20T00:00:00.000Z';
+    const events: WebhookEvent[] = [
+      { ...event('del', 'a'), type: 'item_deleted', occurredAt: old },
+      { ...event('rev', 'a'), type: 'authorization_revoked', itemId: undefined, occurredAt: old },
+      { ...event('chg', 'a'), type: 'item_changed', occurredAt: old },
+      { ...event('fresh-del', 'a'), type: 'item_deleted', occurredAt: '2026-11-30T23:00:00.000Z' },
+    ];
+    const { accepted, dropped } = screenEvents(events, { now: NOW, replayWindowMs: 7 * 86_400_000 });
+    expect(accepted.map((e) => e.eventId)).toEqual(['chg', 'fresh-del']);
+    expect(dropped).toEqual({ invalidItemId: 0, stale: 2 });
+  });
+
+  it('finding 11: a huge batch goes as several signals, each under the size limit, all remembered', async () => {
+    const w = world({ acct1: [alice] });
+    const many = Array.from({ length: 300 }, (_, i) => event(`e${i}`, 'acct1'));
+    const maxSignalBytes = 8 * 1024;
+    const outcome = await createWebhookIntake(w.deps, { windowMs: 0, maxSignalBytes })('instagram', many);
+    expect(outcome.delivered).toBe(300);
+    expect(w.delivered.length).toBeGreaterThan(1);
+    expect(w.delivered.flatMap((d) => d.ids)).toEqual(many.map((e) => e.eventId));
+    for (const d of w.delivered) {
+      const size = Buffer.byteLength(JSON.stringify(many.filter((e) => d.ids.includes(e.eventId))));
+      expect(size).toBeLessThanOrEqual(maxSignalBytes);
+    }
+    expect(w.remembered.get('alice/instagram')?.size).toBe(300);
+    expect(chunkEvents(many, 100, 10 * 1024 * 1024).map((c) => c.length)).toEqual([100, 100, 100]);
   });
 });

@@ -9,6 +9,15 @@
  * one dedupe read (`getAll`), one `deliverWebhookEvents` (one `signalWithStart` with all its events) and one batched
  * dedupe write, whatever the number of requests in it. Each request is answered only after the batch carrying its
  * events completed; if any step fails, every request of that batch fails (5xx) and nothing of it is remembered.
+ *
+ * Before any of that, the intake drops (and logs) events that must never reach the engine (issue 14):
+ * - an item id that is not a valid Firestore document id (finding 2): it would fail every later sync of the
+ *   connection when the workflow writes or deletes that item;
+ * - a deletion or revocation older than the dedupe window (finding 11): a captured, correctly signed delivery
+ *   replayed after its dedupe record expired would otherwise act again. Instagram signatures carry no timestamp,
+ *   so the event's own (signed) time is what dates it.
+ * A batch whose events would make a signal larger than `maxSignalBytes` goes as several signals (finding 11: one
+ * huge Meta batch in one signal exceeds Temporal's payload limit and is refused on every redelivery).
  */
 import type { PlatformId, WebhookEvent } from '../platforms/types';
 import type { Logger } from '../shared/logger';
@@ -16,12 +25,18 @@ import type { AccountIndex } from '../store/types';
 import type { SyncService } from '../sync/service';
 import type { WebhookDedupe } from '../store';
 import type { ConnectionKey } from '../domain';
+import { isValidDocumentId } from '../store/paths';
+import { DEFAULT_DEDUPE_TTL_MS } from '../store/webhook-dedupe';
 
 export interface WebhookIntakeDeps {
   accountIndex: AccountIndex;
   dedupe: WebhookDedupe;
   syncService: SyncService;
   logger: Logger;
+  /** Epoch ms (default `Date.now`): dates deletions and revocations against the replay window. */
+  now?: () => number;
+  /** Deletions and revocations older than this are ignored (default: the dedupe records' lifetime, 7 days). */
+  replayWindowMs?: number;
 }
 
 export interface IntakeOutcome {
@@ -45,9 +60,67 @@ export interface BatchingOptions {
    * redelivery sent after the original was answered is always caught: the answer waits for the record.
    */
   maxInFlight: number;
+  /**
+   * Largest JSON size of the events of one signal. Temporal refuses payloads over 2 MB (and warns from 256 KB);
+   * a batch above this goes as several signals, in order.
+   */
+  maxSignalBytes: number;
 }
 
-export const DEFAULT_BATCHING: BatchingOptions = { windowMs: 10, maxEvents: 500, maxInFlight: 1 };
+export const DEFAULT_BATCHING: BatchingOptions = {
+  windowMs: 10,
+  maxEvents: 500,
+  maxInFlight: 1,
+  maxSignalBytes: 200 * 1024,
+};
+
+/** Event types that act destructively; a replay of an old one must not act again. */
+const DESTRUCTIVE = new Set<WebhookEvent['type']>(['item_deleted', 'authorization_revoked']);
+
+export interface DroppedEvents {
+  invalidItemId: number;
+  stale: number;
+}
+
+/** The events the engine may see (see the module comment), and what was dropped. */
+export function screenEvents(
+  events: WebhookEvent[],
+  opts: { now: number; replayWindowMs: number },
+): { accepted: WebhookEvent[]; dropped: DroppedEvents } {
+  const dropped: DroppedEvents = { invalidItemId: 0, stale: 0 };
+  const accepted = events.filter((e) => {
+    if (e.itemId !== undefined && !isValidDocumentId(e.itemId)) {
+      dropped.invalidItemId++;
+      return false;
+    }
+    const at = Date.parse(e.occurredAt);
+    if (DESTRUCTIVE.has(e.type) && Number.isFinite(at) && opts.now - at > opts.replayWindowMs) {
+      dropped.stale++;
+      return false;
+    }
+    return true;
+  });
+  return { accepted, dropped };
+}
+
+/** Splits `events` in order into chunks of at most `maxEvents` events and `maxBytes` of JSON each. */
+export function chunkEvents(events: WebhookEvent[], maxEvents: number, maxBytes: number): WebhookEvent[][] {
+  const chunks: WebhookEvent[][] = [];
+  let current: WebhookEvent[] = [];
+  let bytes = 2;
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event)) + 1;
+    if (current.length > 0 && (current.length >= maxEvents || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 /** Groups events by account, keeping the first of any repeated eventId (Meta batches can repeat entries). */
 export function groupByAccount(events: WebhookEvent[]): Map<string, WebhookEvent[]> {
@@ -71,8 +144,23 @@ export function createWebhookIntake(
   batching: Partial<BatchingOptions> = {},
 ): WebhookIntake {
   const batcher = new ConnectionBatcher(deps, { ...DEFAULT_BATCHING, ...batching });
-  return async (platform, events) => {
+  const now = deps.now ?? Date.now;
+  const replayWindowMs = deps.replayWindowMs ?? DEFAULT_DEDUPE_TTL_MS;
+  return async (platform, received) => {
     const outcome: IntakeOutcome = { delivered: 0, duplicates: 0, unknownAccount: 0, unknownAccounts: [] };
+    const { accepted: events, dropped } = screenEvents(received, { now: now(), replayWindowMs });
+    if (dropped.invalidItemId > 0) {
+      deps.logger.warn(
+        { platform, events: dropped.invalidItemId },
+        'webhook events with an item id that cannot be a document id dropped',
+      );
+    }
+    if (dropped.stale > 0) {
+      deps.logger.warn(
+        { platform, events: dropped.stale, replayWindowMs },
+        'deletions or revocations older than the replay window ignored',
+      );
+    }
     const deliveries: Promise<void>[] = [];
     for (const [accountId, group] of groupByAccount(events)) {
       deliveries.push(
@@ -178,12 +266,17 @@ class ConnectionBatcher {
       const already = await dedupe.seen(key, [...batch.events.keys()]);
       const fresh = [...batch.events.values()].filter((e) => !already.has(e.eventId));
       if (fresh.length > 0) {
-        await syncService.deliverWebhookEvents(key, fresh);
-        signalled();
-        await dedupe.remember(
-          key,
-          fresh.map((e) => e.eventId),
-        );
+        const chunks = chunkEvents(fresh, this.opts.maxEvents, this.opts.maxSignalBytes);
+        // In order, each remembered once Temporal has it: a failure part-way makes the platform redeliver, and the
+        // chunks that did land are then duplicates.
+        for (const [i, chunk] of chunks.entries()) {
+          await syncService.deliverWebhookEvents(key, chunk);
+          if (i === chunks.length - 1) signalled();
+          await dedupe.remember(
+            key,
+            chunk.map((e) => e.eventId),
+          );
+        }
       }
       // Each event counts as delivered for the first request that carried it; a repeat in a later request of the
       // same batch (a redelivery racing the original) counts as a duplicate, like one remembered before.

@@ -10,6 +10,7 @@ import {
   ADMIN_KEY,
   connectThroughOAuth,
   consentRedirect,
+  cookiesFrom,
   eventually,
   HARNESS_PLATFORMS,
   startHttpHarness,
@@ -61,7 +62,19 @@ async function startAuthorization(userId: string, platform: PlatformId): Promise
     headers: { authorization: `Bearer ${idToken}` },
   });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { authorizeUrl: string }).authorizeUrl;
+  const { authorizeUrl } = (await res.json()) as { authorizeUrl: string };
+  jar.set(new URL(authorizeUrl).searchParams.get('state')!, cookiesFrom(res));
+  return authorizeUrl;
+}
+
+/** The browser of each started authorization: the binding cookie its start set, by state. */
+const jar = new Map<string, string>();
+
+/** GET a callback URL from the browser that started its authorization (carrying that browser's cookie). */
+function callback(url: string | URL, init: { headers?: Record<string, string> } = {}): Promise<Response> {
+  const state = new URL(url).searchParams.get('state') ?? '';
+  const cookie = jar.get(state);
+  return fetch(url, { headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
 }
 
 describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
@@ -76,9 +89,9 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
     secrets.add(new URL(callbackUrl).searchParams.get('code')!);
     secrets.add(new URL(callbackUrl).searchParams.get('state')!);
     expect(callbackUrl.startsWith(`${h.url}/oauth/${platform}/callback?`)).toBe(true);
-    const callback = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
-    const body = (await callback.json()) as Record<string, unknown>;
-    expect(callback.status).toBe(200);
+    const callbackRes = await callback(callbackUrl, { headers: { accept: 'application/json' } });
+    const body = (await callbackRes.json()) as Record<string, unknown>;
+    expect(callbackRes.status).toBe(200);
     expect(body).toMatchObject({ status: 'connected', userId, platform });
     const accountId = body.accountId as string;
     expect(h.sandboxes[platform as keyof typeof h.sandboxes].accountIds()).toContain(accountId);
@@ -101,7 +114,7 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
     expect(active.lastSyncMode).toEqual(expect.any(String));
 
     // Replaying the very same redirect: the state was single use, nothing is exchanged or changed.
-    const replay = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+    const replay = await callback(callbackUrl, { headers: { accept: 'application/json' } });
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { error: string }).error).toMatch(/state/);
     expect((await h.tokenStore.load({ userId, platform }))?.accessToken).toBe(tokens!.accessToken);
@@ -110,7 +123,7 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
   it('answers a user denial with a clear page and stores nothing', async () => {
     const userId = `oauth-denied-${platform}`;
     const state = new URL(await startAuthorization(userId, platform)).searchParams.get('state')!;
-    const res = await fetch(
+    const res = await callback(
       `${h.url}/oauth/${platform}/callback?error=access_denied&error_description=The+user+denied&state=${state}`,
     );
     expect(res.status).toBe(400);
@@ -129,7 +142,7 @@ describe.each(HARNESS_PLATFORMS)('%s', (platform) => {
     const userId = `oauth-badcode-${platform}`;
     const callbackUrl = new URL(await consentRedirect(await startAuthorization(userId, platform)));
     callbackUrl.searchParams.set('code', `${callbackUrl.searchParams.get('code')}tampered`);
-    const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+    const res = await callback(callbackUrl, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/refused the authorization code/);
     await expectNothingStored(
@@ -144,14 +157,14 @@ it('refuses a state issued for another platform', async () => {
   const userId = 'oauth-crossed';
   const callbackUrl = new URL(await consentRedirect(await startAuthorization(userId, 'twitter')));
   const crossed = new URL(callbackUrl.toString().replace('/oauth/twitter/', '/oauth/tiktok/'));
-  const res = await fetch(crossed, { headers: { accept: 'application/json' } });
+  const res = await callback(crossed, { headers: { accept: 'application/json' } });
   expect(res.status).toBe(400);
   expect(((await res.json()) as { error: string }).error).toMatch(/another platform|does not belong/);
   await expectNothingStored(userId, 'twitter', h.sandboxes.twitter.accountIds());
   await expectNothingStored(userId, 'tiktok', h.sandboxes.tiktok.accountIds());
 
   // The misrouted request did not spend the user's state: the real callback still completes the connect.
-  const real = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  const real = await callback(callbackUrl, { headers: { accept: 'application/json' } });
   expect(real.status).toBe(200);
   expect(await real.json()).toMatchObject({ status: 'connected', userId, platform: 'twitter' });
 });
@@ -160,7 +173,7 @@ it('refuses an expired state', async () => {
   const userId = 'oauth-expired';
   const callbackUrl = await consentRedirect(await startAuthorization(userId, 'tiktok'));
   h.clock.advance(11 * 60_000);
-  const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  const res = await callback(callbackUrl, { headers: { accept: 'application/json' } });
   expect(res.status).toBe(400);
   expect(((await res.json()) as { error: string }).error).toMatch(/expired/);
   await expectNothingStored(userId, 'tiktok', h.sandboxes.tiktok.accountIds());

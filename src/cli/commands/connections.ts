@@ -13,7 +13,8 @@ export async function connectCommand(
   const platform = parsePlatform(opts.platform);
   const api = ctx.api();
   if (!opts.approve) {
-    const { authorizeUrl } = await api.startConnect(opts.user, platform);
+    // The operator opens the URL in a browser of their choosing: an explicit, unbound admin hand-off.
+    const { authorizeUrl } = await api.startConnect(opts.user, platform, { bindBrowser: false });
     if (ctx.json) return ctx.out(JSON.stringify({ authorizeUrl }));
     ctx.out(`Open this URL in a browser to connect ${platform} for ${opts.user}:\n${authorizeUrl}`);
     return;

@@ -1,24 +1,52 @@
 import { renderDashboard } from './render';
-import { hasSession, parseCookies, SESSION_COOKIE, sessionCookie, sessionValue } from './session';
+import { dashboardSessions, parseCookies, SECURE_SESSION_COOKIE, SESSION_COOKIE } from './session';
+
+const valueOf = (setCookie: string) => setCookie.split(';')[0]!;
 
 describe('dashboard session cookie', () => {
-  test('holds an HMAC of the key, never the key, and only that key opens it', () => {
-    const cookie = sessionCookie({ adminApiKey: 'the-admin-key', secure: false });
+  test('holds an HMAC, never the key, and only that key opens it', () => {
+    const sessions = dashboardSessions({ adminApiKey: 'the-admin-key', secure: false });
+    const cookie = sessions.issue();
     expect(cookie).not.toContain('the-admin-key');
-    expect(cookie).toMatch(/HttpOnly; SameSite=Strict$/);
-    const header = `other=1; ${cookie.split(';')[0]}`;
-    expect(hasSession(header, 'the-admin-key')).toBe(true);
-    expect(hasSession(header, 'a-rotated-key')).toBe(false);
-    expect(hasSession(header, undefined)).toBe(false);
-    expect(hasSession(`${SESSION_COOKIE}=forged`, 'the-admin-key')).toBe(false);
-    expect(sessionCookie({ adminApiKey: 'k', secure: true })).toContain('; Secure');
+    expect(cookie).toMatch(/HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const header = `other=1; ${valueOf(cookie)}`;
+    expect(sessions.valid(header)).toBe(true);
+    expect(dashboardSessions({ adminApiKey: 'a-rotated-key', secure: false }).valid(header)).toBe(false);
+    expect(dashboardSessions({ adminApiKey: undefined, secure: false }).valid(header)).toBe(false);
+    expect(sessions.valid(`${SESSION_COOKIE}=forged`)).toBe(false);
+    expect(dashboardSessions({ adminApiKey: 'k', secure: true }).issue()).toContain('; Secure');
+  });
+
+  test('finding 10: every login gets its own session, which expires and which logout revokes', () => {
+    let t = 1_000_000;
+    const sessions = dashboardSessions({ adminApiKey: 'k', secure: false, ttlMs: 60_000, now: () => t });
+    const a = valueOf(sessions.issue());
+    const b = valueOf(sessions.issue());
+    expect(a).not.toBe(b);
+    expect(sessions.issue()).toContain('Max-Age=60');
+    // Logout of one session ends that one only, and clears the cookie.
+    expect(sessions.revoke(a)).toMatch(/Max-Age=0/);
+    expect(sessions.valid(a)).toBe(false);
+    expect(sessions.valid(b)).toBe(true);
+    // The signed issue time ends the other one after the lifetime, whatever the browser keeps.
+    t += 60_000;
+    expect(sessions.valid(b)).toBe(false);
+    // A tampered issue time breaks the signature.
+    const fresh = valueOf(sessions.issue());
+    const [name, value] = fresh.split('=') as [string, string];
+    const [, id, mac] = value.split('.');
+    expect(sessions.valid(`${name}=${t + 3_600_000}.${id}.${mac}`)).toBe(false);
+  });
+
+  test('finding 10: over https the cookie is __Host- prefixed (Secure, Path=/, no Domain)', () => {
+    const cookie = dashboardSessions({ adminApiKey: 'k', secure: true }).issue();
+    expect(cookie.startsWith(`${SECURE_SESSION_COOKIE}=`)).toBe(true);
+    expect(cookie).toContain('; Path=/; Secure');
+    expect(cookie).not.toMatch(/Domain=/i);
   });
 
   test('parseCookies splits a Cookie header', () => {
-    expect([...parseCookies(`a=1; ${SESSION_COOKIE}=${sessionValue('k')}`).keys()]).toEqual([
-      'a',
-      SESSION_COOKIE,
-    ]);
+    expect([...parseCookies(`a=1; ${SESSION_COOKIE}=x.y.z`).keys()]).toEqual(['a', SESSION_COOKIE]);
   });
 });
 

@@ -16,17 +16,24 @@ import type { SyncSink } from '../../store/types';
 import type { SyncService } from '../../sync/service';
 import { secretsEqual } from '../auth';
 import type { ConnectorRegistry } from '../../platforms/registry';
-import { HttpError } from '../http-error';
+import { clientErrorStatus, HttpError } from '../http-error';
 import { escapeHtml, platformName } from '../oauth-page';
 import { UserId } from '../params';
+import { clientIp, rateLimit, RateLimiter, type BucketOptions } from '../rate-limit';
 import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } from './render';
-import { clearedSessionCookie, hasSession, sessionCookie } from './session';
+import { dashboardSessions } from './session';
 import type { TopItemsReader } from './top-items';
 import type { ConnectionKey } from '../../domain';
 
-/** Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side). */
+/**
+ * Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side); its
+ * binding cookie goes to the admin's browser with the redirect, so only that browser can finish the connect.
+ */
 export interface ConnectStarter {
-  start(req: { userId: string; connector: PlatformConnector }): Promise<{ authorizeUrl: string }>;
+  start(req: {
+    userId: string;
+    connector: PlatformConnector;
+  }): Promise<{ authorizeUrl: string; binding?: { setCookie: string } }>;
 }
 
 export interface DashboardDeps {
@@ -45,7 +52,23 @@ export interface DashboardDeps {
   logger: Logger;
   /** How many top posts per connection (default 5). */
   topItems?: number;
+  /** Lifetime of a dashboard session (default 8 h). */
+  sessionTtlMs?: number;
+  /** Login attempts per client IP and in all (brute force of the admin key); dashboard actions per client IP. */
+  rateLimits?: Partial<DashboardRateLimits>;
 }
+
+export interface DashboardRateLimits {
+  loginPerIp: BucketOptions;
+  loginTotal: BucketOptions;
+  actionsPerIp: BucketOptions;
+}
+
+export const DEFAULT_DASHBOARD_RATE_LIMITS: DashboardRateLimits = {
+  loginPerIp: { capacity: 5, refillPerSecond: 1 / 12 },
+  loginTotal: { capacity: 30, refillPerSecond: 0.5 },
+  actionsPerIp: { capacity: 60, refillPerSecond: 1 },
+};
 
 const NOTICES: Record<string, { kind: 'info' | 'error'; text: (platform: string) => string }> = {
   'sync-started': {
@@ -82,9 +105,25 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     next();
   });
   const form = express.urlencoded({ extended: false, limit: '4kb' });
+  // Finding 7 of issue 14: every login attempt costs a token per IP and one of the global bucket (a distributed
+  // guesser is slowed too); connect and sync buttons are limited per IP.
+  const rates = { ...DEFAULT_DASHBOARD_RATE_LIMITS, ...deps.rateLimits };
+  const loginLimit = rateLimit([
+    { limiter: new RateLimiter(rates.loginPerIp), key: (req) => clientIp(req) },
+    { limiter: new RateLimiter(rates.loginTotal), key: () => 'all' },
+  ]);
+  const actionLimit = rateLimit([
+    { limiter: new RateLimiter(rates.actionsPerIp), key: (req) => clientIp(req) },
+  ]);
 
+  const sessions = dashboardSessions({
+    adminApiKey: deps.adminApiKey,
+    secure: deps.secureCookies,
+    ttlMs: deps.sessionTtlMs,
+  });
+  const hasSession = (req: Request) => sessions.valid(req.get('cookie'));
   const requireSession: RequestHandler = (req, res, next) => {
-    if (hasSession(req.get('cookie'), deps.adminApiKey)) return next();
+    if (hasSession(req)) return next();
     if (req.method === 'GET') return res.redirect(303, '/ui/login');
     throw new HttpError(401, 'log in first');
   };
@@ -105,15 +144,12 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   };
 
   router.get('/ui', (req, res) => {
-    res.redirect(
-      303,
-      hasSession(req.get('cookie'), deps.adminApiKey) ? `/ui/users/${defaultUser}` : '/ui/login',
-    );
+    res.redirect(303, hasSession(req) ? `/ui/users/${defaultUser}` : '/ui/login');
   });
   router.get('/ui/login', (_req, res) => {
     res.type('html').send(renderLogin({ configured: Boolean(deps.adminApiKey) }));
   });
-  router.post('/ui/login', form, (req, res) => {
+  router.post('/ui/login', loginLimit, form, (req, res) => {
     const key = typeof req.body?.key === 'string' ? req.body.key : '';
     if (!deps.adminApiKey || !secretsEqual(key, deps.adminApiKey)) {
       log.info('dashboard login refused');
@@ -123,11 +159,11 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         .send(renderLogin({ configured: Boolean(deps.adminApiKey), error: 'Wrong key.' }));
       return;
     }
-    res.set('Set-Cookie', sessionCookie({ adminApiKey: deps.adminApiKey, secure: deps.secureCookies }));
+    res.set('Set-Cookie', sessions.issue());
     res.redirect(303, `/ui/users/${defaultUser}`);
   });
-  router.post('/ui/logout', (_req, res) => {
-    res.set('Set-Cookie', clearedSessionCookie());
+  router.post('/ui/logout', (req, res) => {
+    res.set('Set-Cookie', sessions.revoke(req.get('cookie')));
     res.redirect(303, '/ui/login');
   });
 
@@ -152,13 +188,14 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.type('html').send(renderDashboard(view));
   });
 
-  router.post('/ui/users/:userId/connect/:platform', requireSession, async (req, res) => {
+  router.post('/ui/users/:userId/connect/:platform', requireSession, actionLimit, async (req, res) => {
     const userId = userOf(req);
-    const { authorizeUrl } = await deps.connect.start({ userId, connector: connectorOf(req) });
+    const { authorizeUrl, binding } = await deps.connect.start({ userId, connector: connectorOf(req) });
+    if (binding) res.append('Set-Cookie', binding.setCookie);
     res.redirect(303, authorizeUrl);
   });
 
-  router.post('/ui/users/:userId/sync/:platform', requireSession, async (req, res) => {
+  router.post('/ui/users/:userId/sync/:platform', requireSession, actionLimit, async (req, res) => {
     const userId = userOf(req);
     const key: ConnectionKey = { userId, platform: connectorOf(req).id };
     const status = await deps.syncService.status(key);
@@ -177,10 +214,15 @@ export function dashboardRouter(deps: DashboardDeps): Router {
 
   router.use('/ui', ((err, _req, res, _next) => {
     void _next;
-    const status = err instanceof HttpError ? err.status : 500;
+    const status = err instanceof HttpError ? err.status : (clientErrorStatus(err) ?? 500);
     if (status >= 500)
       log.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'dashboard error');
-    const message = err instanceof HttpError ? err.message : 'Something went wrong; see the service log.';
+    const message =
+      err instanceof HttpError
+        ? err.message
+        : status < 500
+          ? 'Bad request.'
+          : 'Something went wrong; see the service log.';
     res
       .status(status)
       .type('html')

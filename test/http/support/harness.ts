@@ -222,10 +222,21 @@ export async function connectThroughOAuth(
     headers: { authorization: `Bearer ${await h.userToken(userId)}` },
   });
   if (start.status !== 200) throw new Error(`connect start answered ${start.status}: ${await start.text()}`);
+  const cookie = cookiesFrom(start);
   const { authorizeUrl } = (await start.json()) as { authorizeUrl: string };
   const callbackUrl = await consentRedirect(authorizeUrl);
-  const callback = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
+  // The same "browser" that started the connect finishes it: it carries the binding cookie the start set.
+  const callback = await fetch(callbackUrl, { headers: { accept: 'application/json', cookie } });
   return { status: callback.status, body: (await callback.json()) as Record<string, unknown> };
+}
+
+/** The `Cookie` header a browser would send back for the cookies `res` set (name=value pairs only). */
+export function cookiesFrom(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => !/=$/.test(c))
+    .join('; ');
 }
 
 /** Opens the authorize URL at the sandbox and returns where its consent screen redirects to. */
