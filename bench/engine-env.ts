@@ -1,7 +1,7 @@
 /**
  * What the sync-engine benchmarks run on: one Temporal dev server and one Firestore emulator (src/infra), the
  * workflow code bundled once, and per benchmark a TikTok sandbox over real HTTP with the real connector, the real
- * Firestore sink and token store, and workers from `runWorkers` — wired as in production, nothing mocked.
+ * Firestore sink and token store, and workers — wired by `composeEngine` as in production, nothing mocked.
  *
  * The workers run in this process, or with `workerProcess: true` in a child process of their own
  * (bench/worker-process.ts), so that their memory can be measured apart from the sandbox, client and generator.
@@ -11,10 +11,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime } from '@temporalio/worker';
-import { deleteApp, initializeApp } from 'firebase-admin/app';
-import { getFirestore } from 'firebase-admin/firestore';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { startFirestoreEmulator } from '../src/infra/firestore-emulator';
 import { startTemporalDevServer } from '../src/infra/temporal-server';
@@ -24,12 +22,10 @@ import type { PlatformConnector, TokenSet } from '../src/platforms/types';
 import { SandboxClock } from '../src/sandbox/core/clock';
 import { listen } from '../src/sandbox/core/http';
 import { createTikTokSandbox, type TikTokSandbox } from '../src/sandbox/tiktok';
-import { silentLogger } from '../src/shared/logger';
-import { createFirestoreSink } from '../src/store/sink';
-import { createTokenStore } from '../src/store/token-store';
 import type { SyncSink, TokenStore } from '../src/store/types';
-import { createTemporalSyncService, type TemporalSyncService } from '../src/sync/temporal-sync-service';
-import { runWorkers, WORKER_NODE_FLAGS, type RunWorkersOptions, type WorkersHandle } from '../src/workers';
+import type { TemporalSyncService } from '../src/sync/temporal-sync-service';
+import { WORKER_NODE_FLAGS, type WorkerTuning, type WorkersHandle } from '../src/workers';
+import { composeEngine, composeSyncClient, type SyncClient } from '../src/workers/compose';
 import type { ConnectionOptions } from '../src/workflows/connection';
 import type { WorkerProcessMessage, WorkerProcessSettings } from './worker-process';
 import type { ConnectionKey } from '../src/domain';
@@ -100,8 +96,8 @@ export interface BenchEngineOptions {
    * so `rateWindowMs` must stay at its default and the sandbox clock must not be advanced.
    */
   workerProcess?: boolean;
-  /** runWorkers tuning; unset fields keep runWorkers' defaults (what production runs with). */
-  tuning?: RunWorkersOptions['tuning'];
+  /** Worker tuning; unset fields keep the defaults (what production runs with). */
+  tuning?: Partial<WorkerTuning>;
 }
 
 /** The child process running the workers (`workerProcess: true`). */
@@ -160,7 +156,7 @@ export async function startBenchEngine(
     ...sandbox.env(server.url),
     TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_NAMESPACE: servers.namespace,
-    SYNC_INTERVAL: '6h',
+    GCLOUD_PROJECT: projectId,
     TIKTOK_CALLS_PER_MINUTE: String(opts.callsPerWindow),
     TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
   };
@@ -170,23 +166,17 @@ export async function startBenchEngine(
   const base = createTikTokConnector(tiktokSettingsFromEnv(config), { now: () => clock.now() });
   const connector = windowMs === 60_000 ? base : withWindow(base, windowMs);
 
-  const app = initializeApp({ projectId }, randomUUID());
-  const db = getFirestore(app);
-  db.settings({ ignoreUndefinedProperties: true });
-  const sink = createFirestoreSink(db);
-  const tokenStore = createTokenStore({ db, keyring: config.TOKEN_ENCRYPTION_KEYS! });
-  const clientConnection = await Connection.connect({ address: servers.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: servers.namespace });
   const taskQueuePrefix = `bench-${randomUUID().slice(0, 8)}`;
-  let workerConnection: NativeConnection | undefined;
+  let engine: SyncClient;
   let workers: WorkersHandle | undefined;
   let child: (WorkerProcessHandle & { stop(): Promise<void> }) | undefined;
   if (opts.workerProcess) {
+    // The workers run in the child, composed there from its environment; this process only starts and reads syncs.
+    engine = await composeSyncClient({ config, taskQueuePrefix, engine: opts.engine });
     child = await startWorkerProcess(
       {
         ...env,
         FIRESTORE_EMULATOR_HOST: servers.firestoreHost,
-        GCLOUD_PROJECT: projectId,
         LOG_LEVEL: 'error',
       },
       {
@@ -198,24 +188,23 @@ export async function startBenchEngine(
       },
     );
   } else {
-    workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
-    workers = await runWorkers({
+    const inProcess = await composeEngine({
       config,
-      connection: workerConnection,
       connectors: { tiktok: connector },
-      sink,
-      tokenStore,
-      logger: silentLogger,
-      workflowBundle: { code: servers.workflowCode },
-      client,
-      taskQueuePrefix,
       clock,
+      workflowBundle: { code: servers.workflowCode },
+      taskQueuePrefix,
       appActivitiesPerSecond: { tiktok: opts.appActivitiesPerSecond },
       shutdownGraceMs: 2_000,
       tuning: opts.tuning,
+      engine: opts.engine,
     });
+    engine = inProcess;
+    workers = inProcess.workers;
   }
-  const service = createTemporalSyncService({ client, sink, config, taskQueuePrefix, engine: opts.engine });
+  const { client, syncService: service } = engine;
+  const sink = engine.store.sink;
+  const tokenStore = engine.store.tokens;
 
   return {
     sandbox,
@@ -246,10 +235,8 @@ export async function startBenchEngine(
     },
     async close() {
       await workers?.shutdown().catch(() => undefined);
-      await workerConnection?.close().catch(() => undefined);
       await child?.stop();
-      await clientConnection.close().catch(() => undefined);
-      await deleteApp(app).catch(() => undefined);
+      await engine.close();
       await server.close();
     },
   };

@@ -1,37 +1,28 @@
 /**
  * The whole service as production wires it (src/cli/service.ts), for end-to-end benchmarks on the servers of
- * bench/engine-env.ts (`startBenchServers`): the real app (`createApp`) served by `serve` on a real port, the
- * real Firestore store on the emulator (token store, account index, OAuth states, webhook dedupe, sink), the real
- * TemporalSyncService and workers (`runWorkers`), and a TikTok sandbox over real HTTP behind the real connector
- * (consent auto-approved, its webhooks subscribed to the service's `/webhooks/tiktok`).
+ * bench/engine-env.ts (`startBenchServers`): the real app (`createApp`) served by `serve` on a real port, and the
+ * engine from `composeEngine` — the real Firestore store on the emulator (token store, account index, OAuth states,
+ * webhook dedupe, sink), the real TemporalSyncService and workers — with a TikTok sandbox over real HTTP behind the
+ * real connector (consent auto-approved, its webhooks subscribed to the service's `/webhooks/tiktok`).
  *
  * What differs from `startService`: the engine options (e.g. `webhookDebounceMs`) can be set, the project and
  * task queues are unique per stack, the worker runtime is quiet, and callers authenticate as a service
  * (`ADMIN_API_KEY`); no Firebase Auth emulator is needed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { Registry } from 'prom-client';
+import type { Client } from '@temporalio/client';
 import { loadConfig, type Env } from '../src/config';
 import { freePort } from '../src/infra/ports';
-import { createConnectors } from '../src/platforms/registry';
 import type { PlatformConnector } from '../src/platforms/types';
 import { SandboxClock } from '../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../src/sandbox/core/http';
 import { createTikTokSandbox, type TikTokSandbox } from '../src/sandbox/tiktok';
 import { silentLogger } from '../src/shared/logger';
-import {
-  closeFirestore,
-  createFirestore,
-  createStore,
-  httpOAuthStates,
-  httpWebhookDedupe,
-} from '../src/store';
 import type { Firestore, Store } from '../src/store';
-import { createTemporalSyncService, type TemporalSyncService } from '../src/sync/temporal-sync-service';
+import type { TemporalSyncService } from '../src/sync/temporal-sync-service';
 import { createApp, firestoreReadiness, serve, temporalReadiness, type HttpService } from '../src/webhooks';
-import { runWorkers, type WorkersHandle } from '../src/workers';
+import type { WorkersHandle } from '../src/workers';
+import { composeEngine } from '../src/workers/compose';
 import type { ConnectionOptions } from '../src/workflows/connection';
 import type { BenchServers } from './engine-env';
 import type { ConnectionKey } from '../src/domain';
@@ -100,61 +91,39 @@ export async function startBenchHttpStack(
       PORT: String(port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       ADMIN_API_KEY: adminKey,
-      SYNC_INTERVAL: '6h',
       TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       LOG_LEVEL: 'error',
     });
     const logger = silentLogger;
-    const now = () => clock.now();
-    const connectors = createConnectors(config, { logger, now }, ['tiktok']);
-    const connector = connectors.tiktok!;
-
-    const db = createFirestore({ projectId: config.GCLOUD_PROJECT });
-    cleanups.push(() => closeFirestore(db));
-    const store = createStore({ db, keyring: config.TOKEN_ENCRYPTION_KEYS!, logger });
-
-    const connection = await Connection.connect({ address: servers.temporalAddress });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: servers.namespace });
-    const workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
-    cleanups.push(() => workerConnection.close());
     const taskQueuePrefix = `bench-http-${id}`;
-    const workers = await runWorkers({
+    const engine = await composeEngine({
       config,
-      connection: workerConnection,
-      connectors,
-      sink: store.sink,
-      tokenStore: store.tokens,
       logger,
-      client,
+      platforms: ['tiktok'],
+      clock,
       workflowBundle: { code: servers.workflowCode },
       taskQueuePrefix,
-      clock,
       shutdownGraceMs: 2_000,
-    });
-    cleanups.push(() => workers.shutdown());
-    const syncService = createTemporalSyncService({
-      client,
-      sink: store.sink,
-      config,
-      taskQueuePrefix,
-      logger,
       engine: opts.engine,
     });
+    cleanups.push(() => engine.close());
+    const { db, store, client, syncService, workers } = engine;
+    const connector = engine.connectors.tiktok!;
 
     const drain = { draining: false };
     const app = createApp({
       config,
-      connectors,
+      connectors: engine.connectors,
       tokenStore: store.tokens,
       accountIndex: store.accounts,
-      oauthStates: httpOAuthStates(store.oauthStates),
-      dedupe: httpWebhookDedupe(store.webhookDedupe),
+      oauthStates: store.oauthStates,
+      dedupe: store.webhookDedupe,
       syncService,
+      connections: store.sink,
       // Callers authenticate with ADMIN_API_KEY; no end-user tokens in the benchmarks.
       idTokens: { verifyIdToken: () => Promise.reject(new Error('no end-user tokens in benchmarks')) },
-      readiness: [temporalReadiness(connection), firestoreReadiness(db)],
-      registry: new Registry(),
+      readiness: [temporalReadiness(client.connection), firestoreReadiness(db)],
+      registry: engine.registry,
       logger,
       drain,
     });

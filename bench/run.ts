@@ -5,7 +5,7 @@
  *
  * BENCH_QUICK=1 runs a smaller version of each. BENCH_CONNECTIONS sets the fan-out size (default 500; quick 100).
  * BENCH_ONLY=fanout runs the fan-out alone (for tuning the worker's memory). BENCH_WORKER_TUNING='{"maxCachedWorkflows":100}'
- * overrides runWorkers' tuning (WorkerTuning in src/workers) for the fan-out's worker; default: runWorkers' defaults.
+ * overrides the worker tuning (WorkerTuning in src/workers) for the fan-out's worker; default: the production defaults.
  * The worker process starts with WORKER_NODE_FLAGS (src/workers); BENCH_WORKER_NODE_OPTIONS replaces them (as its
  * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second.
  *

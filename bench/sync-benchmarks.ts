@@ -158,7 +158,7 @@ const MB = 2 ** 20;
 
 /**
  * `connections` accounts connected at once: every initial sync runs on the one worker process — a child process
- * (bench/worker-process.ts) built with runWorkers and its default tuning — measured from the first connect until
+ * (bench/worker-process.ts) built by composeEngine with the default tuning — measured from the first connect until
  * the last sync finished. The worker's RSS is sampled from /proc every 100 ms (and its kernel peak read at the end);
  * this process, which hosts the sandbox, the client and the data generator, is measured separately.
  */

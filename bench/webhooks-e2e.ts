@@ -412,7 +412,7 @@ async function measureIntake(
     }
   }
 
-  // Every accepted event has its dedupe record (`{userId}|{eventId}`, see src/store/http-ports.ts).
+  // Every accepted event has its dedupe record (`{userId}|{eventId}`, see src/store/webhook-dedupe.ts).
   const refs = [...acceptedEvents.values()].map((d) =>
     s.db.doc(paths.webhookEventDoc('tiktok', `${d.key.userId}|${d.eventId}`)),
   );

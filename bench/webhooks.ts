@@ -15,7 +15,7 @@ import { silentLogger } from '../src/shared/logger';
 import type { AccountIndex, TokenStore } from '../src/store/types';
 import type { SyncService } from '../src/sync/service';
 import { createApp, serve } from '../src/webhooks';
-import type { OAuthStateStore, WebhookDedupe } from '../src/webhooks';
+import type { OAuthStateStore, WebhookDedupe } from '../src/store';
 import type { ConnectionKey } from '../src/domain';
 
 export interface WebhookBenchOptions {

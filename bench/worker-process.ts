@@ -3,8 +3,8 @@
  * `process.execPath --import tsx bench/worker-process.ts` and an IPC channel), so the benchmark can measure the
  * worker's memory without the sandbox, the Temporal client and the data generator that live in the bench process.
  *
- * Built like production (src/cli/service.ts): config from the environment (`loadConfig`), `createFirestore` +
- * `createStore`, `createConnectors` and `runWorkers` — only the HTTP service is left out. The bench passes the
+ * Built like production (src/cli/worker.ts): config from the environment (`loadConfig`) and `composeEngine` —
+ * Firestore store, connectors, Temporal connections, metrics and workers; no HTTP service. The bench passes the
  * sandbox URLs, Temporal address, emulator host, project id and token keys as environment variables, and the
  * bench-only settings as JSON in BENCH_WORKER (see WorkerProcessSettings).
  *
@@ -12,22 +12,20 @@
  * `{ type: 'stopped' }`. Parent → child: `{ type: 'memory' }`, `{ type: 'gc' }`, `{ type: 'shutdown' }`.
  * The child exits when the parent goes away.
  */
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
-import { createConnectors } from '../src/platforms/registry';
 import { createLogger } from '../src/shared/logger';
-import { closeFirestore, createFirestore, createStore } from '../src/store';
-import { runWorkers, type RunWorkersOptions } from '../src/workers';
+import { composeEngine, type ComposeEngineOptions } from '../src/workers/compose';
 
 /** Bench-only settings of the child (JSON in BENCH_WORKER). */
 export interface WorkerProcessSettings {
   taskQueuePrefix: string;
   /** The workflow bundle the bench built once, written to a file. */
   workflowCodePath: string;
-  appActivitiesPerSecond?: RunWorkersOptions['appActivitiesPerSecond'];
+  appActivitiesPerSecond?: ComposeEngineOptions['appActivitiesPerSecond'];
   shutdownGraceMs?: number;
-  /** Worker tuning passed to runWorkers; unset fields keep runWorkers' defaults (what production runs with). */
-  tuning?: RunWorkersOptions['tuning'];
+  /** Worker tuning; unset fields keep the defaults (what production runs with). */
+  tuning?: ComposeEngineOptions['tuning'];
 }
 
 export type WorkerProcessMessage =
@@ -63,16 +61,8 @@ async function main(): Promise<void> {
     },
   });
 
-  const db = createFirestore({ projectId: config.GCLOUD_PROJECT });
-  const store = createStore({ db, keyring: config.TOKEN_ENCRYPTION_KEYS!, logger });
-  const connectors = createConnectors(config, { logger });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const workers = await runWorkers({
+  const engine = await composeEngine({
     config,
-    connection,
-    connectors,
-    sink: store.sink,
-    tokenStore: store.tokens,
     logger,
     workflowBundle: { codePath: settings.workflowCodePath },
     taskQueuePrefix: settings.taskQueuePrefix,
@@ -81,12 +71,12 @@ async function main(): Promise<void> {
     tuning: settings.tuning,
   });
 
+  const { workers } = engine;
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await workers.shutdown().catch(() => undefined);
-      await connection.close().catch(() => undefined);
-      await closeFirestore(db).catch(() => undefined);
+      await engine.close().catch(() => undefined);
       send({ type: 'stopped' });
       process.exit(0);
     })());

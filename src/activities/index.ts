@@ -15,6 +15,7 @@ import {
   type PlatformId,
   type TokenSet,
 } from '../platforms/types';
+import type { ConnectorRegistry } from '../platforms/registry';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
 import { missingTokenFailure, toActivityFailure } from './failures';
@@ -38,8 +39,6 @@ import type {
   TokenExpiry,
 } from './types';
 import type { ConnectionKey } from '../domain';
-
-export type ConnectorRegistry = Partial<Record<PlatformId, PlatformConnector>>;
 
 export interface Clock {
   now(): number;

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { DEFAULT_PORT } from '../config';
 import { PlatformId } from '../platforms/types';
 import { ServiceApi } from './api';
 import { ADMIN_KEY_FILE, readRuntime, resolveDataDir, type RuntimeInfo } from './data-dir';
@@ -73,7 +74,7 @@ export function createContext(opts: {
     env.SOCIALSYNC_URL ??
     runtime?.serviceUrl ??
     env.PUBLIC_BASE_URL ??
-    `http://127.0.0.1:${env.PORT || '8080'}`;
+    `http://127.0.0.1:${env.PORT || DEFAULT_PORT}`;
 
   const adminKey = (): string => {
     if (env.ADMIN_API_KEY?.trim()) return env.ADMIN_API_KEY.trim();

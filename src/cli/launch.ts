@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, type Env } from '../config';
+import { loadConfig, publicBaseUrl, type Env } from '../config';
 import { startFirestoreEmulator } from '../infra/firestore-emulator';
 import { freePort } from '../infra/ports';
 import { startTemporalDevServer } from '../infra/temporal-server';
-import { CONNECTOR_FACTORIES } from '../platforms/registry';
+import { isConfigured } from '../platforms/registry';
 import { PLATFORM_IDS, type PlatformId } from '../platforms/types';
 import { startSandboxes, subscribeSandboxWebhooks, type SandboxSet } from '../sandbox';
 import type { Logger } from '../shared/logger';
@@ -149,7 +149,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     if (env.FIRESTORE_EMULATOR_HOST) process.env.FIRESTORE_EMULATOR_HOST = env.FIRESTORE_EMULATOR_HOST;
     process.env.GCLOUD_PROJECT ??= config.GCLOUD_PROJECT;
 
-    const missing = PLATFORM_IDS.filter((p) => !CONNECTOR_FACTORIES[p].configured(config));
+    const missing = PLATFORM_IDS.filter((p) => !isConfigured(p, config));
     let sandboxes: SandboxSet | undefined;
     if (missing.length > 0) {
       sandboxes = await startSandboxes({
@@ -165,7 +165,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
 
     const port = config.PORT === 0 ? await freePort() : config.PORT;
     env.PORT = String(port);
-    env.PUBLIC_BASE_URL ||= `http://127.0.0.1:${port}`;
+    env.PUBLIC_BASE_URL ||= publicBaseUrl({ PORT: port });
     const adminKey = resolveAdminKey({ env, dataDir });
     env.ADMIN_API_KEY = adminKey.key;
     config = loadConfig(env);

@@ -1,30 +1,18 @@
 /**
- * Composition root of one socialsync process: Firestore store, connectors, Temporal workers, the sync service and
- * the HTTP service (management API, OAuth, webhooks) with the dashboard under `/ui`. `npm start` calls it after
+ * One socialsync process: the sync engine from `composeEngine` (Firestore store, connectors, Temporal workers, the
+ * sync service) and the HTTP service (management API, OAuth, webhooks) with the dashboard under `/ui`. `npm start` calls it after
  * the infrastructure is up; tests call it against their own servers.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import express from 'express';
 import { getApps } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { Registry } from 'prom-client';
-import { socialsyncMetrics } from '../shared/metrics';
-import type { Env } from '../config';
-import { createConnectors } from '../platforms/registry';
-import type { PlatformId } from '../platforms/types';
+import { publicBaseUrl, type Env } from '../config';
+import type { PlatformId } from '../domain';
+import { authorizeOrigins } from '../platforms/registry';
 import type { Logger } from '../shared/logger';
-import {
-  closeFirestore,
-  createFirestore,
-  createStore,
-  httpOAuthStates,
-  httpWebhookDedupe,
-  resolveKeyring,
-  type Store,
-} from '../store';
+import type { Store } from '../store';
 import type { SyncService } from '../sync/service';
-import { createTemporalSyncService } from '../sync/temporal-sync-service';
 import {
   createApp,
   DEFAULT_LIMITS,
@@ -37,7 +25,8 @@ import {
 } from '../webhooks';
 import { ConnectFlow } from '../webhooks/connect-flow';
 import { dashboardRouter, firestoreTopItems } from '../webhooks/pages';
-import { runWorkers, type WorkersHandle } from '../workers';
+import type { WorkersHandle } from '../workers';
+import { composeEngine } from '../workers/compose';
 
 export interface StartServiceOptions {
   /** Parsed environment; TEMPORAL_ADDRESS must be set (start.ts sets it to the embedded server's address). */
@@ -68,10 +57,6 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-function origin(url: string): string {
-  return new URL(url).origin;
-}
-
 export async function startService(opts: StartServiceOptions): Promise<RunningService> {
   const { config, logger } = opts;
   if (!config.TEMPORAL_ADDRESS) throw new Error('startService needs TEMPORAL_ADDRESS');
@@ -83,70 +68,43 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
   };
 
   try {
-    const db = createFirestore({ projectId: config.GCLOUD_PROJECT });
-    cleanups.push(() => closeFirestore(db));
-    const { keyring, source: keyringSource } = resolveKeyring({ env: config, dataDir: opts.dataDir });
-    const store = createStore({ db, keyring, logger });
-    const connectors = createConnectors(config, { logger, now: opts.now });
-    const platforms = Object.keys(connectors) as PlatformId[];
-    if (platforms.length === 0)
-      throw new Error('no platform is configured: set credentials or run the sandboxes');
-
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    cleanups.push(() => workerConnection.close());
-
-    // One registry for the HTTP service and the workers of this process: GET /metrics shows both.
-    const registry = new Registry();
-    const workers = await runWorkers({
+    const now = opts.now;
+    const engine = await composeEngine({
       config,
-      connection: workerConnection,
-      connectors,
-      sink: store.sink,
-      tokenStore: store.tokens,
       logger,
-      client,
+      dataDir: opts.dataDir,
       workflowBundle: opts.workflowBundle,
       taskQueuePrefix: opts.taskQueuePrefix,
-      clock: opts.now ? { now: opts.now } : undefined,
-      metrics: socialsyncMetrics(registry),
+      clock: now ? { now } : undefined,
     });
-    cleanups.push(() => workers.shutdown());
-    const syncService = createTemporalSyncService({
-      client,
-      sink: store.sink,
-      config,
-      taskQueuePrefix: opts.taskQueuePrefix,
-      logger,
-    });
+    cleanups.push(() => engine.close());
+    const { store, connectors, syncService, client, db } = engine;
 
-    const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`;
+    const baseUrl = publicBaseUrl(config);
     const firebaseApp = getApps().find((a) => a.name === `socialsync:${config.GCLOUD_PROJECT}`);
     if (!firebaseApp) throw new Error('firebase app missing after createFirestore');
-    const oauthStates = httpOAuthStates(store.oauthStates);
     const drain = { draining: false };
     const deps: AppDeps = {
-      config: { ...config, PUBLIC_BASE_URL: publicBaseUrl },
+      config: { ...config, PUBLIC_BASE_URL: baseUrl },
       connectors,
       tokenStore: store.tokens,
       accountIndex: store.accounts,
-      oauthStates,
-      dedupe: httpWebhookDedupe(store.webhookDedupe),
+      oauthStates: store.oauthStates,
+      dedupe: store.webhookDedupe,
       syncService,
       connections: store.sink,
       idTokens: firebaseIdTokenVerifier(getAuth(firebaseApp)),
-      readiness: [temporalReadiness(connection), firestoreReadiness(db)],
-      registry,
+      readiness: [temporalReadiness(client.connection), firestoreReadiness(db)],
+      // One registry for the HTTP service and the workers of this process: GET /metrics shows both.
+      registry: engine.registry,
       logger,
       drain,
     };
     // The dashboard starts connects exactly like POST /api/users/{userId}/connections/{platform} does.
     const connect = new ConnectFlow({
-      publicBaseUrl,
+      publicBaseUrl: baseUrl,
       stateTtlMs: DEFAULT_LIMITS.oauthStateTtlMs,
-      oauthStates,
+      oauthStates: store.oauthStates,
       tokenStore: store.tokens,
       accountIndex: store.accounts,
       syncService,
@@ -158,17 +116,13 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     root.use(
       dashboardRouter({
         adminApiKey: config.ADMIN_API_KEY,
-        secureCookies: publicBaseUrl.startsWith('https:'),
+        secureCookies: baseUrl.startsWith('https:'),
         connectors,
         connect,
         syncService,
         sink: store.sink,
         items: firestoreTopItems(db),
-        authorizeOrigins: [
-          config.INSTAGRAM_AUTHORIZE_URL,
-          config.TWITTER_AUTHORIZE_URL,
-          config.TIKTOK_AUTHORIZE_URL,
-        ].map(origin),
+        authorizeOrigins: authorizeOrigins(config),
         logger,
       }),
     );
@@ -180,12 +134,12 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     return {
       url: config.PUBLIC_BASE_URL ?? http.url,
       port: http.port,
-      platforms,
+      platforms: engine.platforms,
       store,
       syncService,
       client,
-      workers,
-      keyringSource,
+      workers: engine.workers,
+      keyringSource: engine.keyringSource,
       close: () => (closing ??= cleanup()),
     };
   } catch (err) {

@@ -6,14 +6,12 @@
  * (e.g. `twitter,tiktok`). npm starts it with WORKER_NODE_FLAGS (src/workers), which keep it under 512 MB.
  * SIGINT/SIGTERM: stops polling, lets in-flight activities finish, exits 0.
  */
-import { NativeConnection } from '@temporalio/worker';
 import { getHeapStatistics } from 'node:v8';
 import { ConfigError, loadConfig } from '../config';
-import { createConnectors } from '../platforms/registry';
 import { PlatformId } from '../platforms/types';
 import { createLogger } from '../shared/logger';
-import { closeFirestore, createFirestore, createStore, resolveKeyring } from '../store';
-import { runWorkers, WORKER_NODE_FLAGS } from '../workers';
+import { WORKER_NODE_FLAGS } from '../workers';
+import { composeEngine } from '../workers/compose';
 import { resolveDataDir } from './data-dir';
 
 async function main(): Promise<number> {
@@ -34,28 +32,21 @@ async function main(): Promise<number> {
   }
   const only = process.env.SOCIALSYNC_WORKER_PLATFORMS?.split(',').map((p) => PlatformId.parse(p.trim()));
 
-  const db = createFirestore({ projectId: config.GCLOUD_PROJECT });
-  const { keyring } = resolveKeyring({ env: config, dataDir: resolveDataDir(process.env) });
-  const store = createStore({ db, keyring, logger });
-  const connectors = createConnectors(config, { logger }, only);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const workers = await runWorkers({
+  const engine = await composeEngine({
     config,
-    connection,
-    connectors,
-    sink: store.sink,
-    tokenStore: store.tokens,
     logger,
+    dataDir: resolveDataDir(process.env),
+    platforms: only,
     taskQueuePrefix: process.env.SOCIALSYNC_TASK_QUEUE_PREFIX,
   });
+  const { workers } = engine;
   logger.info({ taskQueues: workers.taskQueues }, 'worker process polling');
 
   const stop = () => void workers.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await workers.done;
-  await connection.close();
-  await closeFirestore(db);
+  await engine.close();
   logger.info('worker process stopped');
   return 0;
 }

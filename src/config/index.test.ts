@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './index';
+import { ConfigError, loadConfig, publicBaseUrl } from './index';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 
@@ -76,4 +76,12 @@ test('duplicate key ids are refused', () => {
   expect(problems({ TOKEN_ENCRYPTION_KEYS: `a:${key(1)},a:${key(2)}` })).toEqual([
     'TOKEN_ENCRYPTION_KEYS: key id "a" appears twice',
   ]);
+});
+
+test('the public base URL is PUBLIC_BASE_URL, else this host at PORT', () => {
+  expect(publicBaseUrl(loadConfig({}))).toBe('http://127.0.0.1:8080');
+  expect(publicBaseUrl(loadConfig({ PORT: '9000' }))).toBe('http://127.0.0.1:9000');
+  expect(publicBaseUrl(loadConfig({ PORT: '9000', PUBLIC_BASE_URL: 'https://sync.example.com' }))).toBe(
+    'https://sync.example.com',
+  );
 });

@@ -1,5 +1,5 @@
 /**
- * The whole environment of socialsync, parsed once with zod (DESIGN.md → "Public contract" → Environment).
+ * The whole environment of socialsync, parsed once with zod (docs/contract.md → Environment).
  * `loadConfig()` is called by entry points only; everything else receives the parsed `Config` as a dependency.
  */
 import { z } from 'zod';
@@ -26,6 +26,9 @@ const duration = (fallback: string) =>
         return z.NEVER;
       }
     });
+
+/** Port of the HTTP service when PORT is unset. */
+export const DEFAULT_PORT = 8080;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -74,7 +77,7 @@ export const EnvSchema = z.object({
   GCLOUD_PROJECT: z.string().trim().min(1).default('socialsync-local'),
   GOOGLE_APPLICATION_CREDENTIALS: optionalString,
 
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
   PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
   ADMIN_API_KEY: optionalString,
   TOKEN_ENCRYPTION_KEYS: keyring.optional(),
@@ -122,6 +125,11 @@ export const SECRET_VARIABLES = new Set([
   'TWITTER_CONSUMER_SECRET',
   'TIKTOK_CLIENT_SECRET',
 ]);
+
+/** Where clients reach the service: PUBLIC_BASE_URL, or this host at PORT (OAuth redirect URIs start with it). */
+export function publicBaseUrl(env: { PUBLIC_BASE_URL?: string; PORT: number }): string {
+  return env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -26,6 +26,14 @@ describe('resolveKeyring', () => {
     expect(keyring[0]!.key).toHaveLength(32);
   });
 
+  it('without a data directory, needs TOKEN_ENCRYPTION_KEYS', () => {
+    expect(() => resolveKeyring({ env: { NODE_ENV: 'development' } })).toThrow(/TOKEN_ENCRYPTION_KEYS/);
+    const keys = [{ kid: 'a', key: randomBytes(32) }];
+    expect(resolveKeyring({ env: { TOKEN_ENCRYPTION_KEYS: keys, NODE_ENV: 'development' } }).source).toBe(
+      'env',
+    );
+  });
+
   it('refuses production without keys', () => {
     expect(() => resolveKeyring({ env: { NODE_ENV: 'production' }, dataDir: dir })).toThrow(
       /TOKEN_ENCRYPTION_KEYS/,

@@ -22,13 +22,12 @@ export { createTokenStore, type FirestoreTokenStore } from './token-store';
 export { createAccountIndex } from './account-index';
 export {
   createOAuthStateStore,
-  OAuthStateError,
   OAUTH_STATE_TTL_MS,
+  type CreateOAuthStateRequest,
   type OAuthStateRecord,
   type OAuthStateStore,
 } from './oauth-states';
 export { createWebhookDedupe, DEFAULT_DEDUPE_TTL_MS, type WebhookDedupe } from './webhook-dedupe';
-export { httpOAuthStates, httpWebhookDedupe } from './http-ports';
 export type * from './types';
 
 export interface Store {
@@ -64,7 +63,8 @@ export function resolveKeyring({
   dataDir,
 }: {
   env: Pick<Env, 'TOKEN_ENCRYPTION_KEYS' | 'NODE_ENV'>;
-  dataDir: string;
+  /** Where the dev key lives; without it, TOKEN_ENCRYPTION_KEYS is required. */
+  dataDir?: string;
 }): {
   keyring: Keyring;
   source: 'env' | 'dev-file';
@@ -72,6 +72,9 @@ export function resolveKeyring({
   if (env.TOKEN_ENCRYPTION_KEYS) return { keyring: env.TOKEN_ENCRYPTION_KEYS, source: 'env' };
   if (env.NODE_ENV === 'production') {
     throw new Error('TOKEN_ENCRYPTION_KEYS must be set in production (kid:base64key, 32-byte keys)');
+  }
+  if (dataDir === undefined) {
+    throw new Error('TOKEN_ENCRYPTION_KEYS is not set and there is no data directory for a dev key');
   }
   return { keyring: devKeyring(path.resolve(dataDir)), source: 'dev-file' };
 }

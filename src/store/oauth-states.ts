@@ -1,5 +1,5 @@
 /**
- * Server-side OAuth `state` for the connect flow (DESIGN.md: "state and PKCE verifier kept server-side").
+ * Server-side OAuth `state` for the connect flow (docs/contract.md: "state and PKCE verifier kept server-side").
  *
  * Rules, precisely:
  * - `create` makes 32 random bytes, base64url (43 characters). Only their SHA-256 is stored, as the document id
@@ -7,17 +7,19 @@
  *   encrypted with the token keyring (AAD binds it to this state, user and platform).
  * - `consume(state, platform)` runs in one transaction and succeeds at most once per state: the document is deleted
  *   in the same transaction that reads it.
- * - A state lives 10 minutes (option `ttlMs`). An expired state is deleted and reported as `expired`.
- * - A state presented on another platform's callback is reported as `platform_mismatch` and NOT consumed: the
- *   request cannot complete that flow anyway, and consuming would let a misrouted or forged callback cancel the
- *   user's real, still-pending connect. (Called without a platform, `consume` skips this check and the caller
- *   compares `record.platform` itself — after the state is already spent.)
- * - A state never issued, already consumed, or malformed is `unknown` (indistinguishable on purpose).
- * Documents carry `expiresAt` for a Firestore TTL policy that sweeps abandoned flows.
+ * - A state lives 10 minutes (option `ttlMs`). An expired state is deleted, and `consume` answers undefined.
+ * - A state presented on another platform's callback is refused (undefined) and NOT consumed: the request cannot
+ *   complete that flow anyway, and consuming would let a misrouted or forged callback cancel the user's real,
+ *   still-pending connect. (Called without a platform, `consume` skips this check and the caller compares
+ *   `record.platform` itself — after the state is already spent.)
+ * - A state never issued, already consumed, or malformed is undefined as well: the callback cannot tell these cases
+ *   apart, and neither can whoever forged it.
+ * A verifier that cannot be decrypted (a key missing from the keyring) still throws: that is a server fault, not a
+ * stale link. Documents carry `expiresAt` for a Firestore TTL policy that sweeps abandoned flows.
  */
 import { randomBytes } from 'node:crypto';
 import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import type { PlatformId } from '../platforms/types';
+import type { PlatformId } from '../domain';
 import { decrypt, encrypt, isEnvelope, type Keyring } from './crypto';
 import { paths, sha256Hex } from './paths';
 
@@ -41,30 +43,14 @@ export interface OAuthStateRecord {
   createdAt: Date;
 }
 
-export type OAuthStateFailure = 'unknown' | 'expired' | 'platform_mismatch';
-
-/** The callback answers this with 400 and asks the user to connect again; the message holds no secret. */
-export class OAuthStateError extends Error {
-  constructor(readonly reason: OAuthStateFailure) {
-    super(
-      {
-        unknown: 'unknown or already used OAuth state',
-        expired: 'the OAuth state has expired; start connecting again',
-        platform_mismatch: 'the OAuth state belongs to another platform',
-      }[reason],
-    );
-    this.name = 'OAuthStateError';
-  }
-}
-
 export interface OAuthStateStore {
   /** Returns the state to put into the authorize URL. */
   create(req: CreateOAuthStateRequest): Promise<string>;
   /**
-   * Single use; throws `OAuthStateError` (see the module comment for each reason). `platform` is the callback's
-   * platform; pass it so that a state on the wrong callback is refused without being spent.
+   * Single use: the pending authorization, or undefined when the state is unknown, spent, expired or (with
+   * `platform`, the callback's platform) issued for another platform — which is refused without being spent.
    */
-  consume(state: string, platform?: PlatformId): Promise<OAuthStateRecord>;
+  consume(state: string, platform?: PlatformId): Promise<OAuthStateRecord | undefined>;
 }
 
 export interface CreateOAuthStateStoreOptions {
@@ -106,23 +92,20 @@ export function createOAuthStateStore({
     },
 
     async consume(state, platform) {
-      if (!STATE_PATTERN.test(state)) throw new OAuthStateError('unknown');
+      if (!STATE_PATTERN.test(state)) return undefined;
       const hash = sha256Hex(state);
       const ref = db.doc(paths.oauthStateDoc(hash));
       // The transaction returns its verdict instead of throwing: a throw would roll back the delete of an expired state.
-      type Outcome = { failure: OAuthStateFailure } | { data: DocumentData };
-      const outcome = await db.runTransaction(async (tx): Promise<Outcome> => {
+      const data = await db.runTransaction(async (tx): Promise<DocumentData | undefined> => {
         const snap = await tx.get(ref);
-        const data = snap.data();
-        if (data === undefined) return { failure: 'unknown' };
-        if (platform !== undefined && data.platform !== platform) return { failure: 'platform_mismatch' };
+        const found = snap.data();
+        if (found === undefined) return undefined;
+        if (platform !== undefined && found.platform !== platform) return undefined;
         tx.delete(ref);
-        const expiresAt = data.expiresAt as Timestamp;
-        if (expiresAt.toMillis() <= now().getTime()) return { failure: 'expired' };
-        return { data };
+        const expiresAt = found.expiresAt as Timestamp;
+        return expiresAt.toMillis() <= now().getTime() ? undefined : found;
       });
-      if ('failure' in outcome) throw new OAuthStateError(outcome.failure);
-      const { data } = outcome;
+      if (data === undefined) return undefined;
       const record: OAuthStateRecord = {
         userId: data.userId as string,
         platform: data.platform as PlatformId,

@@ -9,7 +9,7 @@
  *   _tokens/{platform}:{userId}                 encrypted TokenSet
  *   _accountIndex/{platform}:{accountId}        which users connected a platform account
  *   _oauthStates/{sha256(state)}                pending OAuth connects (10 min)
- *   _webhookEvents/{platform}:{sha256(eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
+ *   _webhookEvents/{platform}:{sha256(userId|eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
  */
 import { createHash } from 'node:crypto';
 import { ITEM_KINDS, type ItemKind, type PlatformId } from '../platforms/types';

@@ -4,7 +4,7 @@ import { createLogger } from '../shared/logger';
 import type { ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { ConnectFlow } from './connect-flow';
-import type { OAuthStateStore, PendingAuthorization } from './store-ports';
+import type { CreateOAuthStateRequest, OAuthStateStore } from '../store';
 import type { ConnectionKey } from '../domain';
 
 /**
@@ -15,7 +15,7 @@ import type { ConnectionKey } from '../domain';
 function setup(
   opts: { subscriptions?: WebhookSubscriptions; recorderFails?: boolean; order?: string[] } = {},
 ) {
-  const states = new Map<string, PendingAuthorization>();
+  const states = new Map<string, CreateOAuthStateRequest>();
   const tokens = new Map<string, TokenSet>();
   const recorded: { key: ConnectionKey; patch: Partial<ConnectionDoc> }[] = [];
   const order = opts.order ?? [];
@@ -28,7 +28,7 @@ function setup(
     consume: async (state) => {
       const found = states.get(state);
       states.delete(state);
-      return found;
+      return found && { ...found, createdAt: new Date() };
     },
   };
   const tokenStore: TokenStore = {

@@ -5,7 +5,7 @@ import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { ConnectFlow } from './connect-flow';
 import { HttpError } from './http-error';
-import type { OAuthStateStore, PendingAuthorization } from './store-ports';
+import type { CreateOAuthStateRequest, OAuthStateStore } from '../store';
 import type { ConnectionKey } from '../domain';
 
 /**
@@ -18,7 +18,7 @@ function setup(
     connect?: () => Promise<{ workflowId: string; runId: string }>;
   } = {},
 ) {
-  const states = new Map<string, PendingAuthorization>();
+  const states = new Map<string, CreateOAuthStateRequest>();
   const tokens = new Map<string, TokenSet>();
   const index = new Map<string, ConnectionKey[]>();
   const k = (key: ConnectionKey) => `${key.platform}:${key.userId}`;
@@ -31,7 +31,7 @@ function setup(
     consume: async (state) => {
       const found = states.get(state);
       states.delete(state);
-      return found;
+      return found && { ...found, createdAt: new Date() };
     },
   };
   const tokenStore: TokenStore = {

@@ -11,7 +11,7 @@ import type { Logger } from '../shared/logger';
 import type { AccountIndex, ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { HttpError, isTemporalUnavailable } from './http-error';
-import type { OAuthStateStore } from './store-ports';
+import type { OAuthStateStore } from '../store';
 import type { ConnectionKey } from '../domain';
 
 export interface ConnectFlowDeps {
@@ -73,10 +73,13 @@ export class ConnectFlow {
     const { oauth, id: platform } = connector;
     const redirectUri = redirectUriFor(this.deps.publicBaseUrl, platform);
     const codeVerifier = oauth.pkce === 'none' ? undefined : createCodeVerifier();
-    const state = await this.deps.oauthStates.create(
-      { userId, platform, redirectUri, codeVerifier },
-      { ttlMs: this.deps.stateTtlMs },
-    );
+    const state = await this.deps.oauthStates.create({
+      userId,
+      platform,
+      redirectUri,
+      codeVerifier,
+      ttlMs: this.deps.stateTtlMs,
+    });
     const authorizeUrl = oauth.authorizeUrl({
       state,
       redirectUri,

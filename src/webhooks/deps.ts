@@ -1,19 +1,18 @@
 /**
- * Everything the HTTP service needs, passed in by the composition root (src/cli/start.ts) or by a test.
+ * Everything the HTTP service needs, passed in by `startService` (src/cli/service.ts) or by a test.
  * The app creates no clients of its own, so tests wire the real store, the real Temporal-backed sync service and
  * in-process sandboxes behind the real connectors.
  */
 import type { Registry } from 'prom-client';
 import type { Env } from '../config';
-import type { PlatformConnector, PlatformId } from '../platforms/types';
+import type { ConnectorRegistry } from '../platforms/registry';
 import type { Logger } from '../shared/logger';
+import { OAUTH_STATE_TTL_MS, type OAuthStateStore, type WebhookDedupe } from '../store';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
+import { DEFAULT_ACCOUNT_CACHE_TTL_MS } from './account-cache';
 import type { ConnectionRecorder } from './connect-flow';
-import type { OAuthStateStore, WebhookDedupe } from './store-ports';
-
-/** The connectors this deployment serves; a platform that is absent answers 404 on every route. */
-export type ConnectorMap = Partial<Record<PlatformId, PlatformConnector>>;
+import { DEFAULT_BATCHING } from './webhook-intake';
 
 /** Verifies an end user's Firebase ID token; rejects when it is invalid, expired, revoked or for a disabled user. */
 export interface IdTokenVerifier {
@@ -33,7 +32,7 @@ export interface DrainState {
 
 export interface AppDeps {
   config: Pick<Env, 'PUBLIC_BASE_URL' | 'ADMIN_API_KEY' | 'PORT'>;
-  connectors: ConnectorMap;
+  connectors: ConnectorRegistry;
   tokenStore: TokenStore;
   accountIndex: AccountIndex;
   oauthStates: OAuthStateStore;
@@ -72,13 +71,13 @@ export interface AppLimits {
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
-  oauthStateTtlMs: 10 * 60_000,
+  oauthStateTtlMs: OAUTH_STATE_TTL_MS,
   webhookBodyBytes: 5 * 1024 * 1024,
   apiBodyBytes: 16 * 1024,
   webhookDeliveryTimeoutMs: 8_000,
   readinessTimeoutMs: 2_000,
-  accountCacheTtlMs: 5_000,
-  webhookBatchWindowMs: 10,
-  webhookBatchMaxEvents: 500,
-  webhookBatchMaxInFlight: 1,
+  accountCacheTtlMs: DEFAULT_ACCOUNT_CACHE_TTL_MS,
+  webhookBatchWindowMs: DEFAULT_BATCHING.windowMs,
+  webhookBatchMaxEvents: DEFAULT_BATCHING.maxEvents,
+  webhookBatchMaxInFlight: DEFAULT_BATCHING.maxInFlight,
 };

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { summarize, type ConnectionRecorder } from './connect-flow';
-import type { ConnectorMap } from './deps';
+import type { ConnectorRegistry } from '../platforms/registry';
 import { HttpError } from './http-error';
 import { bodyOf, connectorFor, parseOr400, SyncBody, SyncQuery, UserId } from './params';
 import type { PlatformConnector } from '../platforms/types';
@@ -14,7 +14,7 @@ import type { Request } from 'express';
 import type { ConnectionKey } from '../domain';
 
 export interface ManagementRoutesDeps {
-  connectors: ConnectorMap;
+  connectors: ConnectorRegistry;
   tokenStore: TokenStore;
   accountIndex: AccountIndex;
   syncService: SyncService;

@@ -2,16 +2,15 @@
  * The small page a user sees after the platform redirects back. Plain HTML, no script (helmet's CSP forbids it
  * anyway); every dynamic value is escaped.
  */
-import type { PlatformId } from '../platforms/types';
-
-const PLATFORM_NAMES: Record<PlatformId, string> = { instagram: 'Instagram', twitter: 'X', tiktok: 'TikTok' };
+import { displayName } from '../platforms/registry';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** How people know the platform ("X"), from its descriptor; anything else is shown as it came. */
 export function platformName(platform: string): string {
-  return (PLATFORM_NAMES as Record<string, string>)[platform] ?? platform;
+  return displayName(platform);
 }
 
 export function renderCallbackPage(opts: { ok: boolean; platform: string; message: string }): string {

@@ -4,14 +4,14 @@
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { PlatformId } from '../platforms/types';
-import type { ConnectorMap } from './deps';
+import type { ConnectorRegistry } from '../platforms/registry';
 import type { ConnectFlow } from './connect-flow';
 import { HttpError } from './http-error';
 import { renderCallbackPage, platformName } from './oauth-page';
 import { bodyOf, CallbackQuery, connectorFor, EmptyBody, parseOr400, UserId } from './params';
 
 export interface OAuthRoutesDeps {
-  connectors: ConnectorMap;
+  connectors: ConnectorRegistry;
   flow: ConnectFlow;
   userAccess: RequestHandler;
   jsonBody: RequestHandler;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { PlatformId, type PlatformConnector } from '../platforms/types';
-import type { ConnectorMap } from './deps';
+import type { ConnectorRegistry } from '../platforms/registry';
 import { HttpError } from './http-error';
 
 /**
@@ -51,7 +51,7 @@ export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, what: string
 }
 
 /** The connector for a path's `:platform`; unknown or unconfigured platforms are 404. */
-export function connectorFor(connectors: ConnectorMap, raw: unknown): PlatformConnector {
+export function connectorFor(connectors: ConnectorRegistry, raw: unknown): PlatformConnector {
   const parsed = PlatformId.safeParse(raw);
   const connector = parsed.success ? connectors[parsed.data] : undefined;
   if (!connector) throw new HttpError(404, `unknown platform "${String(raw).slice(0, 40)}"`);

@@ -1,12 +1,15 @@
 /**
  * Readiness probes for `/readyz`: Temporal and Firestore reachable. Each probe is one cheap call with a deadline.
  */
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import type { Firestore } from 'firebase-admin/firestore';
-import type { ReadinessCheck } from './deps';
+import { DEFAULT_LIMITS, type ReadinessCheck } from './deps';
 
 /** Temporal frontend answers `GetSystemInfo` (no namespace, no side effects). */
-export function temporalReadiness(connection: Connection, timeoutMs = 2_000): ReadinessCheck {
+export function temporalReadiness(
+  connection: ConnectionLike,
+  timeoutMs = DEFAULT_LIMITS.readinessTimeoutMs,
+): ReadinessCheck {
   return {
     name: 'temporal',
     async check() {

@@ -2,8 +2,8 @@ import type { PlatformId, WebhookEvent } from '../platforms/types';
 import { silentLogger } from '../shared/logger';
 import type { AccountIndex } from '../store/types';
 import type { SyncService } from '../sync/service';
-import type { WebhookDedupe } from './store-ports';
-import { createWebhookIntake, deliverWebhookEvents, groupByAccount } from './webhook-intake';
+import type { WebhookDedupe } from '../store';
+import { createWebhookIntake, groupByAccount } from './webhook-intake';
 import type { ConnectionKey } from '../domain';
 
 const event = (eventId: string, accountId: string): WebhookEvent => ({
@@ -52,32 +52,27 @@ describe('groupByAccount', () => {
   });
 });
 
-describe('deliverWebhookEvents', () => {
+describe('createWebhookIntake (delivery rules)', () => {
   const alice: ConnectionKey = { userId: 'alice', platform: 'instagram' };
   const bob: ConnectionKey = { userId: 'bob', platform: 'instagram' };
 
   it('delivers to every connection of the account, once, and skips redeliveries', async () => {
     const w = world({ acct1: [alice, bob] });
-    const first = await deliverWebhookEvents(w.deps, 'instagram', [
-      event('e1', 'acct1'),
-      event('e2', 'acct1'),
-    ]);
+    const intake = createWebhookIntake(w.deps);
+    const first = await intake('instagram', [event('e1', 'acct1'), event('e2', 'acct1')]);
     expect(first).toMatchObject({ delivered: 4, duplicates: 0, unknownAccount: 0 });
     expect(w.delivered).toEqual([
       { key: alice, ids: ['e1', 'e2'] },
       { key: bob, ids: ['e1', 'e2'] },
     ]);
-    const again = await deliverWebhookEvents(w.deps, 'instagram', [
-      event('e2', 'acct1'),
-      event('e3', 'acct1'),
-    ]);
+    const again = await intake('instagram', [event('e2', 'acct1'), event('e3', 'acct1')]);
     expect(again).toMatchObject({ delivered: 2, duplicates: 2 });
     expect(w.delivered.slice(2).map((d) => d.ids)).toEqual([['e3'], ['e3']]);
   });
 
   it('reports unknown accounts without delivering anything', async () => {
     const w = world({});
-    const outcome = await deliverWebhookEvents(w.deps, 'instagram', [event('e1', 'ghost')]);
+    const outcome = await createWebhookIntake(w.deps)('instagram', [event('e1', 'ghost')]);
     expect(outcome).toMatchObject({ delivered: 0, unknownAccount: 1, unknownAccounts: ['ghost'] });
     expect(w.delivered).toEqual([]);
   });
@@ -85,7 +80,7 @@ describe('deliverWebhookEvents', () => {
   it('fails when a delivery fails, remembering only what was handed over so the retry delivers the rest', async () => {
     const w = world({ acct1: [alice], acct2: [bob] }, { failFor: 'bob' });
     await expect(
-      deliverWebhookEvents(w.deps, 'instagram', [event('e1', 'acct1'), event('e2', 'acct2')]),
+      createWebhookIntake(w.deps)('instagram', [event('e1', 'acct1'), event('e2', 'acct2')]),
     ).rejects.toThrow('Temporal unavailable');
     expect(w.remembered.get('alice/instagram')).toEqual(new Set(['e1']));
     expect(w.remembered.get('bob/instagram')).toBeUndefined();

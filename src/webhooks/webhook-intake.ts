@@ -14,7 +14,7 @@ import type { PlatformId, WebhookEvent } from '../platforms/types';
 import type { Logger } from '../shared/logger';
 import type { AccountIndex } from '../store/types';
 import type { SyncService } from '../sync/service';
-import type { WebhookDedupe } from './store-ports';
+import type { WebhookDedupe } from '../store';
 import type { ConnectionKey } from '../domain';
 
 export interface WebhookIntakeDeps {
@@ -105,15 +105,6 @@ export function createWebhookIntake(
     }
     return outcome;
   };
-}
-
-/** One-off delivery without sharing batches with other requests. */
-export function deliverWebhookEvents(
-  deps: WebhookIntakeDeps,
-  platform: PlatformId,
-  events: WebhookEvent[],
-): Promise<IntakeOutcome> {
-  return createWebhookIntake(deps, { windowMs: 0 })(platform, events);
 }
 
 interface Counts {

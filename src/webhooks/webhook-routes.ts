@@ -4,8 +4,8 @@
  * refuses what the connector rejected (doing nothing else), and answers 2xx only once the events are with Temporal.
  */
 import express, { Router, type Request, type Response } from 'express';
-import type { PlatformConnector, PlatformId, WebhookRequest } from '../platforms/types';
-import type { ConnectorMap } from './deps';
+import { platformDescriptors, type ConnectorRegistry } from '../platforms/registry';
+import type { PlatformConnector, WebhookRequest } from '../platforms/types';
 import type { SocialsyncMetrics } from '../shared/metrics';
 import {
   createWebhookIntake,
@@ -15,7 +15,7 @@ import {
 } from './webhook-intake';
 
 export interface WebhookRoutesDeps extends WebhookIntakeDeps {
-  connectors: ConnectorMap;
+  connectors: ConnectorRegistry;
   metrics: SocialsyncMetrics;
   now: () => number;
   bodyLimitBytes: number;
@@ -24,13 +24,6 @@ export interface WebhookRoutesDeps extends WebhookIntakeDeps {
   batching?: Partial<BatchingOptions>;
 }
 
-/** Which methods each platform's webhook endpoint answers (TikTok has no verification GET). */
-const METHODS: Record<PlatformId, readonly ('get' | 'post')[]> = {
-  instagram: ['get', 'post'],
-  twitter: ['get', 'post'],
-  tiktok: ['post'],
-};
-
 export function webhookRoutes(deps: WebhookRoutesDeps): Router {
   const router = Router();
   // Signatures are over the exact bytes sent, so the body stays raw whatever its content type claims.
@@ -38,11 +31,15 @@ export function webhookRoutes(deps: WebhookRoutesDeps): Router {
   const log = deps.logger.child({ module: 'webhooks' });
   // One intake for every platform's endpoint, so concurrent requests for a connection share its batches.
   const intake = createWebhookIntake({ ...deps, logger: log }, deps.batching);
-  for (const [platform, methods] of Object.entries(METHODS) as [PlatformId, readonly ('get' | 'post')[]][]) {
+  // Which methods each endpoint answers is the platform's own fact (its descriptor's `webhookMethods`).
+  for (const { id: platform, webhookMethods } of platformDescriptors()) {
     const connector = deps.connectors[platform];
     if (!connector) continue;
     const handler = webhookHandler({ ...deps, logger: log }, connector, intake);
-    for (const method of methods) router[method](`/webhooks/${platform}`, raw, handler);
+    for (const method of webhookMethods) {
+      if (method === 'GET') router.get(`/webhooks/${platform}`, raw, handler);
+      else router.post(`/webhooks/${platform}`, raw, handler);
+    }
   }
   return router;
 }

@@ -1,14 +1,15 @@
 /**
- * Composition root of the sync engine's workers: one worker for workflows (plus the bookkeeping activities),
- * and one activity worker per platform task queue, whose `maxTaskQueueActivitiesPerSecond` is the per-app
+ * The sync engine's workers (wired by `composeEngine` in compose.ts): one worker for workflows (plus the bookkeeping
+ * activities), and one activity worker per platform task queue, whose `maxTaskQueueActivitiesPerSecond` is the per-app
  * limit enforced by the Temporal server across every worker process. Add processes to scale; nothing is
  * kept in memory between activities.
  */
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Env } from '../config';
-import { createActivities, type Clock, type ConnectorRegistry } from '../activities';
-import type { PlatformId } from '../platforms/types';
+import { createActivities, type Clock } from '../activities';
+import type { PlatformId } from '../domain';
+import { appActivitiesPerSecond, type ConnectorRegistry } from '../platforms/registry';
 import type { EngineMetrics } from '../shared/metrics';
 import type { Logger } from '../shared/logger';
 import type { SyncSink, TokenStore } from '../store/types';
@@ -16,15 +17,14 @@ import { createTemporalSchedules, type ScheduleControl } from '../sync/schedules
 import { DEFAULT_TASK_QUEUE_PREFIX, platformTaskQueue, workflowTaskQueue } from '../workflows/definitions';
 
 /**
- * Per-app activity rate per platform queue (activities per second across all workers). One sync page is one
- * activity and usually one call: X allows 10,000 timeline calls per 15 min per app (≈ 11/s), TikTok 600/min
- * per endpoint (10/s); Instagram's app limit scales with users, 20/s is a conservative start.
+ * Per-app activity rate per platform queue (activities per second across all workers), from each platform's
+ * descriptor (`appActivitiesPerSecond` in src/platforms/<platform>/descriptor.ts, where the reasons are).
  */
-export const DEFAULT_APP_ACTIVITIES_PER_SECOND: Record<PlatformId, number> = {
-  instagram: 20,
-  twitter: 10,
-  tiktok: 10,
-};
+export const DEFAULT_APP_ACTIVITIES_PER_SECOND: Readonly<Record<PlatformId, number>> =
+  appActivitiesPerSecond();
+
+/** How long in-flight activities may finish at shutdown before they are cancelled. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * How much one worker process keeps in memory and runs at once. The SDK's own defaults size the sticky workflow
@@ -66,7 +66,7 @@ export const DEFAULT_WORKER_TUNING: WorkerTuning = {
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-old-space-size=256', '--max-semi-space-size=4'];
 
 export interface RunWorkersOptions {
-  config: Pick<Env, 'SYNC_INTERVAL' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_ADDRESS'>;
+  config: Pick<Env, 'SYNC_INTERVAL' | 'TEMPORAL_NAMESPACE'>;
   /** Worker connection to Temporal. */
   connection: NativeConnection;
   connectors: ConnectorRegistry;
@@ -75,8 +75,8 @@ export interface RunWorkersOptions {
   logger: Logger;
   /** Pre-bundled workflow code (tests bundle once); default: bundle `src/workflows` at start. */
   workflowBundle?: { code: string } | { codePath: string };
-  /** Client used by activities to pause/unpause schedules; default: a client on `config.TEMPORAL_ADDRESS`. */
-  client?: Client;
+  /** Client the activities pause/unpause schedules with (unless `schedules` is given). */
+  client: Client;
   schedules?: ScheduleControl;
   taskQueuePrefix?: string;
   /** Overrides of DEFAULT_APP_ACTIVITIES_PER_SECOND. */
@@ -87,7 +87,7 @@ export interface RunWorkersOptions {
   platforms?: PlatformId[];
   /** Also run the workflow worker (default true); false gives an activity-only process. */
   withWorkflows?: boolean;
-  /** How long in-flight activities may finish at shutdown before they are cancelled (default 10 s). */
+  /** How long in-flight activities may finish at shutdown before they are cancelled (DEFAULT_SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
   /** Memory and concurrency of this process's workers; unset fields take DEFAULT_WORKER_TUNING. */
   tuning?: Partial<WorkerTuning>;
@@ -111,21 +111,12 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
   const prefix = options.taskQueuePrefix ?? DEFAULT_TASK_QUEUE_PREFIX;
   const namespace = options.config.TEMPORAL_NAMESPACE;
 
-  let ownClientConnection: Connection | undefined;
-  let schedules = options.schedules;
-  if (!schedules) {
-    let client = options.client;
-    if (!client) {
-      ownClientConnection = await Connection.connect({
-        address: options.config.TEMPORAL_ADDRESS ?? 'localhost:7233',
-      });
-      client = new Client({ connection: ownClientConnection, namespace });
-    }
-    schedules = createTemporalSchedules({
-      client,
+  const schedules =
+    options.schedules ??
+    createTemporalSchedules({
+      client: options.client,
       settings: { intervalMs: options.config.SYNC_INTERVAL, taskQueuePrefix: prefix },
     });
-  }
 
   const activities = createActivities({
     connectors: options.connectors,
@@ -141,7 +132,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
     connection: options.connection,
     namespace,
     activities,
-    shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
+    shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
     ...options.workerOptions,
   };
@@ -179,14 +170,11 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
   const taskQueues = workers.map((w) => w.options.taskQueue);
   log.info({ taskQueues }, 'workers running');
   const done = Promise.all(workers.map((w) => w.run())).then(
-    async () => {
-      await ownClientConnection?.close();
-    },
-    async (err: unknown) => {
+    () => undefined,
+    (err: unknown) => {
       // One worker failing fatally takes the others down, so the process can exit and be restarted.
       log.error({ err }, 'worker failed');
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await ownClientConnection?.close();
       throw err;
     },
   );

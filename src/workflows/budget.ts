@@ -92,7 +92,3 @@ export function charge(state: BudgetState, now: number, usage: CallUsage | numbe
   }
   return prune({ windows: state.windows, used }, now);
 }
-
-export function totalCalls(usage: CallUsage): number {
-  return Object.values(usage).reduce((s, n) => s + n, 0);
-}

@@ -25,6 +25,8 @@ const HOUR = 3_600_000;
 const WINDOWS = [{ bucket: '*', limit: 4, windowMs: 60_000 }];
 const OPTIONS: ConnectionOptions = {
   ...DEFAULT_CONNECTION_OPTIONS,
+  // Most webhook tests below are about the trailing debounce; the leading edge (the default) has its own block.
+  webhookLeadingEdge: false,
   webhookDebounceMs: 1_500,
   webhookMaxDelayMs: 5_000,
   maxHistoryLength: 100,
@@ -258,6 +260,53 @@ describe('start and mode resolution', () => {
     const d = connected();
     expect(() => d.machine.validateSyncRequest('hourly')).toThrow('unknown sync mode hourly');
     expect(() => d.machine.validateSyncRequest('manual')).not.toThrow();
+  });
+});
+
+describe('webhooks, leading edge (the default)', () => {
+  const leading = { webhookLeadingEdge: true };
+
+  test('is the default, with a short trailing timing for runs that turn it off', () => {
+    expect(DEFAULT_CONNECTION_OPTIONS.webhookLeadingEdge).toBe(true);
+    expect(DEFAULT_CONNECTION_OPTIONS.webhookMaxDelayMs).toBeLessThanOrEqual(2_000);
+  });
+
+  test('an idle connection starts its webhook sync at once', () => {
+    const d = connected(leading);
+    const start = d.now;
+    d.machine.webhookEvents([event('item_changed')]);
+    d.poke();
+    expect(d.sync.mode).toBe('webhook');
+    expect(d.now).toBe(start);
+  });
+
+  test('events during a sync coalesce into ONE follow-up that starts when it ends', () => {
+    const d = connected(leading);
+    d.machine.webhookEvents([event('item_changed')]);
+    d.poke();
+    const first = d.sync;
+    d.machine.syncStarted({ workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: first.mode });
+    // A burst of 100 events while the first webhook sync runs.
+    for (let i = 0; i < 100; i++) d.machine.webhookEvents([event('item_changed')]);
+    expect(d.status.pendingWebhookEvents).toBe(100);
+    d.now += 800;
+    d.machine.syncSucceeded(syncResult(first, {}));
+    d.run();
+    const followUp = d.sync;
+    expect(followUp.mode).toBe('webhook');
+    expect(followUp.n).toBe(first.n + 1);
+    expect(d.status.pendingWebhookEvents).toBe(0);
+    // …and nothing after it: the burst cost two syncs.
+    d.finishSync();
+    expect(d.stop.type).toBe('wait');
+    expect(d.status.syncCount).toBe(followUp.n);
+  });
+
+  test('a deletion rides on the leading sync', () => {
+    const d = connected(leading);
+    d.machine.webhookEvents([event('item_deleted', { itemKind: 'videos', itemId: 'v9' })]);
+    d.poke();
+    expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v9' }]);
   });
 });
 

@@ -28,9 +28,15 @@ import type { SyncFailureDetails } from './failures';
 import type { ResumePoint, SyncOptions, SyncWorkflowResult } from './sync';
 
 export interface ConnectionOptions extends SyncOptions {
-  /** Quiet time after the last webhook event before the one debounced sync starts. */
+  /**
+   * Leading edge: the first webhook event of an idle connection starts its sync at once, and the events that arrive
+   * while a sync runs coalesce into one follow-up that starts as soon as it ends (a burst of any size costs two
+   * syncs). Without it, events wait for `webhookDebounceMs` of quiet (at most `webhookMaxDelayMs`).
+   */
+  webhookLeadingEdge: boolean;
+  /** Quiet time after the last webhook event before the one debounced sync starts (trailing edge only). */
   webhookDebounceMs: number;
-  /** Upper bound on how long a steady stream of events can postpone that sync. */
+  /** Upper bound on how long a steady stream of events can postpone that sync (trailing edge only). */
   webhookMaxDelayMs: number;
   /** Continue-as-new once history has this many events (or when the server suggests it). */
   maxHistoryLength: number;
@@ -47,10 +53,17 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   recentWindowMs: 30 * 86_400_000,
   maxBudgetWaitMs: 60_000,
   insightsDays: 30,
-  webhookDebounceMs: 10_000,
-  webhookMaxDelayMs: 60_000,
+  webhookLeadingEdge: true,
+  webhookDebounceMs: 250,
+  webhookMaxDelayMs: 2_000,
   maxHistoryLength: 5_000,
 };
+
+/** The webhook timing of runs started before WEBHOOK_LEADING_EDGE_PATCH (trailing 10 s debounce, 60 s cap). */
+export const LEGACY_WEBHOOK_OPTIONS: Pick<
+  ConnectionOptions,
+  'webhookLeadingEdge' | 'webhookDebounceMs' | 'webhookMaxDelayMs'
+> = { webhookLeadingEdge: false, webhookDebounceMs: 10_000, webhookMaxDelayMs: 60_000 };
 
 export interface QueuedSync {
   id: number;
@@ -657,6 +670,8 @@ export class ConnectionMachine {
 
   private webhookDueAt(): number | null {
     const webhook = this.state.webhook;
+    // Leading edge: due once nothing runs, i.e. when the loop next looks (a running sync finishes first).
+    if (webhook && this.options.webhookLeadingEdge) return webhook.firstAt;
     return webhook
       ? Math.min(
           webhook.lastAt + this.options.webhookDebounceMs,

@@ -25,6 +25,7 @@ import { FailureType } from '../domain';
 import {
   ConnectionMachine,
   DEFAULT_CONNECTION_OPTIONS,
+  LEGACY_WEBHOOK_OPTIONS,
   type ConnectionOptions,
   type ConnectionState,
   type SyncStart,
@@ -43,6 +44,7 @@ import {
 } from './definitions';
 import { describeFailure, isReauthFailure, syncFailureDetails } from './failures';
 import { bookkeeping, platformCalls } from './profiles';
+import { WEBHOOK_LEADING_EDGE_PATCH } from './patches';
 import { syncWorkflow } from './sync';
 
 export { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions, type ConnectionState };
@@ -59,7 +61,11 @@ export interface ConnectionWorkflowInput {
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const { userId, platform } = input;
   const key = { userId, platform };
-  const options: ConnectionOptions = { ...DEFAULT_CONNECTION_OPTIONS, ...input.options };
+  // Runs started before the leading-edge webhook timing replay with the timing they were recorded with.
+  const defaults = patched(WEBHOOK_LEADING_EDGE_PATCH)
+    ? DEFAULT_CONNECTION_OPTIONS
+    : { ...DEFAULT_CONNECTION_OPTIONS, ...LEGACY_WEBHOOK_OPTIONS };
+  const options: ConnectionOptions = { ...defaults, ...input.options };
   const engine = bookkeeping(options.taskQueuePrefix);
   const remote = platformCalls(platform, options.taskQueuePrefix);
   const machine = new ConnectionMachine({

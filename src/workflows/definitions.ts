@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ItemKind, PlatformId, WebhookEvent } from '../platforms/types';
-import type { ConnectionStatusName, SyncMode, SyncSummary } from '../domain';
+import type { ConnectionKey, ConnectionStatusName, SyncMode, SyncSummary } from '../domain';
 
 // ── Task queues ────────────────────────────────────────────────────────────────────────────────────────────
 /**
@@ -34,28 +34,23 @@ export const PlatformAttribute = defineSearchAttributeKey('Platform', SearchAttr
 export const SyncModeAttribute = defineSearchAttributeKey('SyncMode', SearchAttributeType.KEYWORD);
 
 // ── Ids ────────────────────────────────────────────────────────────────────────────────────────────────────
-export interface ConnectionRef {
-  userId: string;
-  platform: PlatformId;
-}
-
 /** The long-lived per-connection workflow. */
-export function connectionWorkflowId({ userId, platform }: ConnectionRef): string {
+export function connectionWorkflowId({ userId, platform }: ConnectionKey): string {
   return `connection:${userId}:${platform}`;
 }
 
 /** The Temporal Schedule of a connection (public contract). */
-export function scheduleId({ userId, platform }: ConnectionRef): string {
+export function scheduleId({ userId, platform }: ConnectionKey): string {
   return `sync:${userId}:${platform}`;
 }
 
 /** One sync run (a child of the connection workflow); `n` counts syncs of the connection. */
-export function syncWorkflowId(ref: ConnectionRef & { mode: SyncMode; n: number }): string {
+export function syncWorkflowId(ref: ConnectionKey & { mode: SyncMode; n: number }): string {
   return `sync:${ref.userId}:${ref.platform}:${ref.mode}:${ref.n}`;
 }
 
 /** Workflow started by the schedule on each tick; it only asks the connection workflow for a sync. */
-export function scheduledTriggerWorkflowIdPrefix(ref: ConnectionRef): string {
+export function scheduledTriggerWorkflowIdPrefix(ref: ConnectionKey): string {
   return `${scheduleId(ref)}:tick`;
 }
 

@@ -9,3 +9,9 @@
  * workflow's `syncStarted` and `finishSync` activities did.
  */
 export const STATUS_WRITER_PATCH = 'connection-writes-sync-status';
+
+/**
+ * Webhook events start a sync at once on an idle connection (leading edge, follow-up coalesced); before this patch
+ * they waited for 10 s of quiet (LEGACY_WEBHOOK_OPTIONS).
+ */
+export const WEBHOOK_LEADING_EDGE_PATCH = 'webhook-leading-edge';

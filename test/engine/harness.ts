@@ -1,13 +1,11 @@
-import type { SyncWorkflowResult } from '../../src/workflows/sync';
 /**
- * One sync engine per test file, wired exactly as in production: real Temporal (the run's dev server), real
- * Firestore (the run's emulator, a project of this file), a platform sandbox over real HTTP and the real
- * connector, workers from `runWorkers` on task queues unique to this file.
+ * One sync engine per test file, wired exactly as in production by `composeEngine`: real Temporal (the run's dev
+ * server), real Firestore (the run's emulator, a project of this file), a platform sandbox over real HTTP and the
+ * real connector, workers on task queues unique to this file.
  */
-import { Registry } from 'prom-client';
-import { socialsyncMetrics } from '../../src/shared/metrics';
+import type { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Env } from '../../src/config';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
@@ -15,15 +13,14 @@ import type { ItemKind, PlatformConnector, PlatformId, TokenSet } from '../../sr
 import { SandboxClock } from '../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../src/sandbox/core/http';
 import type { PlatformSandbox } from '../../src/sandbox/core/types';
-import { silentLogger } from '../../src/shared/logger';
-import { createFirestoreSink } from '../../src/store/sink';
-import { createTokenStore } from '../../src/store/token-store';
 import type { SyncSink, TokenStore } from '../../src/store/types';
 import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService, type TemporalSyncService } from '../../src/sync/temporal-sync-service';
-import { runWorkers, type WorkersHandle } from '../../src/workers';
+import type { WorkersHandle } from '../../src/workers';
+import { composeEngine } from '../../src/workers/compose';
 import type { ConnectionOptions } from '../../src/workflows/connection';
 import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
+import type { SyncWorkflowResult } from '../../src/workflows/sync';
 import {
   testFirestore,
   testServers,
@@ -162,30 +159,20 @@ export async function startEngine<S extends PlatformSandbox>(
   const connector = opts.createConnector(config, clock);
   const firestore = await testFirestore();
   const temporal = await testTemporal();
-  const sink = createFirestoreSink(firestore.db);
-  const tokenStore = createTokenStore({ db: firestore.db, keyring: config.TOKEN_ENCRYPTION_KEYS! });
   const taskQueuePrefix = uniqueTaskQueue(`engine-${opts.platform}`);
-  const connections: NativeConnection[] = [];
-  const registry = new Registry();
-
-  async function startWorkers(): Promise<WorkersHandle> {
-    const connection = await NativeConnection.connect({ address: temporalAddress });
-    connections.push(connection);
-    return runWorkers({
-      config,
-      connection,
-      connectors: { [opts.platform]: connector },
-      sink,
-      tokenStore,
-      logger: silentLogger,
-      workflowBundle: { codePath: workflowBundlePath },
-      client: temporal.client,
-      taskQueuePrefix,
-      clock,
-      shutdownGraceMs: 2_000,
-      metrics: socialsyncMetrics(registry),
-    });
-  }
+  const engine = await composeEngine({
+    config,
+    db: firestore.db,
+    client: temporal.client,
+    // The test file's connector (each test file builds its platform's connector on the sandbox clock).
+    connectors: { [opts.platform]: connector },
+    clock,
+    workflowBundle: { codePath: workflowBundlePath },
+    taskQueuePrefix,
+    shutdownGraceMs: 2_000,
+  });
+  const { registry, startWorkers } = engine;
+  const { sink, tokens: tokenStore } = engine.store;
 
   const serviceWith = (engine: Partial<ConnectionOptions>) =>
     createTemporalSyncService({
@@ -242,7 +229,7 @@ export async function startEngine<S extends PlatformSandbox>(
     service,
     arrivals,
     taskQueuePrefix,
-    workers: await startWorkers(),
+    workers: engine.workers,
     startWorkers,
     serviceWith,
 
@@ -309,7 +296,7 @@ export async function startEngine<S extends PlatformSandbox>(
 
     async close() {
       await harness.workers.shutdown().catch(() => undefined);
-      await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
+      await engine.close();
       await temporal.close();
       await firestore.close();
       await server.close();

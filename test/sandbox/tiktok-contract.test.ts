@@ -625,6 +625,26 @@ describe('control API', () => {
     }
   });
 
+  it('an ordinary upload in the TikTok app (via: tiktok) sends no webhook; only video/list finds it', async () => {
+    const receiver = await startReceiver();
+    try {
+      const { access_token, open_id } = await connect(h);
+      await control(h, 'POST', '/webhooks/subscribe', { url: receiver.url });
+      const upload = (
+        await control(h, 'POST', `/accounts/${open_id}/items`, { text: 'uploaded in the app', via: 'tiktok' })
+      ).json;
+      expect(receiver.received).toHaveLength(0);
+      expect((await control(h, 'GET', '/webhooks')).json.deliveries).toEqual([]);
+      const first = (
+        await api(h, access_token, `/v2/video/list/?fields=id,video_description`, { max_count: 1 })
+      ).json.data.videos[0];
+      expect(first).toEqual({ id: upload.id, video_description: 'uploaded in the app' });
+      expect((await control(h, 'POST', `/accounts/${open_id}/items`, { via: 'elsewhere' })).status).toBe(400);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('revoke (authorization.removed webhook), expire-tokens, send and redeliver webhooks', async () => {
     const failing = await startReceiver(500);
     try {

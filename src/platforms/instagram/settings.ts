@@ -1,6 +1,13 @@
 import type { Env } from '../../config';
+import { requireCredentials, type CredentialVariable } from '../descriptor';
 
-/** Everything the Instagram connector needs, from the environment (DESIGN.md → Environment). */
+/** The Instagram app's credentials; without both, Instagram is served by its sandbox. */
+export const INSTAGRAM_CREDENTIALS = [
+  'INSTAGRAM_CLIENT_ID',
+  'INSTAGRAM_CLIENT_SECRET',
+] as const satisfies readonly CredentialVariable[];
+
+/** Everything the Instagram connector needs, from the environment (docs/contract.md → Environment). */
 export interface InstagramSettings {
   clientId: string;
   clientSecret: string;
@@ -18,14 +25,11 @@ export interface InstagramSettings {
   appsecretProof: boolean;
 }
 
-export class InstagramSettingsError extends Error {}
-
 export function instagramSettingsFromEnv(env: Env): InstagramSettings {
-  const missing = (['INSTAGRAM_CLIENT_ID', 'INSTAGRAM_CLIENT_SECRET'] as const).filter((k) => !env[k]);
-  if (missing.length) throw new InstagramSettingsError(`Instagram needs ${missing.join(' and ')}`);
+  const [clientId, clientSecret] = requireCredentials(env, 'instagram', INSTAGRAM_CREDENTIALS);
   return {
-    clientId: env.INSTAGRAM_CLIENT_ID!,
-    clientSecret: env.INSTAGRAM_CLIENT_SECRET!,
+    clientId,
+    clientSecret,
     webhookVerifyToken: env.INSTAGRAM_WEBHOOK_VERIFY_TOKEN,
     authorizeUrl: env.INSTAGRAM_AUTHORIZE_URL,
     tokenUrl: env.INSTAGRAM_TOKEN_URL,

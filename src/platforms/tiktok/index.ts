@@ -5,7 +5,6 @@
  * Business authorization that Login Kit tokens do not grant, so `audience` stays absent; "trending sounds" has
  * no public endpoint, so the connector offers nothing for it rather than inventing data.
  */
-import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
 import type {
@@ -33,20 +32,10 @@ import {
   type TikTokVideo,
   type UserField,
 } from './schemas';
+import type { TikTokSettings } from './settings';
 import { createTikTokWebhookHandler } from './webhook';
 
-export interface TikTokSettings {
-  clientKey: string;
-  clientSecret: string;
-  /** `TIKTOK_AUTHORIZE_URL`. */
-  authorizeUrl: string;
-  /** `TIKTOK_API_URL`: token, revoke and data endpoints. */
-  apiUrl: string;
-  /** Per-user budget of each Display API endpoint per minute (`TIKTOK_CALLS_PER_MINUTE`). */
-  callsPerMinute: number;
-  /** How the PKCE challenge is encoded; default `S256-hex` (see oauth.ts). */
-  pkce?: 'S256' | 'S256-hex';
-}
+export { TIKTOK_CREDENTIALS, tiktokSettingsFromEnv, type TikTokSettings } from './settings';
 
 export interface TikTokConnectorDeps {
   logger?: Logger;
@@ -55,19 +44,6 @@ export interface TikTokConnectorDeps {
   now?: () => number;
   /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
   retry?: RetryOptions;
-}
-
-export function tiktokSettingsFromEnv(env: Env): TikTokSettings {
-  if (!env.TIKTOK_CLIENT_KEY || !env.TIKTOK_CLIENT_SECRET) {
-    throw new Error('TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET must both be set to use TikTok');
-  }
-  return {
-    clientKey: env.TIKTOK_CLIENT_KEY,
-    clientSecret: env.TIKTOK_CLIENT_SECRET,
-    authorizeUrl: env.TIKTOK_AUTHORIZE_URL,
-    apiUrl: env.TIKTOK_API_URL,
-    callsPerMinute: env.TIKTOK_CALLS_PER_MINUTE,
-  };
 }
 
 /** Only the fields the token's scopes allow: asking for more makes TikTok refuse the whole call. */

@@ -2,6 +2,11 @@
  * TikTok webhooks: `TikTok-Signature: t=<unix>,s=<hex HMAC-SHA256(client secret, t + "." + raw body)>`.
  * Verification runs over the raw bytes (re-serialized JSON would not match) with a constant-time comparison,
  * and a timestamp more than 5 minutes from `now` is refused so a captured delivery cannot be replayed later.
+ *
+ * Not a real-time feed of new videos: `video.publish.completed` fires only for a video shared through this app's
+ * own posting flow (Video Kit / Content Posting), never for the creator's ordinary uploads in the TikTok app
+ * (https://developers.tiktok.com/doc/webhooks-events). socialsync posts nothing, so in practice new videos arrive
+ * with the scheduled sync; the event is still honoured (it triggers a sync) when it does come. docs/tiktok.md.
  */
 import { createHash } from 'node:crypto';
 import { hmacSha256, safeEqual } from '../http';
@@ -70,6 +75,8 @@ function toEvent(body: WebhookBody, content: WebhookContent): WebhookEvent {
     case 'authorization.removed':
       return { ...base, type: 'authorization_revoked' };
     case 'video.publish.completed': {
+      // Only for videos posted through the app's own flow (see the top of this file); uploads made in the TikTok
+      // app send nothing and are found by the scheduled sync.
       const itemId = videoIdFrom(content);
       return { ...base, type: 'item_created', itemKind: 'videos', ...(itemId ? { itemId } : {}) };
     }

@@ -23,30 +23,12 @@ import { decodeCursor, encodeCursor, xTime, type TimelineCursor } from './cursor
 import { mapProfile, mapTweet, snowflakeTime } from './mapper';
 import { TwitterOAuth } from './oauth';
 import { NON_PUBLIC_WINDOW_MS, type ApiErrorEntry, type TweetField } from './schemas';
+import { twitterSettingsFromEnv, type TwitterSettings } from './settings';
 import { TwitterSubscriptions, type TwitterWebhookRegistration } from './subscriptions';
 import { createTwitterWebhookHandler } from './webhook';
 import { TwitterAppApi } from './webhooks-api';
 
-export interface TwitterSettings {
-  clientId: string;
-  clientSecret: string;
-  /** Default `https://x.com/i/oauth2/authorize`. */
-  authorizeUrl: string;
-  /** Default `https://api.x.com`; every path is appended as on the real platform. */
-  apiUrl: string;
-  /** Per-user budget of `GET /2/users/:id/tweets` per 15 minutes (`TWITTER_CALLS_PER_15MIN`, default 900). */
-  timelineCallsPer15Min: number;
-  /** Per-user budget of `GET /2/users/me` per 15 minutes (X: 75). */
-  meCallsPer15Min?: number;
-  /** Per-user budget of `GET /2/tweets` per 15 minutes (X: 5,000). */
-  lookupCallsPer15Min?: number;
-  refreshMarginMs?: number;
-  /** The app's API key and secret (`TWITTER_CONSUMER_KEY`/`_SECRET`): app-only bearer, CRC and signatures. */
-  consumerKey?: string;
-  consumerSecret?: string;
-  /** `{PUBLIC_BASE_URL}/webhooks/twitter`: the URL registered with X. */
-  webhookUrl?: string;
-}
+export { TWITTER_CREDENTIALS, twitterSettingsFromEnv, type TwitterSettings } from './settings';
 
 export interface TwitterConnectorDeps {
   logger?: Logger;
@@ -65,22 +47,6 @@ const RECENT_FIELDS: TweetField[] = ['created_at', 'public_metrics', 'non_public
 const LOOKUP_BATCH = 100;
 
 type RefreshResult = Awaited<ReturnType<PlatformConnector['refreshItems']>>;
-
-export function twitterSettingsFromEnv(env: Env): TwitterSettings {
-  if (!env.TWITTER_CLIENT_ID || !env.TWITTER_CLIENT_SECRET) {
-    throw new Error('TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET are required for the X connector');
-  }
-  return {
-    clientId: env.TWITTER_CLIENT_ID,
-    clientSecret: env.TWITTER_CLIENT_SECRET,
-    authorizeUrl: env.TWITTER_AUTHORIZE_URL,
-    apiUrl: env.TWITTER_API_URL,
-    timelineCallsPer15Min: env.TWITTER_CALLS_PER_15MIN,
-    consumerKey: env.TWITTER_CONSUMER_KEY,
-    consumerSecret: env.TWITTER_CONSUMER_SECRET,
-    webhookUrl: `${(env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, '')}/webhooks/twitter`,
-  };
-}
 
 /** The X connector; `registerWebhook` is present when the consumer key and secret are set. */
 export interface TwitterConnector extends PlatformConnector {

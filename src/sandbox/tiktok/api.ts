@@ -5,17 +5,21 @@
 import {
   USER_FIELD_SCOPES,
   VIDEO_FIELDS,
+  VIDEO_LIST_DEFAULT_COUNT,
+  VIDEO_LIST_MAX_COUNT,
+  VIDEO_QUERY_MAX_IDS,
+  VIDEO_SCOPE,
   type UserField,
   type VideoField,
-} from '../../platforms/tiktok/schemas';
+} from './facts';
 import type { Call, TikTokContext } from './context';
 import { sendApiError, sendApiOk } from './responses';
 import type { SandboxAccount, SandboxVideo } from './world';
 
 const VIDEO_FIELD_SET = new Set<string>(VIDEO_FIELDS);
-const DEFAULT_MAX_COUNT = 10;
-const MAX_COUNT = 20;
-const MAX_QUERY_IDS = 20;
+const DEFAULT_MAX_COUNT = VIDEO_LIST_DEFAULT_COUNT;
+const MAX_COUNT = VIDEO_LIST_MAX_COUNT;
+const MAX_QUERY_IDS = VIDEO_QUERY_MAX_IDS;
 
 interface Authorized {
   account: SandboxAccount;
@@ -159,7 +163,7 @@ export function videoList(ctx: TikTokContext, call: Call): void {
   const who = authorize(ctx, call);
   if (!who || !admit(ctx, call, who.account.openId)) return;
   const fields = parseFields(call, (f) => VIDEO_FIELD_SET.has(f));
-  if (!fields || !requireScope(ctx, call, who.scopes, 'video.list')) return;
+  if (!fields || !requireScope(ctx, call, who.scopes, VIDEO_SCOPE)) return;
   const body = jsonBody(call);
   if (!body) return;
   const maxCount = body.max_count ?? DEFAULT_MAX_COUNT;
@@ -196,7 +200,7 @@ export function videoQuery(ctx: TikTokContext, call: Call): void {
   const who = authorize(ctx, call);
   if (!who || !admit(ctx, call, who.account.openId)) return;
   const fields = parseFields(call, (f) => VIDEO_FIELD_SET.has(f));
-  if (!fields || !requireScope(ctx, call, who.scopes, 'video.list')) return;
+  if (!fields || !requireScope(ctx, call, who.scopes, VIDEO_SCOPE)) return;
   const body = jsonBody(call);
   if (!body) return;
   const ids = (body.filters as { video_ids?: unknown } | undefined)?.video_ids;

@@ -5,11 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { SandboxClock } from '../core/clock';
 import { Random } from '../core/random';
-
-/** Lifetimes from TikTok's token docs; the code lifetime is not documented, 10 minutes is the usual OAuth value. */
-export const CODE_TTL_MS = 10 * 60 * 1000;
-export const ACCESS_TTL_S = 86_400;
-export const REFRESH_TTL_S = 31_536_000;
+import { ACCESS_TTL_S, CODE_TTL_MS, REFRESH_TTL_S } from './facts';
 
 export interface AuthCode {
   code: string;

@@ -5,10 +5,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { FaultRule } from '../core/faults';
-import type { GroundTruthAccount } from '../core/types';
+import type { GroundTruthAccount, GroundTruthItem as Item } from '../core/types';
 import type { WebhookDelivery } from '../core/webhooks';
-import type { Item } from '../../platforms/types';
 import type { TikTokContext } from './context';
+import { REASON_USER_DISCONNECTED } from './facts';
 import { sendWebhook, type SendWebhookRequest } from './webhooks';
 import type { NewAccountOptions, SandboxAccount } from './world';
 
@@ -28,6 +28,12 @@ const NewItem = z.object({
   title: z.string().optional(),
   metrics: Metrics.optional(),
   createdAt: z.union([z.string().datetime({ offset: true }), z.number()]).optional(),
+  /**
+   * How the creator posted it. `app` (default): through this app's own posting flow (Video Kit / Content Posting),
+   * the only case in which TikTok sends `video.publish.completed`. `tiktok`: an ordinary upload in the TikTok app,
+   * which sends no webhook at all: only the next scheduled sync finds it (facts.ts → webhooks).
+   */
+  via: z.enum(['app', 'tiktok']).optional(),
 });
 const ItemPatch = z.object({
   text: z.string().optional(),
@@ -91,7 +97,10 @@ export class TikTokControl {
     this.ctx.state.loggedIn = accountId;
   }
 
-  /** A new public video; TikTok notifies `video.publish.completed` (as for a video posted through the app). */
+  /**
+   * A new public video. Posted through the app (`via: 'app'`, the default) it is announced with
+   * `video.publish.completed`; an ordinary upload in the TikTok app (`via: 'tiktok'`) is announced by nothing.
+   */
   async addVideo(accountId: string, input: NewVideoInput = {}): Promise<Item> {
     const account = this.account(accountId);
     const createdAtMs = typeof input.createdAt === 'string' ? Date.parse(input.createdAt) : input.createdAt;
@@ -101,11 +110,14 @@ export class TikTokControl {
       metrics: input.metrics,
       createdAtMs,
     });
-    await sendWebhook(this.ctx, {
-      accountId,
-      event: 'video.publish.completed',
-      content: { share_id: `video.${video.id}.${video.id.slice(-8)}`, publish_type: 'DIRECT_PUBLISH' },
-    });
+    if ((input.via ?? 'app') === 'app') {
+      // The documented example content is only `{"share_id":"video.<video id>.<8 characters>"}`.
+      await sendWebhook(this.ctx, {
+        accountId,
+        event: 'video.publish.completed',
+        content: { share_id: `video.${video.id}.${shareSuffix(video.id)}` },
+      });
+    }
     return this.ctx.world.normalizedVideo(account, video);
   }
 
@@ -143,7 +155,11 @@ export class TikTokControl {
   async revoke(accountId: string): Promise<{ revokedGrants: number }> {
     this.account(accountId);
     const revokedGrants = this.ctx.auth.revokeAccount(accountId);
-    await sendWebhook(this.ctx, { accountId, event: 'authorization.removed', content: { reason: 1 } });
+    await sendWebhook(this.ctx, {
+      accountId,
+      event: 'authorization.removed',
+      content: { reason: REASON_USER_DISCONNECTED },
+    });
     return { revokedGrants };
   }
 
@@ -201,6 +217,12 @@ export class TikTokControl {
       })),
     };
   }
+}
+
+/** Eight letters derived from the video id, like the `VDCxrcMJ` of TikTok's example share id. */
+function shareSuffix(videoId: string): string {
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  return [...videoId.slice(-8)].map((d, i) => letters[(Number(d) * 5 + i * 7) % letters.length]).join('');
 }
 
 type Handler = (req: Request) => unknown;

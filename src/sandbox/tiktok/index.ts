@@ -11,7 +11,7 @@ import { RequestLog } from '../core/request-log';
 import type { GroundTruthAccount, PlatformSandbox, SandboxOptions } from '../core/types';
 import { WebhookOutbox } from '../core/webhooks';
 import { Random } from '../core/random';
-import { TIKTOK_SCOPES, USER_FIELD_SCOPES } from '../../platforms/tiktok/schemas';
+import { DISPLAY_SCOPES, RATE_LIMIT_PER_MINUTE, RATE_LIMIT_WINDOW_MS } from './facts';
 import { AuthStore } from './auth';
 import type { TikTokContext } from './context';
 import { TikTokControl, createControlRouter } from './control';
@@ -23,9 +23,9 @@ export { TikTokControl } from './control';
 export type { NewVideoInput, VideoPatch, ProfileChanges, LimitChanges } from './control';
 export { TIKTOK_ENDPOINTS } from './platform';
 
-/** TikTok's documented default: 600 requests per minute per endpoint, one-minute sliding window. */
-export const TIKTOK_DEFAULT_LIMIT = 600;
-export const TIKTOK_WINDOW_MS = 60_000;
+/** TikTok's documented default: 600 requests per minute per endpoint, one-minute sliding window (facts.ts). */
+export const TIKTOK_DEFAULT_LIMIT = RATE_LIMIT_PER_MINUTE;
+export const TIKTOK_WINDOW_MS = RATE_LIMIT_WINDOW_MS;
 
 export interface TikTokSandboxOptions extends SandboxOptions {
   /** Scopes the sandbox app is approved for (default: every user.info scope and video.list). */
@@ -57,7 +57,7 @@ export function createTikTokSandbox(opts: TikTokSandboxOptions): TikTokSandbox {
     },
     state: {
       autoApprove: opts.autoApprove ?? false,
-      appScopes: new Set(opts.appScopes ?? [...TIKTOK_SCOPES, ...Object.values(USER_FIELD_SCOPES)]),
+      appScopes: new Set(opts.appScopes ?? DISPLAY_SCOPES),
     },
   };
   const itemsPerAccount = opts.itemsPerAccount ?? 250;

@@ -2,14 +2,13 @@
  * Login Kit as the sandbox serves it: the consent page at `/v2/auth/authorize/` (www.tiktok.com), and
  * `/v2/oauth/token/` + `/v2/oauth/revoke/` (open.tiktokapis.com) with TikTok's OAuth error bodies.
  */
-import { TIKTOK_SCOPES } from '../../platforms/tiktok/schemas';
-import { USER_FIELD_SCOPES } from '../../platforms/tiktok/schemas';
+import { DISPLAY_SCOPES } from './facts';
 import { verifierMatches } from './auth';
 import { formBody, type Call, type TikTokContext } from './context';
 import { escapeHtml, redirect, sendHtml, sendJson, sendOAuthError } from './responses';
 
-/** Every scope the sandbox knows (the connector's four plus the other user.info ones). */
-const KNOWN_SCOPES = new Set<string>([...TIKTOK_SCOPES, ...Object.values(USER_FIELD_SCOPES)]);
+/** Every scope the sandbox knows: Login Kit + Display API's (facts.ts). */
+const KNOWN_SCOPES = new Set<string>(DISPLAY_SCOPES);
 
 interface AuthorizeParams {
   clientKey: string;

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActiveFault } from '../core/faults';
 import * as api from './api';
 import type { Call, TikTokContext } from './context';
+import { PATHS } from './facts';
 import * as oauth from './oauth-routes';
 import { sendApiError, sendHtml, sendOAuthError, sendJson } from './responses';
 
@@ -18,23 +19,23 @@ interface Route {
   handle(ctx: TikTokContext, call: Call): void;
 }
 
-const ROUTES: Record<string, Route> = {
-  'GET /v2/auth/authorize/': {
-    endpoint: 'GET /v2/auth/authorize/',
-    style: 'page',
-    handle: oauth.authorizePage,
-  },
-  'POST /v2/auth/authorize/': {
-    endpoint: 'POST /v2/auth/authorize/',
-    style: 'page',
-    handle: oauth.authorizeDecision,
-  },
-  'POST /v2/oauth/token/': { endpoint: 'POST /v2/oauth/token/', style: 'oauth', handle: oauth.token },
-  'POST /v2/oauth/revoke/': { endpoint: 'POST /v2/oauth/revoke/', style: 'oauth', handle: oauth.revoke },
-  'GET /v2/user/info/': { endpoint: 'GET /v2/user/info/', style: 'api', handle: api.userInfo },
-  'POST /v2/video/list/': { endpoint: 'POST /v2/video/list/', style: 'api', handle: api.videoList },
-  'POST /v2/video/query/': { endpoint: 'POST /v2/video/query/', style: 'api', handle: api.videoQuery },
-};
+const entry = (
+  method: 'GET' | 'POST',
+  path: string,
+  style: Style,
+  handle: Route['handle'],
+): [string, Route] => [`${method} ${path}`, { endpoint: `${method} ${path}`, style, handle }];
+
+/** TikTok's real paths (facts.ts), each answered in the style of its host. */
+const ROUTES: Record<string, Route> = Object.fromEntries([
+  entry('GET', PATHS.authorize, 'page', oauth.authorizePage),
+  entry('POST', PATHS.authorize, 'page', oauth.authorizeDecision),
+  entry('POST', PATHS.token, 'oauth', oauth.token),
+  entry('POST', PATHS.revoke, 'oauth', oauth.revoke),
+  entry('GET', PATHS.userInfo, 'api', api.userInfo),
+  entry('POST', PATHS.videoList, 'api', api.videoList),
+  entry('POST', PATHS.videoQuery, 'api', api.videoQuery),
+]);
 
 export const TIKTOK_ENDPOINTS = Object.keys(ROUTES);
 

@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { SandboxClock } from '../core/clock';
 import { Random } from '../core/random';
+import { API_ERRORS, type ApiErrorCode } from './facts';
 
 /** `log_id` values look like `20240314122309AB12CD34EF56AB78CD90`: a UTC timestamp and 20 hex digits. */
 export class LogIds {
@@ -19,23 +20,6 @@ export class LogIds {
     return `${stamp}${this.random.hex(20).toUpperCase()}`;
   }
 }
-
-/** Default messages of TikTok's documented error codes, with their HTTP statuses. */
-export const API_ERRORS = {
-  access_token_invalid: { status: 401, message: 'The access token is invalid or not found in the request.' },
-  scope_not_authorized: {
-    status: 401,
-    message: 'The user did not authorize the scope required for completing this request.',
-  },
-  scope_permission_missed: {
-    status: 400,
-    message: 'The app does not have permission for the requested scope.',
-  },
-  invalid_params: { status: 400, message: 'The request parameters are invalid.' },
-  rate_limit_exceeded: { status: 429, message: 'API rate limit exceeded, please retry later.' },
-  internal_error: { status: 500, message: 'Something went wrong. Please try again later.' },
-} as const;
-export type ApiErrorCode = keyof typeof API_ERRORS;
 
 export function sendJson(
   res: ServerResponse,

@@ -2,8 +2,9 @@
 import { createHmac } from 'node:crypto';
 import type { WebhookDelivery } from '../core/webhooks';
 import type { TikTokContext } from './context';
+import { SIGNATURE_HEADER, type WebhookEventName } from './facts';
 
-export type TikTokWebhookEvent = 'authorization.removed' | 'video.publish.completed' | 'video.upload.failed';
+export type TikTokWebhookEvent = WebhookEventName;
 
 export interface SendWebhookRequest {
   accountId: string;
@@ -29,6 +30,6 @@ export async function sendWebhook(ctx: TikTokContext, req: SendWebhookRequest): 
   // Re-signed on every attempt, so a redelivery carries a fresh timestamp like TikTok's retries.
   return ctx.outbox.send(body, () => {
     const t = Math.floor(Date.now() / 1000);
-    return { 'TikTok-Signature': `t=${t},s=${signature(ctx.credentials.clientSecret, t, body)}` };
+    return { [SIGNATURE_HEADER]: `t=${t},s=${signature(ctx.credentials.clientSecret, t, body)}` };
   });
 }

@@ -5,7 +5,7 @@
  */
 import { Random } from '../core/random';
 import type { SandboxClock } from '../core/clock';
-import type { Item, Profile } from '../../platforms/types';
+import type { GroundTruthItem as Item, GroundTruthProfile as Profile } from '../core/types';
 
 export type VideoCounter = 'view_count' | 'like_count' | 'comment_count' | 'share_count';
 

@@ -15,7 +15,7 @@ import type { Logger } from '../../shared/logger';
 import type { SyncSink } from '../../store/types';
 import type { SyncService } from '../../sync/service';
 import { secretsEqual } from '../auth';
-import type { ConnectorMap } from '../deps';
+import type { ConnectorRegistry } from '../../platforms/registry';
 import { HttpError } from '../http-error';
 import { escapeHtml, platformName } from '../oauth-page';
 import { UserId } from '../params';
@@ -33,7 +33,7 @@ export interface DashboardDeps {
   adminApiKey: string | undefined;
   /** Mark the session cookie `Secure` (the service is reached over https). */
   secureCookies: boolean;
-  connectors: ConnectorMap;
+  connectors: ConnectorRegistry;
   connect: ConnectStarter;
   syncService: SyncService;
   sink: Pick<SyncSink, 'readConnection'>;

@@ -1,16 +1,16 @@
 /**
  * The HTTP service wired exactly as in production, for the tests in test/http: the real app (`createApp`) on a real
- * port, real connectors against in-process sandboxes (consent auto-approved), the run's Temporal dev server with
- * real workers (`runWorkers`) and the real TemporalSyncService, the run's Firestore emulator (a project of this
- * file), and firebase-admin verifying real ID tokens of the run's Firebase Auth emulator.
+ * port, and the engine from `composeEngine` (as `startService` builds it): real connectors against in-process
+ * sandboxes (consent auto-approved), the run's Temporal dev server with real workers and the real
+ * TemporalSyncService, the run's Firestore emulator (a project of this file), and firebase-admin verifying real ID
+ * tokens of the run's Firebase Auth emulator.
  */
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import type { Express } from 'express';
 import { loadConfig, type Env } from '../../../src/config';
-import { createInstagramConnector, instagramSettingsFromEnv } from '../../../src/platforms/instagram';
-import { createConnectors } from '../../../src/platforms/registry';
-import type { PlatformConnector, PlatformId } from '../../../src/platforms/types';
+import type { ConnectorRegistry } from '../../../src/platforms/registry';
+import type { PlatformId } from '../../../src/platforms/types';
 import { SandboxClock } from '../../../src/sandbox/core/clock';
 import { listen, type RunningServer } from '../../../src/sandbox/core/http';
 import type { PlatformSandbox } from '../../../src/sandbox/core/types';
@@ -18,15 +18,9 @@ import { createInstagramSandbox, type InstagramSandbox } from '../../../src/sand
 import { createTikTokSandbox, type TikTokSandbox } from '../../../src/sandbox/tiktok';
 import { createTwitterSandbox, type TwitterSandbox } from '../../../src/sandbox/twitter';
 import { silentLogger, type Logger } from '../../../src/shared/logger';
-import { createAccountIndex } from '../../../src/store/account-index';
-import { httpOAuthStates, httpWebhookDedupe } from '../../../src/store/http-ports';
-import { createOAuthStateStore } from '../../../src/store/oauth-states';
-import { createFirestoreSink } from '../../../src/store/sink';
-import { createTokenStore } from '../../../src/store/token-store';
-import { createWebhookDedupe } from '../../../src/store/webhook-dedupe';
+import { createOAuthStateStore, type OAuthStateStore, type WebhookDedupe } from '../../../src/store';
 import type { AccountIndex, SyncSink, TokenStore } from '../../../src/store/types';
 import type { SyncService } from '../../../src/sync/service';
-import { createTemporalSyncService } from '../../../src/sync/temporal-sync-service';
 import {
   createApp,
   firebaseIdTokenVerifier,
@@ -34,8 +28,7 @@ import {
   temporalReadiness,
   type AppDeps,
 } from '../../../src/webhooks';
-import type { OAuthStateStore, WebhookDedupe } from '../../../src/webhooks';
-import { runWorkers, type WorkersHandle } from '../../../src/workers';
+import { composeEngine } from '../../../src/workers/compose';
 import {
   testAuth,
   testFirestore,
@@ -62,7 +55,7 @@ export interface HttpHarness {
   config: Env;
   clock: SandboxClock;
   sandboxes: Sandboxes;
-  connectors: Partial<Record<PlatformId, PlatformConnector>>;
+  connectors: ConnectorRegistry;
   firestore: TestFirestore;
   temporal: TestTemporal;
   auth: TestAuth;
@@ -131,48 +124,31 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
   });
   const logger = opts.logger ?? silentLogger;
   const now = () => clock.now();
-  const connectors = createConnectors(config, { logger, now }, ['twitter', 'tiktok']);
-  // The registry has no Instagram factory yet: built directly, as the registry will.
-  connectors.instagram ??= createInstagramConnector(instagramSettingsFromEnv(config), { logger, now });
 
   const firestore = await testFirestore();
   const auth = testAuth();
   const temporal = await testTemporal();
-  const sink = createFirestoreSink(firestore.db);
-  const keyring = config.TOKEN_ENCRYPTION_KEYS!;
-  const tokenStore = createTokenStore({ db: firestore.db, keyring, logger });
-  const accountIndex = createAccountIndex(firestore.db);
-  // States expire on the sandbox clock, so a test can let one go stale by advancing it.
-  const oauthStates = httpOAuthStates(
-    createOAuthStateStore({ db: firestore.db, keyring, now: () => new Date(now()) }),
-  );
-  const dedupe = httpWebhookDedupe(createWebhookDedupe({ db: firestore.db }));
-
-  const taskQueuePrefix = uniqueTaskQueue('http');
-  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
-  const workers: WorkersHandle = await runWorkers({
+  const engine = await composeEngine({
     config,
-    connection: workerConnection,
-    connectors,
-    sink,
-    tokenStore,
     logger,
-    workflowBundle: { codePath: workflowBundlePath },
+    db: firestore.db,
     client: temporal.client,
-    taskQueuePrefix,
+    platforms: HARNESS_PLATFORMS,
     clock,
+    workflowBundle: { codePath: workflowBundlePath },
+    taskQueuePrefix: uniqueTaskQueue('http'),
     shutdownGraceMs: 2_000,
-  });
-  const syncService = createTemporalSyncService({
-    client: temporal.client,
-    sink,
-    config,
-    taskQueuePrefix,
-    logger,
     engine: { webhookDebounceMs: 500, webhookMaxDelayMs: 5_000 },
   });
+  const { connectors, syncService, registry } = engine;
+  const { sink, tokens: tokenStore, accounts: accountIndex, webhookDedupe: dedupe } = engine.store;
+  // States expire on the sandbox clock, so a test can let one go stale by advancing it.
+  const oauthStates = createOAuthStateStore({
+    db: firestore.db,
+    keyring: config.TOKEN_ENCRYPTION_KEYS!,
+    now: () => new Date(now()),
+  });
 
-  const registry = new Registry();
   const deps: AppDeps = {
     config,
     connectors,
@@ -215,8 +191,7 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
       return createApp({ ...deps, registry: new Registry(), ...overrides });
     },
     async close() {
-      await workers.shutdown().catch(() => undefined);
-      await workerConnection.close().catch(() => undefined);
+      await engine.close();
       await server.close();
       await Promise.all(sandboxServers.map((s) => s.close()));
       await auth.close();

@@ -1,0 +1,44 @@
+import { publicBaseUrl, type Env } from '../../config';
+import { requireCredentials, type CredentialVariable } from '../descriptor';
+
+/** The X app's credentials (OAuth 2.0 confidential client); without both, X is served by its sandbox. */
+export const TWITTER_CREDENTIALS = [
+  'TWITTER_CLIENT_ID',
+  'TWITTER_CLIENT_SECRET',
+] as const satisfies readonly CredentialVariable[];
+
+/** Everything the X connector needs, from the environment (docs/contract.md → Environment). */
+export interface TwitterSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Default `https://x.com/i/oauth2/authorize`. */
+  authorizeUrl: string;
+  /** Default `https://api.x.com`; every path is appended as on the real platform. */
+  apiUrl: string;
+  /** Per-user budget of `GET /2/users/:id/tweets` per 15 minutes (`TWITTER_CALLS_PER_15MIN`, default 900). */
+  timelineCallsPer15Min: number;
+  /** Per-user budget of `GET /2/users/me` per 15 minutes (X: 75). */
+  meCallsPer15Min?: number;
+  /** Per-user budget of `GET /2/tweets` per 15 minutes (X: 5,000). */
+  lookupCallsPer15Min?: number;
+  refreshMarginMs?: number;
+  /** The app's API key and secret (`TWITTER_CONSUMER_KEY`/`_SECRET`): app-only bearer, CRC and signatures. */
+  consumerKey?: string;
+  consumerSecret?: string;
+  /** `{PUBLIC_BASE_URL}/webhooks/twitter`: the URL registered with X. */
+  webhookUrl?: string;
+}
+
+export function twitterSettingsFromEnv(env: Env): TwitterSettings {
+  const [clientId, clientSecret] = requireCredentials(env, 'twitter', TWITTER_CREDENTIALS);
+  return {
+    clientId,
+    clientSecret,
+    authorizeUrl: env.TWITTER_AUTHORIZE_URL,
+    apiUrl: env.TWITTER_API_URL,
+    timelineCallsPer15Min: env.TWITTER_CALLS_PER_15MIN,
+    consumerKey: env.TWITTER_CONSUMER_KEY,
+    consumerSecret: env.TWITTER_CONSUMER_SECRET,
+    webhookUrl: `${publicBaseUrl(env).replace(/\/+$/, '')}/webhooks/twitter`,
+  };
+}
