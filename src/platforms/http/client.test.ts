@@ -308,6 +308,20 @@ describe('answers', () => {
     });
   });
 
+  it('a content-type the caller names wins over the one the body implies; PUT is sent as PUT', async () => {
+    script = [{ status: 200, body: '{}' }];
+    await kit().request({
+      method: 'PUT',
+      url: `${base}/oauth2/token`,
+      endpoint: 'PUT /oauth2/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      form: { grant_type: 'client_credentials' },
+      schema: z.object({}),
+    });
+    expect(received[0]).toMatchObject({ method: 'PUT', body: 'grant_type=client_credentials' });
+    expect(received[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded;charset=UTF-8');
+  });
+
   it('a counted request without a bucket is a programming error, caught before any call', async () => {
     await expect(
       kit().request({ method: 'GET', url: `${base}/x`, endpoint: 'GET /x', schema: z.unknown(), usage: {} }),

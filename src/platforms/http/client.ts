@@ -41,7 +41,7 @@ export function failsUnless2xx(classify: (answer: HttpAnswer) => PlatformError):
   return (answer) => (answer.status >= 200 && answer.status < 300 ? undefined : classify(answer));
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpRequest<S extends z.ZodType> {
   method: HttpMethod;
@@ -50,6 +50,7 @@ export interface HttpRequest<S extends z.ZodType> {
   endpoint: string;
   /** Query parameters (undefined values are left out; commas and colons stay literal). */
   params?: Readonly<Record<string, string | undefined>>;
+  /** Extra headers, lower-case names (a `content-type` here wins over the one the body implies). */
   headers?: Readonly<Record<string, string>>;
   /** `application/x-www-form-urlencoded` body. */
   form?: Readonly<Record<string, string>>;
@@ -175,10 +176,10 @@ export function createConnectorHttp(options: ConnectorHttpOptions): ConnectorHtt
     let data: string | undefined;
     if (req.form) {
       data = new URLSearchParams(req.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
     } else if (req.json !== undefined) {
       data = JSON.stringify(req.json);
-      headers['content-type'] = 'application/json';
+      headers['content-type'] ??= 'application/json';
     }
     const started = Date.now();
     let response;

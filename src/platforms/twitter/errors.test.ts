@@ -1,6 +1,13 @@
 import { ZodError } from 'zod';
 import { networkError, shapeError } from '../http';
-import { classifyApiFailure, classifyOAuthFailure, retryAtFrom } from './errors';
+import {
+  classifyApiFailure,
+  classifyAppAnswer,
+  classifyAppFailure,
+  classifyAppTokenAnswer,
+  classifyOAuthFailure,
+  retryAtFrom,
+} from './errors';
 import { TimelineResponse } from './schemas';
 
 const now = Date.parse('2026-03-01T00:00:00Z');
@@ -120,5 +127,38 @@ describe('network and shape failures', () => {
     expect(err.kind).toBe('permanent');
     expect(err.message).toContain('GET /2/users/:id/tweets');
     expect(err.message).toContain('data.0.public_metrics.like_count');
+  });
+});
+
+describe('app-level endpoints (V2 Webhooks, Activity subscriptions, app bearer)', () => {
+  const app = 'POST /2/webhooks';
+
+  it('names the reason X gives, and only throttles and outages are retryable', () => {
+    const crc = classifyAppFailure({
+      endpoint: app,
+      status: 400,
+      body: { errors: [{ message: 'CrcValidationFailed' }] },
+      now,
+    });
+    expect(crc).toMatchObject({ kind: 'permanent', platformCode: 'CrcValidationFailed', status: 400 });
+    const limited = classifyAppFailure({
+      endpoint: app,
+      status: 429,
+      body: tooMany,
+      headers: { 'x-rate-limit-reset': String(now / 1000 + 60) },
+      now,
+    });
+    expect(limited).toMatchObject({ kind: 'rate_limited', retryAt: now + 60_000 });
+    expect(classifyAppFailure({ endpoint: app, status: 503, body: undefined, now }).kind).toBe('transient');
+    expect(classifyAppAnswer({ endpoint: app, status: 200, body: {}, now })).toBeUndefined();
+  });
+
+  it('a refused app bearer names the consumer credentials', () => {
+    const err = classifyAppTokenAnswer({ endpoint: 'POST /oauth2/token', status: 403, body: {}, now });
+    expect(err).toMatchObject({ kind: 'permanent', status: 403 });
+    expect(err!.message).toContain('TWITTER_CONSUMER_SECRET');
+    expect(
+      classifyAppTokenAnswer({ endpoint: 'POST /oauth2/token', status: 200, body: {}, now }),
+    ).toBeUndefined();
   });
 });

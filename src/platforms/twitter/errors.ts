@@ -11,6 +11,7 @@ import {
   type HeaderBag,
   type HttpAnswer,
 } from '../http';
+import { WebhookErrorBody } from './activity-schemas';
 import { OAuthErrorBody } from './schemas';
 
 /** X's rate-limit window: when a 429 carries no usable reset header, one full window is always enough. */
@@ -97,3 +98,56 @@ export function oauthClassifier(grant: 'authorization_code' | 'refresh_token' | 
     return classifyOAuthFailure({ ...answer, body, grant });
   };
 }
+
+/** The failure reason X names in a webhook endpoint's error body (`DuplicateUrlFailed`…), if any. */
+export function webhookFailureReason(body: unknown): string | undefined {
+  const parsed = WebhookErrorBody.safeParse(body);
+  if (!parsed.success) return undefined;
+  const texts = [
+    ...(parsed.data.errors ?? []).flatMap((e) => [e.message, e.detail, e.title]),
+    parsed.data.detail,
+    parsed.data.title,
+  ];
+  for (const text of texts) {
+    const match = text?.match(/\b([A-Z][A-Za-z]+(?:Failed|Exceeded|Invalid))\b/);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * A non-2xx answer of an app-level endpoint (V2 Webhooks API, X Activity API subscriptions). Everything but a
+ * throttle or an outage (bad consumer key/secret, wrong auth type, CRC failure, unknown id) is the app's setup or
+ * a request that will fail again the same way: no retry, a clear message.
+ */
+export function classifyAppFailure(answer: ApiFailure): PlatformError {
+  const { endpoint, status, body, headers, now } = answer;
+  const reason = webhookFailureReason(body);
+  const message = `HTTP ${status}${reason ? `: ${reason}` : ''}`;
+  const details = {
+    platform: 'twitter' as const,
+    endpoint,
+    status,
+    ...(reason ? { platformCode: reason } : {}),
+  };
+  if (status === 429) {
+    return new PlatformError('rate_limited', message, { ...details, retryAt: retryAtFrom(headers, now) });
+  }
+  if (status >= 500 || status === 408) return new PlatformError('transient', message, details);
+  return new PlatformError('permanent', message, details);
+}
+
+export const classifyAppAnswer: AnswerClassifier = failsUnless2xx(classifyAppFailure);
+
+/** `POST /oauth2/token` (client_credentials): a 401 or 403 means X refused the consumer key and secret. */
+export const classifyAppTokenAnswer: AnswerClassifier = (answer) => {
+  if (answer.status === 200) return undefined;
+  if (answer.status === 401 || answer.status === 403) {
+    return new PlatformError(
+      'permanent',
+      `HTTP ${answer.status}: X refused TWITTER_CONSUMER_KEY/TWITTER_CONSUMER_SECRET (the app's API key and secret)`,
+      { platform: 'twitter', endpoint: answer.endpoint, status: answer.status },
+    );
+  }
+  return classifyAppFailure(answer);
+};

@@ -199,6 +199,7 @@ export function createTwitterConnector(
             timeoutMs: deps.timeoutMs ?? 30_000,
             logger,
             now,
+            retry: deps.retry,
           }),
           url: webhookUrl,
           logger,
