@@ -23,7 +23,6 @@ const LAYERS = [
   'workflows',
   'sync',
   'workers',
-  'engine',
   'webhooks',
   'cli',
 ] as const;
