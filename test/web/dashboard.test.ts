@@ -98,9 +98,12 @@ test('log in, connect through the consent pages, see the numbers, sync now', asy
   // A new TikTok video with many likes, then "Sync now": it becomes the top post.
   const tiktok = s.sandboxes.tiktok.sandbox;
   const accountId = tiktok.accountIds()[0]!;
+  // An ordinary upload in the TikTok app: no webhook announces it (only posts made through the app's own flow are),
+  // so it is the manual sync that brings it in.
   const added = await tiktok.control.addVideo(accountId, {
     text: 'fresh from the browser test',
     metrics: { likes: 10_000_000 },
+    via: 'tiktok',
   });
   await card('tiktok').getByRole('button', { name: 'Sync now' }).click();
   await expect(page.locator('[role="status"]').textContent()).resolves.toBe(
