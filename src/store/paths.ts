@@ -7,6 +7,7 @@
  *   users/{userId}/platforms/{platform}/insights/{YYYY-MM-DD}
  * Server-only (no client access at all; leading underscore marks them as internal):
  *   _tokens/{platform}:{userId}                 encrypted TokenSet
+ *   _tokenLeases/{platform}:{userId}            who is refreshing that token, until when (no token material)
  *   _accountIndex/{platform}:{accountId}        which users connected a platform account
  *   _oauthStates/{sha256(state)}                pending OAuth connects (10 min)
  *   _webhookEvents/{platform}:{sha256(userId|eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
@@ -20,6 +21,7 @@ export const COLLECTIONS = {
   platforms: 'platforms',
   insights: 'insights',
   tokens: '_tokens',
+  tokenLeases: '_tokenLeases',
   accountIndex: '_accountIndex',
   oauthStates: '_oauthStates',
   webhookEvents: '_webhookEvents',
@@ -98,6 +100,11 @@ export const paths = {
   /** The platform cannot contain `:`, so `{platform}:{userId}` splits unambiguously at the first colon. */
   tokenDoc({ userId, platform }: ConnectionKey): string {
     return `${COLLECTIONS.tokens}/${platform}:${assertDocId(userId, 'userId')}`;
+  },
+
+  /** The refresh lease of one connection's token, under the same id as its token document. */
+  tokenLeaseDoc({ userId, platform }: ConnectionKey): string {
+    return `${COLLECTIONS.tokenLeases}/${platform}:${assertDocId(userId, 'userId')}`;
   },
 
   /** Account ids are URI-encoded: TikTok open_ids and future platforms may use characters ids cannot hold. */
