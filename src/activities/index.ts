@@ -39,7 +39,7 @@ import type {
   SyncStartedInput,
   TokenExpiry,
 } from './types';
-import type { ConnectionKey } from '../domain';
+import { isValidDocumentId, type ConnectionKey } from '../domain';
 
 export interface Clock {
   now(): number;
@@ -291,9 +291,17 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async markItemsDeleted({ key, kind, ids }: MarkDeletedInput): Promise<number> {
-      if (ids.length === 0) return 0;
-      await deps.sink.markDeleted(key, kind, ids);
-      return ids.length;
+      // Syncs started before the connection workflow dropped invalid ids may still carry one: an id no document can
+      // have is skipped (and logged by count), never allowed to fail the sync (finding 2 of issue 14).
+      const valid = ids.filter((id) => isValidDocumentId(id));
+      if (valid.length < ids.length)
+        log.warn(
+          { userId: key.userId, platform: key.platform, kind, skipped: ids.length - valid.length },
+          'deletions with invalid item ids skipped',
+        );
+      if (valid.length === 0) return 0;
+      await deps.sink.markDeleted(key, kind, valid);
+      return valid.length;
     },
 
     /**

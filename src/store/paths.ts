@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ITEM_KINDS, type ItemKind, type PlatformId } from '../platforms/types';
-import type { ConnectionKey } from '../domain';
+import { isValidDocumentId, type ConnectionKey } from '../domain';
 
 export const COLLECTIONS = {
   users: 'users',
@@ -27,25 +27,8 @@ export const COLLECTIONS = {
   webhookEvents: '_webhookEvents',
 } as const;
 
-/** Longest document id Firestore accepts, in UTF-8 bytes. */
-export const MAX_DOCUMENT_ID_BYTES = 1500;
-
-/**
- * Whether Firestore can use `value` as one document id: not empty, no `/`, not `.` or `..`, not `__…__`
- * (reserved), at most 1,500 bytes. The one place this rule lives: parsers, the webhook intake and every path
- * builder below use it (finding 2 of issue 14).
- */
-export function isValidDocumentId(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length > 0 &&
-    !value.includes('/') &&
-    value !== '.' &&
-    value !== '..' &&
-    !/^__.*__$/s.test(value) &&
-    Buffer.byteLength(value) <= MAX_DOCUMENT_ID_BYTES
-  );
-}
+// The rule itself is pure and lives in the domain, so the workflow bundle can apply it too (finding 2 of issue 14).
+export { isValidDocumentId, MAX_DOCUMENT_ID_BYTES } from '../domain';
 
 /**
  * Rejects values that Firestore cannot use as one document id, so a hostile or broken id fails loudly instead of
