@@ -78,7 +78,14 @@ export async function benchmarkWebhooks(options: WebhookBenchOptions = {}): Prom
   const app = createApp({
     config: { PUBLIC_BASE_URL: 'http://127.0.0.1', ADMIN_API_KEY: undefined, PORT: 0 },
     connectors: { tiktok: connector },
-    tokenStore: { save: unused, load: unused, delete: unused, rotateKeys: unused } as TokenStore,
+    tokenStore: {
+      save: unused,
+      load: unused,
+      delete: unused,
+      rotateKeys: unused,
+      acquireRefreshLease: unused,
+      releaseRefreshLease: unused,
+    } as TokenStore,
     accountIndex,
     oauthStates: { create: unused, consume: unused } as OAuthStateStore,
     dedupe,

@@ -19,6 +19,7 @@ import type { ConnectorRegistry } from '../platforms/registry';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
 import { missingTokenFailure, toActivityFailure } from './failures';
+import { createTokenRefresher, type TokenRefreshSettings } from './token-refresh';
 import { validateAccount, validateItems } from './validate-output';
 import type {
   FinishSyncInput,
@@ -38,7 +39,7 @@ import type {
   SyncStartedInput,
   TokenExpiry,
 } from './types';
-import type { ConnectionKey } from '../domain';
+import { isValidDocumentId, type ConnectionKey } from '../domain';
 
 export interface Clock {
   now(): number;
@@ -54,6 +55,8 @@ export interface ActivityDeps {
   clock?: Clock;
   /** Prometheus metrics (`GET /metrics` of the service): API calls, rate limits, sync durations. */
   metrics?: EngineMetrics;
+  /** Refresh lease and save retries (defaults in token-refresh.ts; tests shorten the waits). */
+  tokenRefresh?: Partial<TokenRefreshSettings>;
 }
 
 /** How often long activities report liveness (the workflows set a heartbeat timeout of a few times this). */
@@ -127,23 +130,16 @@ export function createActivities(deps: ActivityDeps) {
     return tokens;
   }
 
-  async function refresh(key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> {
-    // Someone else (the connection workflow's proactive refresh, an earlier attempt) may have refreshed already:
-    // rotating refresh tokens must not be spent twice.
-    const stored = await deps.tokenStore.load(key);
-    if (stored && stored.accessToken !== tokens.accessToken && (stored.expiresAt ?? Infinity) > clock.now())
-      return stored;
-    const fresh = await connectorFor(key.platform).oauth.refresh(tokens);
-    // Rotated refresh tokens replace the old one; keep the account id even if the platform omits it.
-    const merged: TokenSet = {
-      ...fresh,
-      accountId: fresh.accountId || tokens.accountId,
-      refreshToken: fresh.refreshToken ?? tokens.refreshToken,
-    };
-    await deps.tokenStore.save(key, merged);
-    log.info({ userId: key.userId, platform: key.platform, expiresAt: merged.expiresAt }, 'token refreshed');
-    return merged;
-  }
+  // Load → platform refresh → save under the connection's refresh lease (finding 6 of issue 14): rotating refresh
+  // tokens must never be spent twice, not by two workers, nor by a retry overlapping a crashed attempt.
+  const refresher = createTokenRefresher({
+    tokenStore: deps.tokenStore,
+    platformRefresh: (key, tokens) => connectorFor(key.platform).oauth.refresh(tokens),
+    now: () => clock.now(),
+    logger: log,
+    settings: deps.tokenRefresh,
+  });
+  const refresh = (key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> => refresher.refresh(key, tokens);
 
   /**
    * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
@@ -211,7 +207,8 @@ export function createActivities(deps: ActivityDeps) {
             ? tokens.expiresAt <= knownExpiresAt
             : tokens.expiresAt - (marginMs ?? connector.oauth.refreshMarginMs) <= clock.now());
         if (!due) return { expiresAt: tokens.expiresAt ?? null, refreshed: false };
-        const fresh = await refresh(key, tokens);
+        // Heartbeating: waiting for another process's refresh can take longer than the heartbeat timeout.
+        const fresh = await heartbeating(() => refresh(key, tokens));
         return { expiresAt: fresh.expiresAt ?? null, refreshed: true };
       } catch (err) {
         throw toActivityFailure(err, clock.now());
@@ -294,9 +291,17 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async markItemsDeleted({ key, kind, ids }: MarkDeletedInput): Promise<number> {
-      if (ids.length === 0) return 0;
-      await deps.sink.markDeleted(key, kind, ids);
-      return ids.length;
+      // Syncs started before the connection workflow dropped invalid ids may still carry one: an id no document can
+      // have is skipped (and logged by count), never allowed to fail the sync (finding 2 of issue 14).
+      const valid = ids.filter((id) => isValidDocumentId(id));
+      if (valid.length < ids.length)
+        log.warn(
+          { userId: key.userId, platform: key.platform, kind, skipped: ids.length - valid.length },
+          'deletions with invalid item ids skipped',
+        );
+      if (valid.length === 0) return 0;
+      await deps.sink.markDeleted(key, kind, valid);
+      return valid.length;
     },
 
     /**

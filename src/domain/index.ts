@@ -3,5 +3,6 @@
  * layer may import it; it imports nothing.
  */
 export * from './connection';
+export * from './document-id';
 export * from './failures';
 export * from './platforms';

@@ -18,6 +18,7 @@ describe('paths', () => {
 
   it('keeps server-only data in underscore collections', () => {
     expect(paths.tokenDoc(key)).toBe('_tokens/instagram:u1');
+    expect(paths.tokenLeaseDoc(key)).toBe('_tokenLeases/instagram:u1');
     expect(paths.accountIndexDoc('tiktok', 'a/b')).toBe('_accountIndex/tiktok:a%2Fb');
     expect(paths.webhookEventDoc('twitter', 'evt-1')).toMatch(/^_webhookEvents\/twitter:[0-9a-f]{64}$/);
   });
@@ -54,5 +55,26 @@ describe('finding 2: isValidDocumentId is the one rule', () => {
     ])
       expect(isValidDocumentId(bad)).toBe(false);
     expect(() => assertDocId('x'.repeat(1501), 'item id')).toThrow(/document id/);
+  });
+});
+
+describe('finding 2: the pure rule of the domain counts bytes as Firestore (and Buffer) do', () => {
+  it('1,500 UTF-8 bytes at most, surrogate pairs as 4, lone surrogates as 3', () => {
+    for (const value of [
+      'a'.repeat(1_500),
+      'é'.repeat(750),
+      '€'.repeat(500),
+      '😀'.repeat(375),
+      '\ud800'.repeat(500),
+    ])
+      expect([isValidDocumentId(value), Buffer.byteLength(value)]).toEqual([true, 1_500]);
+    for (const value of [
+      'a'.repeat(1_501),
+      'é'.repeat(751),
+      '€'.repeat(501),
+      '😀'.repeat(376),
+      '\ud800'.repeat(501),
+    ])
+      expect(isValidDocumentId(value)).toBe(false);
   });
 });

@@ -7,43 +7,28 @@
  *   users/{userId}/platforms/{platform}/insights/{YYYY-MM-DD}
  * Server-only (no client access at all; leading underscore marks them as internal):
  *   _tokens/{platform}:{userId}                 encrypted TokenSet
+ *   _tokenLeases/{platform}:{userId}            who is refreshing that token, until when (no token material)
  *   _accountIndex/{platform}:{accountId}        which users connected a platform account
  *   _oauthStates/{sha256(state)}                pending OAuth connects (10 min)
  *   _webhookEvents/{platform}:{sha256(userId|eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
  */
 import { createHash } from 'node:crypto';
 import { ITEM_KINDS, type ItemKind, type PlatformId } from '../platforms/types';
-import type { ConnectionKey } from '../domain';
+import { isValidDocumentId, type ConnectionKey } from '../domain';
 
 export const COLLECTIONS = {
   users: 'users',
   platforms: 'platforms',
   insights: 'insights',
   tokens: '_tokens',
+  tokenLeases: '_tokenLeases',
   accountIndex: '_accountIndex',
   oauthStates: '_oauthStates',
   webhookEvents: '_webhookEvents',
 } as const;
 
-/** Longest document id Firestore accepts, in UTF-8 bytes. */
-export const MAX_DOCUMENT_ID_BYTES = 1500;
-
-/**
- * Whether Firestore can use `value` as one document id: not empty, no `/`, not `.` or `..`, not `__…__`
- * (reserved), at most 1,500 bytes. The one place this rule lives: parsers, the webhook intake and every path
- * builder below use it (finding 2 of issue 14).
- */
-export function isValidDocumentId(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length > 0 &&
-    !value.includes('/') &&
-    value !== '.' &&
-    value !== '..' &&
-    !/^__.*__$/s.test(value) &&
-    Buffer.byteLength(value) <= MAX_DOCUMENT_ID_BYTES
-  );
-}
+// The rule itself is pure and lives in the domain, so the workflow bundle can apply it too (finding 2 of issue 14).
+export { isValidDocumentId, MAX_DOCUMENT_ID_BYTES } from '../domain';
 
 /**
  * Rejects values that Firestore cannot use as one document id, so a hostile or broken id fails loudly instead of
@@ -98,6 +83,11 @@ export const paths = {
   /** The platform cannot contain `:`, so `{platform}:{userId}` splits unambiguously at the first colon. */
   tokenDoc({ userId, platform }: ConnectionKey): string {
     return `${COLLECTIONS.tokens}/${platform}:${assertDocId(userId, 'userId')}`;
+  },
+
+  /** The refresh lease of one connection's token, under the same id as its token document. */
+  tokenLeaseDoc({ userId, platform }: ConnectionKey): string {
+    return `${COLLECTIONS.tokenLeases}/${platform}:${assertDocId(userId, 'userId')}`;
   },
 
   /** Account ids are URI-encoded: TikTok open_ids and future platforms may use characters ids cannot hold. */

@@ -7,6 +7,7 @@
  */
 import {
   FieldValue,
+  Timestamp,
   type DocumentData,
   type DocumentReference,
   type Firestore,
@@ -66,6 +67,11 @@ export interface CreateTokenStoreOptions {
   /** Parsed TOKEN_ENCRYPTION_KEYS (or `devKeyring(dataDir)` for local runs). */
   keyring: Keyring;
   logger?: Logger;
+  /**
+   * Wall-clock time of refresh leases (default `Date.now`). Leases are compared across processes, so this is never
+   * a sandbox clock; tests pass a shifted one to stand for a holder that crashed long ago.
+   */
+  now?: () => number;
 }
 
 /**
@@ -104,9 +110,11 @@ export function createTokenStore({
   db,
   keyring,
   logger = silentLogger,
+  now = Date.now,
 }: CreateTokenStoreOptions): FirestoreTokenStore {
   const log = logger.child({ module: 'token-store' });
   const ref = (key: ConnectionKey) => db.doc(paths.tokenDoc(key));
+  const leaseRef = (key: ConnectionKey) => db.doc(paths.tokenLeaseDoc(key));
 
   const seal = (key: ConnectionKey, tokens: TokenSet): TokenDocument => {
     const valid = StoredTokenSet.safeParse(tokens);
@@ -190,6 +198,29 @@ export function createTokenStore({
         if (next === undefined) return current;
         write(tx, ref(key), seal(key, next));
         return next;
+      });
+    },
+
+    async acquireRefreshLease(key, { holder, ttlMs }) {
+      // A transaction, so two processes that both find the lease free or expired cannot both take it.
+      const taken = await db.runTransaction(async (tx) => {
+        const snap = await tx.get(leaseRef(key));
+        const expiresAt: unknown = snap.get('expiresAt');
+        const at = now();
+        if (snap.exists && expiresAt instanceof Timestamp && expiresAt.toMillis() > at) return false;
+        if (snap.exists)
+          log.warn({ userId: key.userId, platform: key.platform }, 'expired refresh lease taken over');
+        // `expiresAt` is a Timestamp so a Firestore TTL policy can also sweep leases left behind.
+        tx.set(leaseRef(key), { holder, expiresAt: Timestamp.fromMillis(at + ttlMs) });
+        return true;
+      });
+      return taken;
+    },
+
+    async releaseRefreshLease(key, holder) {
+      await db.runTransaction(async (tx) => {
+        const snap = await tx.get(leaseRef(key));
+        if (snap.get('holder') === holder) tx.delete(leaseRef(key));
       });
     },
 

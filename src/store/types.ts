@@ -25,6 +25,21 @@ export interface TokenStore {
   delete(key: ConnectionKey): Promise<void>;
   /** Re-encrypts every stored token with the current (first) key; returns how many were rewritten. */
   rotateKeys(): Promise<number>;
+  /**
+   * Takes the connection's refresh lease for `holder` when it is free or expired (its holder crashed); false while
+   * another holder has it. Rotating refresh tokens are single use: only the lease holder may spend one, the others
+   * wait and re-read the token it saves (finding 6 of issue 14).
+   */
+  acquireRefreshLease(key: ConnectionKey, lease: RefreshLeaseRequest): Promise<boolean>;
+  /** Gives the lease back if `holder` still has it (a taken-over lease is left to its new holder). */
+  releaseRefreshLease(key: ConnectionKey, holder: string): Promise<void>;
+}
+
+export interface RefreshLeaseRequest {
+  /** Unique per refresh attempt. */
+  holder: string;
+  /** How long the lease protects a refresh before anyone may take it over. */
+  ttlMs: number;
 }
 
 /** Which connection a platform account belongs to (webhooks name accounts, not users). */

@@ -39,6 +39,8 @@ function setup(
     load: async (key) => tokens.get(key.userId),
     delete: async (key) => void tokens.delete(key.userId),
     rotateKeys: async () => 0,
+    acquireRefreshLease: async () => true,
+    releaseRefreshLease: async () => undefined,
   };
   let nextAccount = 'acct-1';
   const oauth: OAuthProvider = {

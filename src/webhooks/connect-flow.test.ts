@@ -40,6 +40,8 @@ function setup(
     load: async (key) => tokens.get(k(key)),
     delete: async (key) => void tokens.delete(k(key)),
     rotateKeys: async () => 0,
+    acquireRefreshLease: async () => true,
+    releaseRefreshLease: async () => undefined,
   };
   const accountIndex: AccountIndex = {
     put: async (platform, accountId, key) => void index.set(`${platform}:${accountId}`, [key]),

@@ -9,6 +9,8 @@ import { charge, emptyBudget, type BudgetState } from './budget';
 import {
   ConnectionMachine,
   DEFAULT_CONNECTION_OPTIONS,
+  initialConnectionState,
+  MAX_DELETION_SYNCS,
   MIN_REFRESH_RETRY_MS,
   RECENT_SYNCS_KEPT,
   SEEN_EVENT_IDS_KEPT,
@@ -379,6 +381,54 @@ describe('webhooks', () => {
       { kind: 'videos', id: 'v1' },
       { kind: 'videos', id: 'v2' },
     ]);
+  });
+
+  test('finding 2: a deletion is carried by at most MAX_DELETION_SYNCS failed syncs, then dropped and counted', () => {
+    const d = connected();
+    d.machine.webhookEvents([event('item_deleted', { itemKind: 'videos', itemId: 'v1' })]);
+    d.poke();
+    d.fireTimer();
+    for (let failed = 1; failed < MAX_DELETION_SYNCS; failed++) {
+      expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v1' }]);
+      d.failSync({ cancelled: false, message: 'PlatformPermanent: item id' });
+      expect(d.status.droppedDeletions).toBe(0);
+      d.machine.webhookEvents([event('item_changed')]);
+      d.poke();
+      d.fireTimer();
+    }
+    expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v1' }]);
+    d.failSync({ cancelled: false, message: 'PlatformPermanent: item id' });
+    expect(d.status.droppedDeletions).toBe(1);
+    // The next sync carries it no more, and a deletion announced since rides alone.
+    d.machine.webhookEvents([event('item_deleted', { itemKind: 'videos', itemId: 'v2' })]);
+    d.poke();
+    d.fireTimer();
+    expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v2' }]);
+    d.finishSync();
+    expect(d.status).toMatchObject({ status: 'active', droppedDeletions: 1 });
+  });
+
+  test('finding 2: a deleted item id no document can have never reaches a sync; the event still counts', () => {
+    const d = connected();
+    const invalid = ['a/b', '..', '__reserved__', '', 'x'.repeat(1_501), 'é'.repeat(751)];
+    d.machine.webhookEvents([
+      ...invalid.map((itemId) => event('item_deleted', { itemKind: 'videos', itemId })),
+      event('item_deleted', { itemKind: 'videos', itemId: 'v3' }),
+    ]);
+    // The empty id is not a deletion at all (no id); the other five are dropped as invalid.
+    expect(d.status).toMatchObject({ droppedDeletions: 5, pendingWebhookEvents: invalid.length + 1 });
+    d.poke();
+    d.fireTimer();
+    expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v3' }]);
+  });
+
+  test('finding 2: state carried from a run without the counter reads as none dropped', () => {
+    // A run from before the counter carried this state over continue-as-new: no `droppedDeletions` in it.
+    const state: ConnectionState = { ...initialConnectionState(), deletions: [{ kind: 'videos', id: 'v1' }] };
+    expect('droppedDeletions' in state).toBe(false);
+    const d = new Driver({ state: { ...state, initialDone: true, queue: [{ id: 9, mode: 'manual' }] } });
+    expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v1' }]);
+    expect(d.status.droppedDeletions).toBe(0);
   });
 });
 

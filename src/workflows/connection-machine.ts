@@ -13,6 +13,7 @@
 import type { RateWindow, WebhookEvent } from '../platforms/types';
 import {
   INCREMENTAL_MODES,
+  isValidDocumentId,
   REQUESTABLE_SYNC_MODES,
   type ConnectionStatusName,
   type ItemKind,
@@ -84,13 +85,31 @@ export interface ConnectionState {
   /** Recently seen webhook event ids (bounded), for dedupe of redeliveries. */
   seenEventIds: string[];
   webhook: { count: number; firstAt: number; lastAt: number } | null;
-  deletions: { kind: ItemKind; id: string }[];
+  deletions: QueuedDeletion[];
+  /**
+   * Webhook deletions given up: ids no document can have, or carried back by MAX_DELETION_SYNCS failed syncs
+   * (finding 2 of issue 14). Absent in state carried from runs before it.
+   */
+  droppedDeletions?: number;
   resume: Partial<Record<ItemKind, ResumePoint>>;
   lastSync: string | null;
   lastSyncMode: SyncMode | null;
   recentSyncs: SyncSummary[];
   tokenExpiresAt: number | null;
 }
+
+/** A deletion a webhook announced; `failedSyncs` counts the failed syncs that carried it back to the queue. */
+export interface QueuedDeletion {
+  kind: ItemKind;
+  id: string;
+  failedSyncs?: number;
+}
+
+/**
+ * How many syncs may carry a deletion: one that keeps failing them is dropped (the next full walk's
+ * unseen-item check still catches a really deleted item), so one bad deletion cannot fail every later sync.
+ */
+export const MAX_DELETION_SYNCS = 3;
 
 export const SEEN_EVENT_IDS_KEPT = 1_000;
 export const RECENT_SYNCS_KEPT = 20;
@@ -190,7 +209,7 @@ type Phase =
 interface RunningSync {
   entry: QueuedSync;
   mode: SyncMode;
-  deletions: { kind: ItemKind; id: string }[];
+  deletions: QueuedDeletion[];
   startedAt: string;
 }
 
@@ -274,7 +293,9 @@ export class ConnectionMachine {
       }
       if (event.type === 'other') continue;
       if (event.type === 'item_deleted' && event.itemKind && event.itemId) {
-        state.deletions.push({ kind: event.itemKind, id: event.itemId });
+        // An id no document can have would fail the sync that marks it, and every sync after it.
+        if (isValidDocumentId(event.itemId)) state.deletions.push({ kind: event.itemKind, id: event.itemId });
+        else state.droppedDeletions = (state.droppedDeletions ?? 0) + 1;
       }
       state.webhook = state.webhook
         ? { count: state.webhook.count + 1, firstAt: state.webhook.firstAt, lastAt: now }
@@ -331,6 +352,7 @@ export class ConnectionMachine {
       budgetRemaining: state.budget ? remaining(state.budget, this.env.now()) : {},
       tokenExpiresAt: state.tokenExpiresAt,
       syncCount: state.syncCount,
+      droppedDeletions: state.droppedDeletions ?? 0,
     };
   }
 
@@ -413,7 +435,7 @@ export class ConnectionMachine {
       this.first(() => this.syncDone());
       return;
     }
-    this.state.deletions = [...deletions, ...this.state.deletions];
+    this.carryBack(deletions);
     if (details) this.state.budget = details.budget;
     const failedSync = started
       ? { mode, startedAt, failedAt: new Date(this.env.now()).toISOString() }
@@ -581,7 +603,7 @@ export class ConnectionMachine {
           n,
           budget: state.budget!,
           resume: mode === 'backfill' ? state.resume : undefined,
-          deletions,
+          deletions: deletions.map(({ kind, id }) => ({ kind, id })),
         },
       };
     });
@@ -661,6 +683,16 @@ export class ConnectionMachine {
     };
     state.queue.push(entry);
     return entry;
+  }
+
+  /** Deletions of a failed sync go back to the queue, each at most MAX_DELETION_SYNCS times in all. */
+  private carryBack(deletions: readonly QueuedDeletion[]): void {
+    const state = this.state;
+    const again = deletions.map((d) => ({ ...d, failedSyncs: (d.failedSyncs ?? 0) + 1 }));
+    const kept = again.filter((d) => d.failedSyncs < MAX_DELETION_SYNCS);
+    if (kept.length < again.length)
+      state.droppedDeletions = (state.droppedDeletions ?? 0) + again.length - kept.length;
+    state.deletions = [...kept, ...state.deletions];
   }
 
   private refuseQueued(reason: string): void {

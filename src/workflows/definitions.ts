@@ -106,6 +106,8 @@ export interface ConnectionQueryResult {
   /** Epoch ms of the current access token's expiry (never the token itself). */
   tokenExpiresAt: number | null;
   syncCount: number;
+  /** Webhook deletions given up: invalid ids, or carried back by too many failed syncs (finding 2 of issue 14). */
+  droppedDeletions: number;
 }
 
 export const connectionStatusQuery = defineQuery<ConnectionQueryResult>('status');

@@ -163,6 +163,45 @@ describe('TokenStore', () => {
   });
 });
 
+describe('refresh leases (finding 6 of issue 14)', () => {
+  const leaseDoc = (key: ConnectionKey) => fs.db.doc(`_tokenLeases/${key.platform}:${key.userId}`);
+
+  it('one holder at a time; released only by its holder; nothing of the token in the lease', async () => {
+    const store = createTokenStore({ db: fs.db, keyring: [k1] });
+    const key = connection();
+    await store.save(key, tokens('lease'));
+    // Two processes race for a free lease: exactly one gets it.
+    const won = await Promise.all([
+      store.acquireRefreshLease(key, { holder: 'a', ttlMs: 60_000 }),
+      store.acquireRefreshLease(key, { holder: 'b', ttlMs: 60_000 }),
+    ]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const holder = won[0] ? 'a' : 'b';
+    const other = won[0] ? 'b' : 'a';
+    expect(await store.acquireRefreshLease(key, { holder: other, ttlMs: 60_000 })).toBe(false);
+    expect(Object.keys((await leaseDoc(key).get()).data()!).sort()).toEqual(['expiresAt', 'holder']);
+
+    await store.releaseRefreshLease(key, other); // not its lease: nothing happens
+    expect((await leaseDoc(key).get()).get('holder')).toBe(holder);
+    await store.releaseRefreshLease(key, holder);
+    expect((await leaseDoc(key).get()).exists).toBe(false);
+    expect(await store.acquireRefreshLease(key, { holder: other, ttlMs: 60_000 })).toBe(true);
+    // The token itself is untouched by its lease.
+    expect((await store.load(key))?.accountId).toBe('acct-lease');
+  }, 30_000);
+
+  it('an expired lease (its holder crashed) is taken over, and the crashed holder cannot release the new one', async () => {
+    const key = connection('tiktok');
+    // The crashed holder took the lease a minute ago for 30 s.
+    const past = createTokenStore({ db: fs.db, keyring: [k1], now: () => Date.now() - 60_000 });
+    expect(await past.acquireRefreshLease(key, { holder: 'crashed', ttlMs: 30_000 })).toBe(true);
+    const store = createTokenStore({ db: fs.db, keyring: [k1] });
+    expect(await store.acquireRefreshLease(key, { holder: 'next', ttlMs: 30_000 })).toBe(true);
+    await past.releaseRefreshLease(key, 'crashed');
+    expect((await leaseDoc(key).get()).get('holder')).toBe('next');
+  }, 30_000);
+});
+
 describe('rotateKeys', () => {
   it('re-encrypts every token not under the current key, then nothing', async () => {
     const rotationFs = await testFirestore('token-store-rotation');
