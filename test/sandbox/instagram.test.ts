@@ -858,7 +858,9 @@ describe('independence from the connector', () => {
   it('imports nothing from src/platforms, and control.ts does not import index.ts (no cycle)', () => {
     const dir = join(__dirname, '../../src/sandbox/instagram');
     const imports = (file: string) =>
-      [...readFileSync(join(dir, file), 'utf8').matchAll(/^import[^;]*?from '([^']+)';/gms)].map((m) => m[1]!);
+      [...readFileSync(join(dir, file), 'utf8').matchAll(/^import[^;]*?from '([^']+)';/gms)].map(
+        (m) => m[1]!,
+      );
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       expect({ file, platforms: imports(file).filter((i) => i.includes('platforms')) }).toEqual({
         file,
