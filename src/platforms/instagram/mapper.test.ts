@@ -12,7 +12,7 @@ import {
 } from './mapper';
 import { InsightsResponse, MediaPage, MeResponse, ShortLivedTokenResponse } from './schemas';
 
-// Fixtures shaped like real Graph API answers (platform-api-notes.md → Instagram).
+// Fixtures shaped like real Graph API answers (docs/instagram.md).
 const mediaPage = MediaPage.parse({
   data: [
     {

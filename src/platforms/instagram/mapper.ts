@@ -1,5 +1,5 @@
 /**
- * Pure functions from Instagram's raw shapes to the normalized records (DESIGN.md → Firestore). A metric the
+ * Pure functions from Instagram's raw shapes to the normalized records (docs/contract.md → Firestore). A metric the
  * platform did not return stays absent, never 0: legacy posts without insights keep only likes and comments,
  * stories under 5 viewers keep none.
  */

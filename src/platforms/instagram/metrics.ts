@@ -1,7 +1,9 @@
 /**
- * Instagram's metric catalogue (platform-api-notes.md → Instagram), shared by the connector and the sandbox so both
- * sides agree on what is valid. One unsupported metric fails a whole Graph request, so every request is built from
- * these sets only.
+ * Instagram's metric catalogue as the connector understands it
+ * (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights and
+ * https://developers.facebook.com/docs/instagram-platform/reference/instagram-user/insights). The sandbox keeps its
+ * own copy (src/sandbox/instagram/facts.ts) on purpose, so a mistake here is caught rather than confirmed. One
+ * unsupported metric fails a whole Graph request, so every request is built from these sets only.
  */
 
 /** `media_product_type` values whose insights the connector reads. */
@@ -90,7 +92,7 @@ export type DemographicBreakdown = (typeof DEMOGRAPHIC_BREAKDOWNS)[number];
 export const DEMOGRAPHICS_MIN_FOLLOWERS = 100;
 export const DEMOGRAPHICS_TOP_N = 45;
 
-/** Raw Instagram metric name → normalized metric name of DESIGN.md (`saved` → `saves`, counts → likes/comments). */
+/** Raw Instagram metric name → normalized metric name of docs/contract.md (`saved` → `saves`, counts → likes/comments). */
 export const MEDIA_METRIC_TO_NORMALIZED: Record<string, string> = {
   like_count: 'likes',
   comments_count: 'comments',

@@ -1,5 +1,5 @@
 /**
- * zod schemas of Instagram's raw API shapes (platform-api-notes.md → Instagram). The connector validates every
+ * zod schemas of Instagram's raw API shapes (docs/instagram.md). The connector validates every
  * response with them, and the sandbox's contract tests validate the sandbox's answers with the same schemas, so
  * the two cannot drift apart silently. Schema and type share one name.
  */

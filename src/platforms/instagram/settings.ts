@@ -1,6 +1,6 @@
 import type { Env } from '../../config';
 
-/** Everything the Instagram connector needs, from the environment (DESIGN.md → Environment). */
+/** Everything the Instagram connector needs, from the environment (docs/contract.md → Environment). */
 export interface InstagramSettings {
   clientId: string;
   clientSecret: string;

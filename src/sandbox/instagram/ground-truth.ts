@@ -1,5 +1,5 @@
 /**
- * The sandbox's own account data in the normalized Firestore form (DESIGN.md): what a perfect sync would store.
+ * The sandbox's own account data in the normalized Firestore form (docs/contract.md): what a perfect sync would store.
  * Computed from the world model directly (not through the connector's mapper), so comparing the two is a real check.
  * Metrics the platform would not return are absent: legacy posts have no insights, stories have no like/comment
  * counts, stories under 5 viewers have no insights at all.
