@@ -3,31 +3,11 @@
  * policies of the workflows; this module only says which failures are retryable and when.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain';
 import { isPlatformError } from '../platforms/errors';
 
-/** ApplicationFailure types the workflows react to (and list as non-retryable where they are). */
-export const FailureType = {
-  /** Consent revoked or token dead: the connection needs the user to reconnect. Non-retryable. */
-  reauthRequired: 'ReauthRequired',
-  /** Still expired after one refresh: retried (the next attempt reloads the token). */
-  tokenExpired: 'TokenExpired',
-  /** 429 / throttle: retried at the time the platform named. */
-  rateLimited: 'RateLimited',
-  /** 5xx, timeouts, resets: retried with backoff. */
-  transient: 'PlatformTransient',
-  /** Bad request or unexpected response shape: not retried. */
-  permanent: 'PlatformPermanent',
-  /** No such endpoint on this platform: not retried. */
-  unsupported: 'PlatformUnsupported',
-  /** A sync failed; its details carry the state the connection workflow keeps (budget, calls). */
-  syncFailed: 'SyncFailed',
-} as const;
-
-export const NON_RETRYABLE_TYPES: string[] = [
-  FailureType.reauthRequired,
-  FailureType.permanent,
-  FailureType.unsupported,
-];
+// The failure names are the domain's (src/domain/failures.ts); re-exported for the activity tests and callers.
+export { FailureType };
 
 /**
  * Safety margin added to a platform's reset instant: reset headers have one-second resolution, and calling at

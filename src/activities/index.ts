@@ -18,6 +18,7 @@ import {
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
 import { missingTokenFailure, toActivityFailure } from './failures';
+import { validateAccount, validateItems } from './validate-output';
 import type {
   FinishSyncInput,
   FinishSyncResult,
@@ -173,6 +174,15 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  /** Mapper output checked against the canonical models before it is written; invalid output fails permanent. */
+  function checked(validate: () => void): void {
+    try {
+      validate();
+    } catch (err) {
+      throw toActivityFailure(err, clock.now());
+    }
+  }
+
   return {
     /** Per-user rate windows and refresh margin of a platform, as configured for this deployment. */
     async platformLimits({ platform }: { platform: PlatformId }): Promise<PlatformLimits> {
@@ -185,19 +195,14 @@ export function createActivities(deps: ActivityDeps) {
 
     async tokenExpiry({ key }: { key: ConnectionKey }): Promise<TokenExpiry> {
       const tokens = await deps.tokenStore.load(key);
-      return { expiresAt: tokens?.expiresAt ?? null, hasToken: tokens !== undefined };
+      return { expiresAt: tokens?.expiresAt ?? null };
     },
 
     /**
-     * Refreshes the stored token when it is due (or `force`). Only the new expiry instant is returned; a token
-     * someone else already refreshed is left alone.
+     * Refreshes the stored token when it is due. Only the new expiry instant is returned; a token someone else
+     * already refreshed is left alone.
      */
-    async refreshToken({
-      key,
-      force,
-      knownExpiresAt,
-      marginMs,
-    }: RefreshTokenInput): Promise<RefreshTokenResult> {
+    async refreshToken({ key, knownExpiresAt, marginMs }: RefreshTokenInput): Promise<RefreshTokenResult> {
       try {
         const connector = connectorFor(key.platform);
         const tokens = await loadToken(key);
@@ -206,9 +211,9 @@ export function createActivities(deps: ActivityDeps) {
           (knownExpiresAt != null
             ? tokens.expiresAt <= knownExpiresAt
             : tokens.expiresAt - (marginMs ?? connector.oauth.refreshMarginMs) <= clock.now());
-        if (!due && !force) return { expiresAt: tokens.expiresAt ?? null, hasToken: true, refreshed: false };
+        if (!due) return { expiresAt: tokens.expiresAt ?? null, refreshed: false };
         const fresh = await refresh(key, tokens);
-        return { expiresAt: fresh.expiresAt ?? null, hasToken: true, refreshed: true };
+        return { expiresAt: fresh.expiresAt ?? null, refreshed: true };
       } catch (err) {
         throw toActivityFailure(err, clock.now());
       }
@@ -224,6 +229,7 @@ export function createActivities(deps: ActivityDeps) {
       );
       const { usage, ...account } = snapshot;
       countCalls(key.platform, usage);
+      checked(() => validateAccount(key.platform, account));
       await deps.sink.writeAccount(key, account);
       return {
         accountId: snapshot.accountId,
@@ -251,6 +257,7 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
       countCalls(key.platform, page.usage);
+      checked(() => validateItems(key.platform, kind, page.items));
       const written =
         page.items.length > 0
           ? await heartbeating(() => deps.sink.writeItems(key, kind, page.items, { syncId }))
@@ -270,11 +277,11 @@ export function createActivities(deps: ActivityDeps) {
       return current?.cursors ?? {};
     },
 
+    /**
+     * Only for sync runs begun before the connection workflow became the one writer of `status` (the patch in
+     * src/workflows/patches.ts): they still call it, so it stays registered. It writes nothing.
+     */
     async syncStarted({ key, mode }: SyncStartedInput): Promise<void> {
-      const current = await deps.sink.readConnection(key);
-      // A connection that never completed its first sync stays `connecting` → `syncing`; others show syncing too.
-      if (current?.status === 'disconnected') return;
-      await deps.sink.updateConnection(key, { status: 'syncing' });
       log.debug({ userId: key.userId, platform: key.platform, mode }, 'sync started');
     },
 
@@ -293,17 +300,18 @@ export function createActivities(deps: ActivityDeps) {
       return ids.length;
     },
 
-    /** Saves checkpoints, lastSync and status — called only after every write of the sync has landed. */
+    /**
+     * Saves checkpoints, lastSync, counts and pending — called only after every write of the sync has landed.
+     * `status` and `error` are the connection workflow's to write (it says `active` once this sync is done).
+     */
     async finishSync(input: FinishSyncInput): Promise<FinishSyncResult> {
       const { key } = input;
       const current = await deps.sink.readConnection(key);
       const counts: FinishSyncResult['counts'] = {};
       for (const kind of ITEM_KINDS[key.platform]) counts[kind] = await deps.sink.countItems(key, kind);
       await deps.sink.updateConnection(key, {
-        status: current?.status === 'disconnected' ? 'disconnected' : 'active',
         lastSync: new Date(input.finishedAt),
         lastSyncMode: input.mode,
-        error: null,
         counts,
         cursors: { ...(current?.cursors ?? {}), ...input.cursors },
         ...(input.pending && Object.keys(input.pending).length > 0 ? pendingPatch(input.pending) : {}),

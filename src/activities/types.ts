@@ -12,13 +12,10 @@ export interface PlatformLimits {
 export interface TokenExpiry {
   /** Epoch ms; null when the token does not expire or no token is stored. */
   expiresAt: number | null;
-  hasToken: boolean;
 }
 
 export interface RefreshTokenInput {
   key: ConnectionKey;
-  /** Refresh even if the stored token is not due yet. */
-  force?: boolean;
   /**
    * The expiry the caller planned this refresh for (the connection workflow's timer, on workflow time). A stored
    * token that still expires then (or earlier) is refreshed; one that expires later was refreshed by someone else

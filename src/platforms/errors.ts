@@ -1,12 +1,14 @@
 /**
- * Every platform failure is classified where it is thrown into one of these kinds; activities turn them into
- * Temporal failures (src/activities) and workflows act on the kind:
+ * Every platform failure is classified where it is thrown into one of these kinds (each platform's rules in its
+ * errors.ts, applied by the HTTP kit in src/platforms/http); activities turn them into Temporal failures
+ * (src/activities) and workflows act on the kind:
  * - token_expired    → refresh the token, then retry
  * - reauth_required  → consent revoked / token dead: status `needs_reauth`, schedule paused, no retry
  * - rate_limited     → retry at `retryAt` (from the platform's reset header or error body)
- * - transient        → 5xx, timeouts, connection resets: retry with backoff
+ * - transient        → 5xx, timeouts, connection resets: retried briefly inside the call (idempotent requests),
+ *                      then by the activity with backoff
  * - permanent        → bad request, changed API shape: no retry, clear message
- * - unsupported      → the platform has no such endpoint (e.g. TikTok trending sounds): never invent data
+ * - unsupported      → the platform has no such endpoint (e.g. stories on X): never invent data
  */
 import type { PlatformId } from './types';
 

@@ -4,6 +4,7 @@
  */
 import type { Env } from '../config';
 import type { Logger } from '../shared/logger';
+import type { RetryOptions } from './http';
 import { createInstagramConnector, instagramSettingsFromEnv } from './instagram';
 import { createTikTokConnector, tiktokSettingsFromEnv } from './tiktok';
 import { createTwitterConnector, twitterSettingsFromEnv } from './twitter';
@@ -13,6 +14,8 @@ export interface ConnectorFactoryDeps {
   logger?: Logger;
   /** Clock for token expiry and rate-limit reset times (tests pass the sandbox clock). */
   now?: () => number;
+  /** In-call retries of transient failures (src/platforms/http/retry.ts); benches and tests may tune them. */
+  retry?: RetryOptions;
 }
 
 export interface ConnectorFactory {

@@ -182,8 +182,8 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
       const doc = await sink.readConnection(key);
       if (!doc) return undefined;
       const nextSyncAt = doc.status === 'disconnected' ? null : await schedules.nextActionAt(key);
-      // Firestore is the status of record: syncs write `syncing`/`active`, the connection workflow `needs_reauth`
-      // and `error`. (Querying the workflow would hang whenever no worker is polling.)
+      // Firestore is the status of record, written by the connection workflow alone (syncing, active, error,
+      // needs_reauth). (Querying the workflow would hang whenever no worker is polling.)
       const { status } = doc;
       const error = doc.error ?? undefined;
       const pending = readPending(doc.pending);

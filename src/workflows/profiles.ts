@@ -5,11 +5,11 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PlatformId } from '../platforms/types';
+import { NON_RETRYABLE_FAILURE_TYPES, type PlatformId } from '../domain';
 import { platformTaskQueue, workflowTaskQueue } from './definitions';
 
-/** Non-retryable ApplicationFailure types (see src/activities/failures.ts; literals keep the bundle small). */
-const NON_RETRYABLE = ['ReauthRequired', 'PlatformPermanent', 'PlatformUnsupported'];
+/** Failure types no retry can fix (src/domain/failures.ts). */
+const NON_RETRYABLE = [...NON_RETRYABLE_FAILURE_TYPES];
 
 export type PlatformCalls = Pick<Activities, 'syncItemsPage' | 'syncAccount' | 'refreshToken'>;
 export type Bookkeeping = Omit<Activities, keyof PlatformCalls>;

@@ -4,26 +4,28 @@
  * workflow only sees counts, cursors and instants. Checkpoints and lastSync are saved last, after every write.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
   isCancellation,
+  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { SyncItemsPageResult } from '../activities/types';
-import type { CallUsage, ItemKind, PlatformId } from '../platforms/types';
+import type { CallUsage } from '../platforms/types';
 import type { ItemCursor } from '../store/types';
+import {
+  FailureType,
+  ITEM_KINDS,
+  type ItemKind,
+  type PlatformId,
+  type SyncMode,
+  type SyncSummary,
+} from '../domain';
 import { charge, waitMsFor, type BudgetState } from './budget';
+import { describeFailure, isReauthFailure, type SyncFailureDetails } from './failures';
+import { STATUS_WRITER_PATCH } from './patches';
 import { bookkeeping, platformCalls } from './profiles';
-import type { SyncMode, SyncSummary } from '../domain';
-
-const ITEM_KINDS_OF: Record<PlatformId, readonly ItemKind[]> = {
-  instagram: ['posts', 'stories'],
-  twitter: ['tweets'],
-  tiktok: ['videos'],
-};
 
 /** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
 const LISTING_AGE_LIMIT_MS: Partial<Record<ItemKind, number>> = { stories: 24 * 3_600_000 };
@@ -73,14 +75,6 @@ export interface SyncWorkflowResult {
   /** Walks the budget cut short; empty when the sync covered everything it meant to. */
   resume: Partial<Record<ItemKind, ResumePoint>>;
   tokenRefreshed: boolean;
-}
-
-/** Carried in the details of a `SyncFailed` failure so the connection workflow keeps an honest budget. */
-export interface SyncFailureDetails {
-  reason: 'needs_reauth' | 'error';
-  error: string;
-  budget: BudgetState;
-  calls: number;
 }
 
 const FULL_MODES: readonly SyncMode[] = ['initial', 'manual', 'backfill'];
@@ -244,7 +238,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   }
 
   try {
-    await engine.syncStarted({ key, mode });
+    // Runs begun before the connection workflow became the one writer of `status` still say `syncing` here.
+    if (!patched(STATUS_WRITER_PATCH)) await engine.syncStarted({ key, mode });
     const checkpoints = full ? {} : await engine.readCheckpoints({ key });
 
     let postCount: number | null = null;
@@ -265,7 +260,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     const resume: Partial<Record<ItemKind, ResumePoint>> = {};
     // A backfill that continues earlier work walks only the kinds left pending.
     const continuing = mode === 'backfill' && input.resume && Object.keys(input.resume).length > 0;
-    const kinds = ITEM_KINDS_OF[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
+    const kinds = ITEM_KINDS[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
     for (const kind of kinds) {
       const result = await walk(kind, checkpoints[kind]);
       itemsWritten += result.written;
@@ -273,7 +268,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       if (result.cursor) cursors[kind] = result.cursor;
       if (result.resume !== undefined) {
         resume[kind] = result.resume;
-        const primary = kind === ITEM_KINDS_OF[platform][0];
+        const primary = kind === ITEM_KINDS[platform][0];
         const left = pendingEstimate({
           total: primary ? postCount : null,
           covered: result.resume.covered ?? result.seen,
@@ -329,7 +324,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       calls,
     };
     throw ApplicationFailure.create({
-      type: 'SyncFailed',
+      type: FailureType.syncFailed,
       message: details.error,
       nonRetryable: true,
       details: [details],
@@ -345,22 +340,3 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
 export function pendingEstimate({ total, covered }: { total: number | null; covered: number }): number {
   return total === null ? 1 : Math.max(1, total - covered);
 }
-
-function rootCause(err: unknown): unknown {
-  return err instanceof ActivityFailure && err.cause ? err.cause : err;
-}
-
-export function isReauthFailure(err: unknown): boolean {
-  const cause = rootCause(err);
-  return cause instanceof ApplicationFailure && cause.type === 'ReauthRequired';
-}
-
-/** A message for the connection document: what failed, without any secret (activity messages carry none). */
-export function describeFailure(err: unknown): string {
-  const cause = rootCause(err);
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  if (cause instanceof Error) return cause.message;
-  return String(cause);
-}
-
-export type { Activities };

@@ -1,7 +1,8 @@
 /**
  * The connection workflow over time, against the TikTok sandbox (real Temporal, Firestore emulator, HTTP):
  * a proactive token refresh while no sync runs, continue-as-new that keeps its state, and the pending count a
- * budget-cut sync leaves on the platform document until the backfill finishes. The per-user budget is 4 calls
+ * budget-cut sync leaves on the platform document until the backfill finishes, and the status the connection
+ * workflow alone writes (syncing, active, disconnected). The per-user budget is 4 calls
  * per minute per endpoint here, so a 45-video account needs two syncs (pages of 10).
  */
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
@@ -137,4 +138,33 @@ test('budget cut: pending on the platform document and in status; continue-as-ne
   await expectStoredEqualsTruth(engine, key, accountId);
   // No call ever reached the platform while it was limiting this user.
   expect(engine.sandbox.log.all({ user: accountId }).filter((r) => r.whileRateLimited)).toHaveLength(0);
+});
+
+test('one writer of status: the connection workflow says syncing before a sync starts and active once it is done; a disconnect mid-sync stays disconnected', async () => {
+  const USER_INFO = 'GET /v2/user/info/';
+  const accountId = await engine.freshAccount();
+  const { key, tokens } = await engine.authorize(accountId);
+  // The sync's first platform call takes a while, so it is surely still running when the start is answered.
+  engine.sandbox.faults.add({ endpoint: USER_INFO, latencyMs: 1_500, times: 1 });
+  const started = await engine.service.connect({ ...key, accountId: tokens.accountId });
+  // `connect` answers once the sync has started, and the connection wrote `syncing` before starting it.
+  expect((await engine.sink.readConnection(key))?.status).toBe('syncing');
+  await engine.syncResult(started.workflowId, started.runId);
+  const done = await engine.sink.readConnection(key);
+  expect(done?.status).toBe('active');
+  expect(done?.lastSync).toBeDefined();
+  expect(done?.error ?? null).toBeNull();
+
+  const second = await engine.freshAccount();
+  const other = await engine.authorize(second);
+  engine.sandbox.faults.add({ endpoint: USER_INFO, latencyMs: 5_000, times: 1 });
+  const running = await engine.service.connect({ ...other.key, accountId: other.tokens.accountId });
+  expect((await engine.sink.readConnection(other.key))?.status).toBe('syncing');
+  await engine.service.disconnect(other.key);
+  // The connection workflow cancels the sync and ends; nothing writes over `disconnected` afterwards.
+  await engine.client.workflow.getHandle(connectionWorkflowId(other.key)).result();
+  const sync = engine.client.workflow.getHandle(running.workflowId, running.runId);
+  await expect(sync.result()).rejects.toThrow();
+  expect((await sync.describe()).status.name).toBe('CANCELLED');
+  expect((await engine.sink.readConnection(other.key))?.status).toBe('disconnected');
 });

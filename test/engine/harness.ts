@@ -23,6 +23,7 @@ import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService, type TemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { runWorkers, type WorkersHandle } from '../../src/workers';
 import type { ConnectionOptions } from '../../src/workflows/connection';
+import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
 import {
   testFirestore,
   testServers,
@@ -31,6 +32,7 @@ import {
   type TestFirestore,
   type TestTemporal,
 } from '../helpers/servers';
+import { eventually } from '../helpers/eventually';
 import type { ConnectionKey } from '../../src/domain';
 
 export interface EngineHarnessOptions<S extends PlatformSandbox> {
@@ -213,7 +215,19 @@ export async function startEngine<S extends PlatformSandbox>(
     },
 
     async syncResult(workflowId, runId) {
-      return (await temporal.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
+      const result = (await temporal.client.workflow
+        .getHandle(workflowId, runId)
+        .result()) as SyncWorkflowResult;
+      // The connection workflow writes `active` once it has the result (it is the one writer of `status`): wait
+      // until it has moved on from this sync, so the status read next is the one after it.
+      const [, userId, platform] = workflowId.split(':') as [string, string, PlatformId];
+      const connection = temporal.client.workflow.getHandle(connectionWorkflowId({ userId, platform }));
+      await eventually(
+        `the connection workflow to take the result of ${workflowId}`,
+        async () => (await connection.query(connectionStatusQuery)).running?.workflowId !== workflowId,
+        { intervalMs: 50 },
+      );
+      return result;
     },
     sandbox,
     server,

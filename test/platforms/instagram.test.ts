@@ -361,16 +361,30 @@ describe('error classification against the sandbox', () => {
     expect(user.retryAt).toBeGreaterThan(clock.now() + 50 * 60_000);
   });
 
-  it('5xx, resets and timeouts → transient', async () => {
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', status: 502, times: 1 });
+  // Persistent faults: one transient failure is retried inside the connector (src/platforms/http), so only a
+  // failure that outlasts those retries reaches the caller.
+  it('5xx, resets and timeouts that persist → transient', async () => {
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', status: 502 });
     expect(await caught(list())).toMatchObject({ kind: 'transient', status: 502 });
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', reset: true, times: 1 });
+    sandbox.faults.clear();
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', reset: true });
     expect((await caught(list())).kind).toBe('transient');
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', timeout: true, times: 1 });
+    sandbox.faults.clear();
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', timeout: true });
     const impatient = connect({}, 300);
     const timeout = await caught(list(impatient));
     expect(timeout.kind).toBe('transient');
     expect(timeout.message).toMatch(/ECONNABORTED|ETIMEDOUT|timeout/);
+  });
+
+  it('a single 5xx is retried inside the connector and the retry is charged to the budget', async () => {
+    sandbox.log.clear();
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/media', status: 500, times: 1 });
+    const page = await list();
+    expect(page.items.length).toBeGreaterThan(0);
+    const pages = sandbox.log.all({ endpoint: 'GET /{ig-user-id}/media' });
+    expect(pages.map((r) => r.status)).toEqual([500, 200]);
+    expect(page.usage['*']).toBe(sandbox.log.all().length);
   });
 
   it('a changed response shape → permanent naming endpoint and field', async () => {
@@ -549,8 +563,8 @@ describe('per-metric resilience', () => {
     expect(snapshot.unavailable).toEqual({ follower_demographics: expect.stringContaining('100 followers') });
   });
 
-  it('an outage is not a refusal: a 5xx still fails the fetch', async () => {
-    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/insights', status: 503, times: 1 });
+  it('an outage is not a refusal: a 5xx that outlasts the in-call retries still fails the fetch', async () => {
+    sandbox.faults.add({ endpoint: 'GET /{ig-user-id}/insights', status: 503, times: 3 });
     expect((await caught(connector.fetchAccount(tokens, range()))).kind).toBe('transient');
   });
 });

@@ -7,13 +7,8 @@ import http from 'node:http';
 import { loadConfig } from '../../src/config';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
 import { codeChallenge, createCodeVerifier } from '../../src/platforms/oauth/pkce';
-import {
-  createTikTokConnector,
-  fetchTrendingSounds,
-  tiktokSettingsFromEnv,
-  type TikTokConnector,
-} from '../../src/platforms/tiktok';
-import { Item, type TokenSet } from '../../src/platforms/types';
+import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
+import { Item, type PlatformConnector, type TokenSet } from '../../src/platforms/types';
 import { listen } from '../../src/sandbox/core/http';
 import {
   REDIRECT_URI,
@@ -29,14 +24,14 @@ const USER_FIELDS_QS =
 const SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 
 let h: TikTokHarness;
-let connector: TikTokConnector;
+let connector: PlatformConnector;
 
-function connectorFor(harness: TikTokHarness, timeoutMs?: number): TikTokConnector {
+function connectorFor(harness: TikTokHarness, timeoutMs?: number): PlatformConnector {
   return createTikTokConnector(tiktokSettingsFromEnv(loadConfig(harness.env)), { timeoutMs });
 }
 
 /** The connector's own OAuth dance against the sandbox (authorize with autoApprove → code → tokens). */
-async function connect(c: TikTokConnector = connector): Promise<TokenSet> {
+async function connect(c: PlatformConnector = connector): Promise<TokenSet> {
   const verifier = createCodeVerifier();
   const url = c.oauth.authorizeUrl({
     state: 'state-1',
@@ -298,7 +293,7 @@ describe('data', () => {
     });
   });
 
-  it('non-video kinds and trending sounds are unsupported, never invented', async () => {
+  it('non-video kinds are unsupported, never invented', async () => {
     const tokens = await connect();
     expect((await failure(connector.listItems(tokens, { kind: 'posts' }))).kind).toBe('unsupported');
     expect(await connector.refreshItems(tokens, { kind: 'tweets', ids: ['1'] })).toEqual({
@@ -307,8 +302,6 @@ describe('data', () => {
       unsupported: ['1'],
       usage: {},
     });
-    expect((await failure(connector.fetchTrendingSounds(tokens))).kind).toBe('unsupported');
-    expect((await failure(fetchTrendingSounds())).kind).toBe('unsupported');
     expect(connector.rateLimits).toEqual([
       { bucket: 'user/info', limit: 600, windowMs: 60_000 },
       { bucket: 'video/list', limit: 600, windowMs: 60_000 },
@@ -346,27 +339,44 @@ describe('failures are classified where they happen', () => {
     expect(err.retryAt!).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
-  it('5xx, reset and timeout → transient', async () => {
+  // Persistent faults on data endpoints: one transient failure is retried inside the connector
+  // (src/platforms/http), so only a failure that outlasts those retries reaches the caller. The token endpoint is
+  // never retried there, so one 503 is enough.
+  it('5xx, reset and timeout that persist → transient', async () => {
     const tokens = await connect();
-    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/query/', status: 500, times: 1 });
+    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/query/', status: 500 });
     expect(await failure(connector.refreshItems(tokens, { kind: 'videos', ids: ['1'] }))).toMatchObject({
       kind: 'transient',
       status: 500,
       platformCode: 'internal_error',
     });
-    await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', reset: true, times: 1 });
+    await control(h, 'DELETE', '/faults');
+    await control(h, 'POST', '/faults', { endpoint: 'GET /v2/user/info/', reset: true });
     expect(
       (await failure(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() }))).kind,
     ).toBe('transient');
 
     const impatient = connectorFor(h, 300);
-    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/list/', timeout: true, times: 1 });
+    await control(h, 'DELETE', '/faults');
+    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/list/', timeout: true });
     const err = await failure(impatient.listItems(tokens, { kind: 'videos' }));
     expect(err.kind).toBe('transient');
     expect(err.endpoint).toBe('POST /v2/video/list/');
 
+    await control(h, 'DELETE', '/faults');
     await control(h, 'POST', '/faults', { endpoint: 'POST /v2/oauth/token/', status: 503, times: 1 });
     expect((await failure(connector.oauth.refresh(tokens))).kind).toBe('transient');
+    expect(logOf('POST /v2/oauth/token/').filter((r) => r.status === 503)).toHaveLength(1);
+  });
+
+  it('a single 5xx on a read-only POST query is retried in the call and charged to its bucket', async () => {
+    const tokens = await connect();
+    const [video] = h.sandbox.groundTruth(tokens.accountId).items.videos!;
+    await control(h, 'POST', '/faults', { endpoint: 'POST /v2/video/query/', status: 500, times: 1 });
+    const result = await connector.refreshItems(tokens, { kind: 'videos', ids: [video!.id] });
+    expect(result.items.map((i) => i.id)).toEqual([video!.id]);
+    expect(result.usage).toEqual({ 'video/query': 2 });
+    expect(logOf('POST /v2/video/query/').map((r) => r.status)).toEqual([500, 200]);
   });
 
   it('a changed response shape is permanent and names the field', async () => {

@@ -338,16 +338,35 @@ describe('failure classification', () => {
     }
   });
 
-  it('5xx → transient', async () => {
-    sandbox.faults.add({ endpoint: 'GET /2/users/me', status: 503, times: 1 });
+  // Persistent faults: one transient failure is retried inside the connector (src/platforms/http), so only a
+  // failure that outlasts those retries reaches the caller.
+  it('5xx that persists → transient, after the bounded in-call retries (each one counted)', async () => {
+    sandbox.log.clear();
+    sandbox.faults.add({ endpoint: 'GET /2/users/me', status: 503 });
     expect(
       await catchError(connector.fetchAccount(tokens, { since: new Date(0), until: new Date() })),
     ).toMatchObject({ kind: 'transient', status: 503 });
+    expect(requests('GET /2/users/me').map((r) => r.status)).toEqual([503, 503, 503]);
   });
 
-  it('timeout → transient', async () => {
+  it('a single 5xx is retried inside the connector; the retry is in the usage', async () => {
+    sandbox.log.clear();
+    sandbox.faults.add({ endpoint: 'GET /2/users/me', status: 503, times: 1 });
+    const snapshot = await connector.fetchAccount(tokens, { since: new Date(0), until: new Date() });
+    expect(snapshot.usage).toEqual({ 'users/me': 2 });
+    expect(requests('GET /2/users/me').map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  it('token exchange and refresh are never retried in the call: a 5xx there is transient at once', async () => {
+    sandbox.log.clear();
+    sandbox.faults.add({ endpoint: 'POST /2/oauth2/token', status: 503, times: 1 });
+    expect((await catchError(connector.oauth.refresh(tokens))).kind).toBe('transient');
+    expect(requests('POST /2/oauth2/token')).toHaveLength(1);
+  });
+
+  it('timeout that persists → transient', async () => {
     const quick = connectorFor(300);
-    sandbox.faults.add({ endpoint: 'GET /2/tweets', timeout: true, times: 1 });
+    sandbox.faults.add({ endpoint: 'GET /2/tweets', timeout: true });
     const err = await catchError(
       quick.refreshItems(tokens, { kind: 'tweets', ids: ['1880000000000000000'] }),
     );
@@ -355,8 +374,8 @@ describe('failure classification', () => {
     expect(err.platformCode).toBe('ETIMEDOUT');
   });
 
-  it('connection reset → transient', async () => {
-    sandbox.faults.add({ endpoint: 'GET /2/users/:id/tweets', reset: true, times: 1 });
+  it('connection reset that persists → transient', async () => {
+    sandbox.faults.add({ endpoint: 'GET /2/users/:id/tweets', reset: true });
     const err = await catchError(connector.listItems(tokens, { kind: 'tweets' }));
     expect(err.kind).toBe('transient');
     expect(err.platformCode).toBe('ECONNRESET');

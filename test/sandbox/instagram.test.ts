@@ -20,7 +20,7 @@ import {
   ShortLivedTokenResponse,
 } from '../../src/platforms/instagram/schemas';
 import { verifySignature } from '../../src/platforms/instagram/webhook';
-import { parseJsonLossless } from '../../src/platforms/instagram/http';
+import { parseJsonLossless } from '../../src/platforms/http';
 
 const HOUR = 3_600_000;
 const REDIRECT = 'https://app.example/oauth/instagram/callback';

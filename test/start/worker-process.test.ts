@@ -78,7 +78,7 @@ test('a separate worker process runs the initial sync; SIGTERM drains it and it 
 
   const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId, 'scaled-out');
-  await engine.client.workflow.getHandle(connected.workflowId, connected.runId).result();
+  await engine.syncResult(connected.workflowId, connected.runId);
   const key = { userId: connected.userId, platform: 'tiktok' as const };
   await expectStoredEqualsTruth(engine, key, accountId);
   expect((await engine.sink.readConnection(key))?.status).toBe('active');
@@ -114,7 +114,7 @@ test('a worker process SIGKILLed in the middle of an initial sync: another one f
   const second = startWorkerProcess();
   worker = second.child;
   await second.polling;
-  await engine.client.workflow.getHandle(connected.workflowId, connected.runId).result();
+  await engine.syncResult(connected.workflowId, connected.runId);
 
   // Every video exactly once (ids are document ids), every field equal to the platform's.
   await expectStoredEqualsTruth(engine, key, accountId);

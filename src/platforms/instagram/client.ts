@@ -1,9 +1,10 @@
 /**
  * Instagram Graph API calls (graph.instagram.com): profile, account insights, demographics, media and stories edges
- * with inline insights, per-media insights. Every call carries `appsecret_proof` (when enabled) and is validated
- * and classified by InstagramHttp; each returns raw (validated) shapes for the mapper.
+ * with inline insights, per-media insights. Every call carries `appsecret_proof` (when enabled) and is validated,
+ * classified and counted by the connector HTTP kit (src/platforms/http); each returns raw (validated) shapes for
+ * the mapper. All of them are reads, so transient failures are retried inside the kit.
  */
-import { createHmac } from 'node:crypto';
+import { hmacSha256 } from '../http';
 import type { CallUsage } from '../types';
 import type { InstagramHttp } from './http';
 import { DEMOGRAPHIC_BREAKDOWNS, type DemographicBreakdown } from './metrics';
@@ -42,7 +43,7 @@ export class InstagramGraphClient {
   /** access_token plus appsecret_proof = hex HMAC-SHA256(app secret, token). */
   private auth(token: string): Record<string, string> {
     if (!this.settings.appsecretProof) return { access_token: token };
-    const proof = createHmac('sha256', this.settings.clientSecret).update(token).digest('hex');
+    const proof = hmacSha256(this.settings.clientSecret, token).toString('hex');
     return { access_token: token, appsecret_proof: proof };
   }
 
@@ -54,6 +55,7 @@ export class InstagramGraphClient {
       params: { fields: PROFILE_FIELDS, ...this.auth(ctx.token) },
       schema: MeResponse,
       usage: ctx.usage,
+      idempotent: true,
     });
   }
 
@@ -75,6 +77,7 @@ export class InstagramGraphClient {
       },
       schema: InsightsResponse,
       usage: ctx.usage,
+      idempotent: true,
     });
   }
 
@@ -95,6 +98,7 @@ export class InstagramGraphClient {
       },
       schema: InsightsResponse,
       usage: ctx.usage,
+      idempotent: true,
     });
   }
 
@@ -111,6 +115,7 @@ export class InstagramGraphClient {
       },
       schema: MediaPage,
       usage: req.usage,
+      idempotent: true,
     });
   }
 
@@ -122,6 +127,7 @@ export class InstagramGraphClient {
       params: { fields: ctx.fields, ...this.auth(ctx.token) },
       schema: MediaNode,
       usage: ctx.usage,
+      idempotent: true,
     });
   }
 
@@ -137,6 +143,7 @@ export class InstagramGraphClient {
       },
       schema: InsightsResponse,
       usage: ctx.usage,
+      idempotent: true,
     });
   }
 }

@@ -1,3 +1,4 @@
+import { networkError } from '../http';
 import { classifyFailure, DEFAULT_THROTTLE_MS, retryAtFrom } from './errors';
 
 const now = 1_800_000_000_000;
@@ -44,16 +45,12 @@ describe('classifyFailure', () => {
     ).toBe('transient');
     expect(classifyFailure({ endpoint: 'GET /me', status: 503, body: '<html>', now }).kind).toBe('transient');
     expect(classifyFailure({ endpoint: 'GET /me', status: 400, body: meta(1), now }).kind).toBe('transient');
-    const reset = classifyFailure({ endpoint: 'GET /me', networkCode: 'ECONNRESET', now });
+    // Failures without an answer never reach these rules: the kit makes them transient for every platform.
+    const reset = networkError('instagram', 'GET /me', { code: 'ECONNRESET', message: 'socket hang up' });
     expect(reset.kind).toBe('transient');
     expect(reset.message).toContain('ECONNRESET');
     expect(
-      classifyFailure({
-        endpoint: 'GET /me',
-        networkCode: 'ECONNABORTED',
-        networkMessage: 'timeout of 50ms exceeded',
-        now,
-      }).kind,
+      networkError('instagram', 'GET /me', { code: 'ETIMEDOUT', message: 'timeout of 50ms exceeded' }).kind,
     ).toBe('transient');
   });
 

@@ -6,36 +6,19 @@
  *   (refresh, then retry) could never succeed; the user must connect again.
  * - 4 (app), 17 (user), 32 (page), 613 (custom), 80002 (Instagram BUC) or HTTP 429 → rate_limited, retryAt from
  *   `X-Business-Use-Case-Usage.estimated_time_to_regain_access` (minutes), else `Retry-After`, else 5 minutes.
- * - 1, 2 or `is_transient`, any 5xx, timeouts and connection errors → transient.
+ * - 1, 2 or `is_transient`, any 5xx → transient (timeouts and connection errors: the kit, src/platforms/http).
  * - everything else (bad parameter, unsupported metric, unknown object…) → permanent.
  */
 import { PlatformError } from '../errors';
+import { headerValue, retryAfterAt, type HeaderBag, type HttpAnswer } from '../http';
 import { MetaErrorBody, OAuthCodeErrorBody } from './schemas';
 
 export const THROTTLE_CODES = new Set([4, 17, 32, 613, 80001, 80002]);
 export const DEFAULT_THROTTLE_MS = 5 * 60_000;
 
-export interface HttpFailure {
-  endpoint: string;
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, unknown>;
-  /** Node/axios error code for failures without a response (ECONNRESET, ECONNABORTED, ETIMEDOUT…). */
-  networkCode?: string;
-  networkMessage?: string;
-  now: number;
-}
-
-function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  const value = key === undefined ? undefined : headers[key];
-  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
-}
-
 /** When a throttled caller may retry: the longest BUC estimate, else Retry-After, else a default. */
-export function retryAtFrom(headers: Record<string, unknown> | undefined, now: number): number {
-  const buc = header(headers, 'x-business-use-case-usage');
+export function retryAtFrom(headers: HeaderBag | undefined, now: number): number {
+  const buc = headerValue(headers, 'x-business-use-case-usage');
   if (buc) {
     try {
       const parsed = JSON.parse(buc) as Record<string, { estimated_time_to_regain_access?: number }[]>;
@@ -50,20 +33,14 @@ export function retryAtFrom(headers: Record<string, unknown> | undefined, now: n
       // A malformed usage header must not hide the throttle itself: fall through to the defaults.
     }
   }
-  const retryAfter = Number(header(headers, 'retry-after'));
-  if (Number.isFinite(retryAfter) && retryAfter > 0) return now + retryAfter * 1000;
+  const retryAfter = retryAfterAt(headerValue(headers, 'retry-after'), now);
+  if (retryAfter !== undefined && retryAfter > now) return retryAfter;
   return now + DEFAULT_THROTTLE_MS;
 }
 
-export function classifyFailure(f: HttpFailure): PlatformError {
+/** A non-2xx answer of any Instagram endpoint (Graph API and OAuth); failures without an answer are the kit's. */
+export function classifyFailure(f: HttpAnswer): PlatformError {
   const base = { platform: 'instagram' as const, endpoint: f.endpoint, status: f.status };
-  if (f.status === undefined) {
-    return new PlatformError(
-      'transient',
-      `network error ${f.networkCode ?? ''} ${f.networkMessage ?? ''}`.trim(),
-      base,
-    );
-  }
   const meta = MetaErrorBody.safeParse(f.body);
   if (meta.success) {
     const { code, error_subcode: subcode, message, is_transient: isTransient } = meta.data.error;

@@ -26,7 +26,8 @@ import type {
 } from '../types';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { InstagramGraphClient, POST_FIELDS, STORY_FIELDS, type CallContext } from './client';
-import { InstagramHttp } from './http';
+import { createInstagramHttp } from './http';
+import type { RetryOptions } from '../http';
 import { mapAudience, mapDailyInsight, mapMedia, mapProfile, MappingError } from './mapper';
 import {
   ACCOUNT_DAY_METRICS,
@@ -58,6 +59,8 @@ export interface InstagramConnectorDeps {
   timeoutMs?: number;
   /** Clock for token expiry and retry times (tests pass the sandbox clock). */
   now?: () => number;
+  /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
+  retry?: RetryOptions;
 }
 
 type MediaKind = 'posts' | 'stories';
@@ -112,7 +115,7 @@ export function createInstagramConnector(
 ): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'instagram' });
   const now = deps.now ?? Date.now;
-  const http = new InstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now });
+  const http = createInstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now, retry: deps.retry });
   const client = new InstagramGraphClient(settings, http);
   const oauth = createInstagramOAuth({
     settings,

@@ -1,5 +1,5 @@
 import { Item } from '../types';
-import { parseJsonLossless } from './http';
+import { parseJsonLossless } from '../http';
 import {
   insightValue,
   isoInstant,

@@ -6,9 +6,6 @@
  * unsupported metric fails a whole Graph request, so every request is built from these sets only.
  */
 
-/** `media_product_type` values whose insights the connector reads. */
-export type MediaProductType = 'FEED' | 'REELS' | 'STORY' | 'AD';
-
 /** Valid `/{media-id}/insights` metrics per product type. */
 export const MEDIA_INSIGHT_METRICS: Record<'FEED' | 'REELS' | 'STORY', readonly string[]> = {
   FEED: [
@@ -92,7 +89,10 @@ export type DemographicBreakdown = (typeof DEMOGRAPHIC_BREAKDOWNS)[number];
 export const DEMOGRAPHICS_MIN_FOLLOWERS = 100;
 export const DEMOGRAPHICS_TOP_N = 45;
 
-/** Raw Instagram metric name → normalized metric name of docs/contract.md (`saved` → `saves`, counts → likes/comments). */
+/**
+ * Raw Instagram metric name → normalized metric name of the contract (docs/contract.md): `saved` → `saves`,
+ * counts → likes/comments.
+ */
 export const MEDIA_METRIC_TO_NORMALIZED: Record<string, string> = {
   like_count: 'likes',
   comments_count: 'comments',

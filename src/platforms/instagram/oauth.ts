@@ -51,7 +51,7 @@ export function createInstagramOAuth(deps: InstagramOAuthDeps): OAuthProvider {
   const inflight = new Map<string, Promise<TokenSet>>();
 
   async function refreshNow(tokens: TokenSet): Promise<TokenSet> {
-    // Failures are classified by InstagramHttp; a 190 (expired/invalid token) is already reauth_required.
+    // Failures are classified by the HTTP kit with Instagram's rules; a 190 (expired/invalid token) is already reauth_required.
     const answer = await http.request({
       method: 'GET',
       url: `${settings.graphUrl}/refresh_access_token`,

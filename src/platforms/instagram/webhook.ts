@@ -3,7 +3,8 @@
  * matches) and signed event deliveries (POST, `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`,
  * compared in constant time over the raw bytes). Missing/bad signature → 401; signed but not Instagram's shape → 400.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { hmacSha256, safeEqual } from '../http';
 import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../types';
 import { CommentChangeValue, WebhookBody } from './schemas';
 
@@ -21,18 +22,11 @@ function headerOf(headers: WebhookRequest['headers'], name: string): string | un
   return key === undefined ? undefined : first(headers[key]);
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** Verifies `sha256=<hex>` over the raw body; false for missing, malformed or wrong signatures. */
 export function verifySignature(rawBody: Buffer, header: string | undefined, appSecret: string): boolean {
   const match = header ? /^sha256=([0-9a-f]{64})$/i.exec(header.trim()) : null;
   if (!match) return false;
-  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
-  return timingSafeEqual(Buffer.from(match[1]!.toLowerCase(), 'hex'), expected);
+  return safeEqual(Buffer.from(match[1]!.toLowerCase(), 'hex'), hmacSha256(appSecret, rawBody));
 }
 
 /** The id that makes a change unique for dedupe: the value's own id, else a hash of the value. */

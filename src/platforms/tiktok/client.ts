@@ -1,12 +1,12 @@
 /**
- * Display API v2 calls (`user/info`, `video/list`, `video/query`): zod-validated answers, TikTok's cursor paging,
- * and every failure classified into a PlatformError where it happens.
+ * Display API v2 calls (`user/info`, `video/list`, `video/query`) over the connector HTTP kit
+ * (src/platforms/http): zod-validated answers, TikTok's cursor paging, every failure classified with TikTok's rules
+ * (errors.ts), every call counted under its endpoint's rate-limit bucket. All three are reads (the two POSTs are
+ * read-only queries), so transient failures are retried inside the kit.
  */
-import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
-import type { Logger } from '../../shared/logger';
-import { classifyApiError, classifyNetworkError, shapeError } from './errors';
-import { joinUrl } from './http';
+import { bearer, joinUrl, type ConnectorHttp } from '../http';
+import type { CallUsage } from '../types';
 import {
   MAX_QUERY_IDS,
   MAX_VIDEO_PAGE,
@@ -26,12 +26,17 @@ export const ENDPOINTS = {
   videoQuery: 'POST /v2/video/query/',
 } as const;
 
+/** Rate-limit buckets, one per Display API endpoint (TikTok limits each endpoint separately). */
+export const BUCKETS = {
+  userInfo: 'user/info',
+  videoList: 'video/list',
+  videoQuery: 'video/query',
+} as const;
+
 export interface TikTokClientOptions {
   /** `TIKTOK_API_URL`, e.g. `https://open.tiktokapis.com`. */
   apiUrl: string;
-  http: AxiosInstance;
-  logger: Logger;
-  now: () => number;
+  http: ConnectorHttp;
 }
 
 export interface VideoPage {
@@ -49,12 +54,14 @@ interface CallRequest<S extends z.ZodType> {
   accessToken: string;
   body?: unknown;
   schema: S;
+  bucket: string;
+  usage?: CallUsage;
 }
 
 export class TikTokClient {
   constructor(private readonly opts: TikTokClientOptions) {}
 
-  async userInfo(accessToken: string, fields: readonly UserField[]): Promise<TikTokUser> {
+  async userInfo(accessToken: string, fields: readonly UserField[], usage?: CallUsage): Promise<TikTokUser> {
     const res = await this.call({
       endpoint: ENDPOINTS.userInfo,
       method: 'GET',
@@ -62,6 +69,8 @@ export class TikTokClient {
       fields,
       accessToken,
       schema: UserInfoResponse,
+      bucket: BUCKETS.userInfo,
+      usage,
     });
     return res.data.user;
   }
@@ -69,7 +78,7 @@ export class TikTokClient {
   /** One page, newest first. A page may hold fewer than `maxCount` videos (even none) while `hasMore` is true. */
   async listVideos(
     accessToken: string,
-    req: { cursor?: number; maxCount?: number; fields: readonly VideoField[] },
+    req: { cursor?: number; maxCount?: number; fields: readonly VideoField[]; usage?: CallUsage },
   ): Promise<VideoPage> {
     const maxCount = clamp(req.maxCount ?? MAX_VIDEO_PAGE, 1, MAX_VIDEO_PAGE);
     const res = await this.call({
@@ -80,22 +89,10 @@ export class TikTokClient {
       accessToken,
       body: req.cursor === undefined ? { max_count: maxCount } : { cursor: req.cursor, max_count: maxCount },
       schema: VideoListResponse,
+      bucket: BUCKETS.videoList,
+      usage: req.usage,
     });
     return { videos: res.data.videos, cursor: res.data.cursor, hasMore: res.data.has_more };
-  }
-
-  /** Every page until `has_more` is false; short and empty pages do not end the walk. */
-  async *iterateVideos(
-    accessToken: string,
-    req: { maxCount?: number; fields: readonly VideoField[] },
-  ): AsyncGenerator<VideoPage> {
-    let cursor: number | undefined;
-    for (;;) {
-      const page = await this.listVideos(accessToken, { ...req, cursor });
-      yield page;
-      if (!page.hasMore) return;
-      cursor = page.cursor;
-    }
   }
 
   /** Up to 20 ids per call; ids TikTok no longer knows (deleted, private) are simply absent from the answer. */
@@ -103,6 +100,7 @@ export class TikTokClient {
     accessToken: string,
     ids: readonly string[],
     fields: readonly VideoField[],
+    usage?: CallUsage,
   ): Promise<TikTokVideo[]> {
     if (ids.length === 0) return [];
     if (ids.length > MAX_QUERY_IDS) throw new RangeError(`video/query takes at most ${MAX_QUERY_IDS} ids`);
@@ -114,47 +112,25 @@ export class TikTokClient {
       accessToken,
       body: { filters: { video_ids: ids } },
       schema: VideoQueryResponse,
+      bucket: BUCKETS.videoQuery,
+      usage,
     });
     return res.data.videos;
   }
 
-  private async call<S extends z.ZodType>(req: CallRequest<S>): Promise<z.infer<S>> {
-    // Literal commas, as in TikTok's own examples (field names need no escaping).
-    const url = `${joinUrl(this.opts.apiUrl, req.path)}?fields=${req.fields.join(',')}`;
-    const started = this.opts.now();
-    let res;
-    try {
-      res = await this.opts.http.request({
-        method: req.method,
-        url,
-        headers: {
-          authorization: `Bearer ${req.accessToken}`,
-          ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        data: req.body === undefined ? undefined : JSON.stringify(req.body),
-      });
-    } catch (err) {
-      const error = classifyNetworkError(req.endpoint, err);
-      this.opts.logger.warn(
-        { endpoint: req.endpoint, err: error.message },
-        'tiktok request failed without answer',
-      );
-      throw error;
-    }
-    const now = this.opts.now();
-    this.opts.logger.debug(
-      { endpoint: req.endpoint, status: res.status, ms: now - started },
-      'tiktok request',
-    );
-
-    const body: unknown = res.data;
-    const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
-    if (res.status < 200 || res.status >= 300 || (typeof code === 'string' && code !== 'ok')) {
-      throw classifyApiError({ endpoint: req.endpoint, status: res.status, body, headers: res.headers, now });
-    }
-    const parsed = req.schema.safeParse(body);
-    if (!parsed.success) throw shapeError(req.endpoint, parsed.error);
-    return parsed.data;
+  private call<S extends z.ZodType>(req: CallRequest<S>): Promise<z.output<S>> {
+    return this.opts.http.request({
+      method: req.method,
+      url: joinUrl(this.opts.apiUrl, req.path),
+      endpoint: req.endpoint,
+      params: { fields: req.fields.join(',') },
+      headers: bearer(req.accessToken),
+      json: req.body,
+      schema: req.schema,
+      bucket: req.bucket,
+      usage: req.usage,
+      idempotent: true,
+    });
   }
 }
 

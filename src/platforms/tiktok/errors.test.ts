@@ -1,11 +1,6 @@
 import { ZodError, z } from 'zod';
-import {
-  classifyApiError,
-  classifyNetworkError,
-  classifyOAuthError,
-  retryAtFrom,
-  shapeError,
-} from './errors';
+import { networkError, shapeError } from '../http';
+import { classifyApiError, classifyOAuthError, retryAtFrom } from './errors';
 
 const now = 1_800_000_000_000;
 const endpoint = 'GET /v2/user/info/';
@@ -105,7 +100,7 @@ describe('classifyOAuthError', () => {
 
 describe('network and shape errors', () => {
   it.each(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'ECONNREFUSED'])('%s is transient', (code) => {
-    const err = classifyNetworkError(endpoint, Object.assign(new Error('socket'), { code }));
+    const err = networkError('tiktok', endpoint, Object.assign(new Error('socket'), { code }));
     expect(err.kind).toBe('transient');
     expect(err.retryable).toBe(true);
   });
@@ -116,7 +111,7 @@ describe('network and shape errors', () => {
       .safeParse({
         data: { user: { follower_count: 'many' } },
       });
-    const err = shapeError(endpoint, result.error as ZodError);
+    const err = shapeError('tiktok', endpoint, result.error as ZodError);
     expect(err.kind).toBe('permanent');
     expect(err.message).toContain('data.user.follower_count');
     expect(err.message).toContain(endpoint);

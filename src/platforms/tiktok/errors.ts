@@ -2,22 +2,14 @@
  * Turns what TikTok answered (status, `error.code`, OAuth `error`, network failure) into a PlatformError of the
  * right kind, at the place the call failed. Pure: `now` is passed in so tests can pin time.
  */
-import type { ZodError } from 'zod';
 import { PlatformError, type PlatformErrorKind } from '../errors';
+import { headerValue, retryAfterAt, type AnswerClassifier, type HeaderBag, type HttpAnswer } from '../http';
 
 /** TikTok sends no rate-limit headers; its window is a one-minute sliding window, so a minute is always enough. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-export type HeaderBag = Record<string, unknown>;
-
-interface ApiFailure {
-  endpoint: string;
-  status: number;
-  /** Parsed JSON body, if any. */
-  body: unknown;
-  headers?: HeaderBag;
-  now: number;
-}
+/** An answer that failed, as the connector HTTP kit hands it over (src/platforms/http). */
+type ApiFailure = HttpAnswer;
 
 const API_CODE_KINDS: Record<string, PlatformErrorKind> = {
   // TikTok uses the same code for expired, malformed and revoked tokens: refresh first; the refresh then
@@ -32,23 +24,9 @@ const API_CODE_KINDS: Record<string, PlatformErrorKind> = {
   internal_error: 'transient',
 };
 
-function header(headers: HeaderBag | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const found = Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-  if (found === undefined || found === null) return undefined;
-  return Array.isArray(found) ? String(found[0]) : String(found);
-}
-
 /** Retry time from `Retry-After` (seconds or HTTP date) when some proxy adds one, else one full window. */
 export function retryAtFrom(headers: HeaderBag | undefined, now: number): number {
-  const retryAfter = header(headers, 'retry-after');
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return now + seconds * 1000;
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(now, date);
-  }
-  return now + RATE_LIMIT_WINDOW_MS;
+  return retryAfterAt(headerValue(headers, 'retry-after'), now) ?? now + RATE_LIMIT_WINDOW_MS;
 }
 
 function apiCode(body: unknown): { code?: string; message?: string } {
@@ -116,29 +94,20 @@ export function classifyOAuthError({
   });
 }
 
-/** No answer at all: timeouts, resets, refused connections, DNS. Always worth retrying. */
-export function classifyNetworkError(endpoint: string, err: unknown): PlatformError {
-  const e = err as { code?: string; message?: string };
-  const what = e.code ?? 'network error';
-  return new PlatformError('transient', `${what}${e.message ? `: ${e.message}` : ''}`, {
-    platform: 'tiktok',
-    endpoint,
-    platformCode: e.code,
-    cause: err,
-  });
-}
+/** Display API rules as the kit's hook: a non-2xx answer, or a 2xx whose `error.code` is not `ok`, failed. */
+export const classifyApiAnswer: AnswerClassifier = (answer) => {
+  const { code } = apiCode(answer.body);
+  const failed = answer.status < 200 || answer.status >= 300 || (code !== undefined && code !== 'ok');
+  return failed ? classifyApiError(answer) : undefined;
+};
 
-/** A 2xx whose body does not match the documented shape: the API changed, retrying will not help. */
-export function shapeError(endpoint: string, error: ZodError): PlatformError {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(body)';
-  return new PlatformError(
-    'permanent',
-    `unexpected response shape at "${field}": ${issue?.message ?? 'invalid'}`,
-    {
-      platform: 'tiktok',
-      endpoint,
-      cause: error,
-    },
-  );
+/** OAuth rules as the kit's hook: an `error` member means failure whatever the status (TikTok sends some with 200). */
+export function oauthClassifier(grantType: OAuthFailure['grantType']): AnswerClassifier {
+  return (answer) => {
+    const body = answer.body;
+    const hasError =
+      !!body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string';
+    const failed = answer.status < 200 || answer.status >= 300 || hasError;
+    return failed ? classifyOAuthError({ ...answer, grantType }) : undefined;
+  };
 }

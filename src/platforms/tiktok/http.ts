@@ -1,19 +1,14 @@
-/** The one axios instance per connector: never throws on a status (we classify every answer ourselves). */
-import axios, { type AxiosInstance } from 'axios';
+/** The connector HTTP kit bound to TikTok: Display API classification by default (errors.ts). */
+import { createConnectorHttp, type ConnectorHttp, type PlatformHttpOptions } from '../http';
+import { classifyApiAnswer } from './errors';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
-export function createHttp(timeoutMs = DEFAULT_TIMEOUT_MS): AxiosInstance {
-  return axios.create({
-    timeout: timeoutMs,
-    validateStatus: () => true,
-    // Keep raw text when a body is not JSON (an HTML 502 page) instead of throwing a parse error.
-    transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
-    headers: { 'user-agent': 'socialsync' },
+export function createTikTokHttp(options: PlatformHttpOptions): ConnectorHttp {
+  return createConnectorHttp({
+    ...options,
+    platform: 'tiktok',
+    classify: classifyApiAnswer,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
-}
-
-/** `base` + `path` with exactly one slash between them (bases come from the environment with or without one). */
-export function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }

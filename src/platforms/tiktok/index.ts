@@ -3,7 +3,7 @@
  *
  * Left out on purpose (see docs/tiktok.md): audience insights need the Business API and a separate TikTok for
  * Business authorization that Login Kit tokens do not grant, so `audience` stays absent; "trending sounds" has
- * no public endpoint, so `fetchTrendingSounds` throws `unsupported` rather than inventing data.
+ * no public endpoint, so the connector offers nothing for it rather than inventing data.
  */
 import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
@@ -19,8 +19,9 @@ import type {
   RateWindow,
   TokenSet,
 } from '../types';
-import { ENDPOINTS, TikTokClient } from './client';
-import { createHttp } from './http';
+import type { RetryOptions } from '../http';
+import { BUCKETS, ENDPOINTS, TikTokClient } from './client';
+import { createTikTokHttp } from './http';
 import { mapAccountInsights, mapProfile, mapVideo } from './mapper';
 import { TikTokOAuth } from './oauth';
 import {
@@ -52,18 +53,8 @@ export interface TikTokConnectorDeps {
   timeoutMs?: number;
   /** Clock for token expiry and rate-limit retry times (tests pin it). */
   now?: () => number;
-}
-
-/** Rate-limit buckets, one per Display API endpoint (TikTok limits each endpoint separately). */
-export const TIKTOK_BUCKETS = {
-  userInfo: 'user/info',
-  videoList: 'video/list',
-  videoQuery: 'video/query',
-} as const;
-
-export interface TikTokConnector extends PlatformConnector {
-  /** Always throws `unsupported`: TikTok has no public trending-sounds endpoint. */
-  fetchTrendingSounds(token: TokenSet): Promise<never>;
+  /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
+  retry?: RetryOptions;
 }
 
 export function tiktokSettingsFromEnv(env: Env): TikTokSettings {
@@ -77,13 +68,6 @@ export function tiktokSettingsFromEnv(env: Env): TikTokSettings {
     apiUrl: env.TIKTOK_API_URL,
     callsPerMinute: env.TIKTOK_CALLS_PER_MINUTE,
   };
-}
-
-export async function fetchTrendingSounds(_token?: TokenSet): Promise<never> {
-  throw new PlatformError('unsupported', 'TikTok has no public endpoint for trending sounds', {
-    platform: 'tiktok',
-    endpoint: 'trending sounds',
-  });
 }
 
 /** Only the fields the token's scopes allow: asking for more makes TikTok refuse the whole call. */
@@ -118,11 +102,11 @@ function unsupportedKind(kind: ItemKind, endpoint: string): PlatformError {
 export function createTikTokConnector(
   settings: TikTokSettings,
   deps: TikTokConnectorDeps = {},
-): TikTokConnector {
+): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'tiktok' });
   const now = deps.now ?? Date.now;
-  const http = createHttp(deps.timeoutMs);
-  const client = new TikTokClient({ apiUrl: settings.apiUrl, http, logger, now });
+  const http = createTikTokHttp({ timeoutMs: deps.timeoutMs, logger, now, retry: deps.retry });
+  const client = new TikTokClient({ apiUrl: settings.apiUrl, http });
   const oauth = new TikTokOAuth({
     clientKey: settings.clientKey,
     clientSecret: settings.clientSecret,
@@ -133,7 +117,7 @@ export function createTikTokConnector(
     logger,
     now,
   });
-  const rateLimits: RateWindow[] = Object.values(TIKTOK_BUCKETS).map((bucket) => ({
+  const rateLimits: RateWindow[] = Object.values(BUCKETS).map((bucket) => ({
     bucket,
     limit: settings.callsPerMinute,
     windowMs: 60_000,
@@ -150,11 +134,12 @@ export function createTikTokConnector(
 
     async fetchAccount(token: TokenSet): Promise<AccountSnapshot> {
       // The Display API has no per-day history and no audience data: profile and today's totals only.
-      const user = await client.userInfo(token.accessToken, userFieldsFor(token));
+      const usage: CallUsage = {};
+      const user = await client.userInfo(token.accessToken, userFieldsFor(token), usage);
       const snapshot: AccountSnapshot = {
         accountId: user.open_id ?? token.accountId,
         profile: mapProfile(user),
-        usage: { [TIKTOK_BUCKETS.userInfo]: 1 },
+        usage,
       };
       const insights = mapAccountInsights(user);
       if (insights) snapshot.insights = insights;
@@ -173,16 +158,18 @@ export function createTikTokConnector(
           });
         }
       }
+      const usage: CallUsage = {};
       const page = await client.listVideos(token.accessToken, {
         cursor,
         maxCount: req.pageSize ?? MAX_VIDEO_PAGE,
         fields: CONNECTOR_VIDEO_FIELDS,
+        usage,
       });
       // A short (even empty) page with has_more still has a next page: only has_more ends the walk.
       return {
         items: mapVideos(ENDPOINTS.videoList, page.videos),
         ...(page.hasMore ? { nextCursor: String(page.cursor) } : {}),
-        usage: { [TIKTOK_BUCKETS.videoList]: 1 },
+        usage,
       };
     },
 
@@ -191,19 +178,15 @@ export function createTikTokConnector(
         return { items: [] as Item[], missing: [] as string[], unsupported: [...ids], usage: {} };
       const unique = [...new Set(ids)];
       const items: Item[] = [];
-      let calls = 0;
+      const usage: CallUsage = {};
       for (let i = 0; i < unique.length; i += MAX_QUERY_IDS) {
         const batch = unique.slice(i, i + MAX_QUERY_IDS);
-        const videos = await client.queryVideos(token.accessToken, batch, CONNECTOR_VIDEO_FIELDS);
-        calls += 1;
+        const videos = await client.queryVideos(token.accessToken, batch, CONNECTOR_VIDEO_FIELDS, usage);
         items.push(...mapVideos(ENDPOINTS.videoQuery, videos));
       }
       const found = new Set(items.map((item) => item.id));
-      const usage: CallUsage = calls > 0 ? { [TIKTOK_BUCKETS.videoQuery]: calls } : {};
       return { items, missing: unique.filter((id) => !found.has(id)), usage };
     },
-
-    fetchTrendingSounds,
   };
 }
 

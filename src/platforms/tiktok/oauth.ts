@@ -5,12 +5,12 @@
  * the challenge as a hex digest, and implementers report the RFC base64url form being refused; web apps may omit
  * PKCE entirely, so sending the hex form is safe either way. The sandbox accepts both encodings.
  */
-import type { AxiosInstance } from 'axios';
-import { PlatformError } from '../errors';
+import { z } from 'zod';
+import { PlatformError, isPlatformError } from '../errors';
+import { joinUrl, shapeError, type ConnectorHttp } from '../http';
 import type { AuthorizeUrlRequest, CodeExchangeRequest, OAuthProvider, PkceMethod, TokenSet } from '../types';
 import type { Logger } from '../../shared/logger';
-import { classifyNetworkError, classifyOAuthError, shapeError } from './errors';
-import { joinUrl } from './http';
+import { oauthClassifier } from './errors';
 import { TIKTOK_SCOPES, TokenResponse } from './schemas';
 
 export const OAUTH_ENDPOINTS = {
@@ -29,7 +29,7 @@ export interface TikTokOAuthOptions {
   /** `TIKTOK_API_URL` (token and revoke endpoints live there). */
   apiUrl: string;
   pkce: Exclude<PkceMethod, 'none'>;
-  http: AxiosInstance;
+  http: ConnectorHttp;
   logger: Logger;
   now: () => number;
 }
@@ -125,7 +125,7 @@ export class TikTokOAuth implements OAuthProvider {
         ? (body as { data: unknown }).data
         : body;
     const parsed = TokenResponse.safeParse(candidate);
-    if (!parsed.success) throw shapeError(OAUTH_ENDPOINTS.token, parsed.error);
+    if (!parsed.success) throw shapeError('tiktok', OAUTH_ENDPOINTS.token, parsed.error);
     const t = parsed.data;
     const now = this.opts.now();
     return {
@@ -139,39 +139,34 @@ export class TikTokOAuth implements OAuthProvider {
     };
   }
 
-  /** Form POST; an `error` member means failure whatever the status (TikTok sends some OAuth errors with 200). */
+  /**
+   * Form POST; an `error` member means failure whatever the status (errors.ts). Never retried inside the kit: an
+   * authorization code is single-use and a refresh token may rotate.
+   */
   private async post(
     endpoint: string,
     path: string,
     form: Record<string, string>,
     grant: Grant,
   ): Promise<unknown> {
-    let res;
     try {
-      res = await this.opts.http.post(joinUrl(this.opts.apiUrl, path), new URLSearchParams(form).toString(), {
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'cache-control': 'no-cache' },
+      return await this.opts.http.request({
+        method: 'POST',
+        url: joinUrl(this.opts.apiUrl, path),
+        endpoint,
+        form,
+        headers: { 'cache-control': 'no-cache' },
+        schema: z.unknown(),
+        classify: oauthClassifier(grant),
       });
     } catch (err) {
-      throw classifyNetworkError(endpoint, err);
+      if (isPlatformError(err) && err.status !== undefined) {
+        this.opts.logger.warn(
+          { endpoint, grant, kind: err.kind, code: err.platformCode },
+          'tiktok oauth failed',
+        );
+      }
+      throw err;
     }
-    const body: unknown = res.data;
-    const hasError =
-      !!body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string';
-    if (res.status < 200 || res.status >= 300 || hasError) {
-      const error = classifyOAuthError({
-        endpoint,
-        status: res.status,
-        body,
-        headers: res.headers,
-        now: this.opts.now(),
-        grantType: grant,
-      });
-      this.opts.logger.warn(
-        { endpoint, grant, kind: error.kind, code: error.platformCode },
-        'tiktok oauth failed',
-      );
-      throw error;
-    }
-    return body;
   }
 }

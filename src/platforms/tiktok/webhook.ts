@@ -3,7 +3,8 @@
  * Verification runs over the raw bytes (re-serialized JSON would not match) with a constant-time comparison,
  * and a timestamp more than 5 minutes from `now` is refused so a captured delivery cannot be replayed later.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { hmacSha256, safeEqual } from '../http';
 import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../types';
 import { WebhookBody, WebhookContent } from './schemas';
 
@@ -34,7 +35,7 @@ export function parseSignatureHeader(value: string): ParsedSignature | undefined
 }
 
 export function computeSignature(clientSecret: string, timestamp: number, rawBody: Buffer): Buffer {
-  return createHmac('sha256', clientSecret).update(`${timestamp}.`).update(rawBody).digest();
+  return hmacSha256(clientSecret, `${timestamp}.`, rawBody);
 }
 
 function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
@@ -88,7 +89,7 @@ export function createTikTokWebhookHandler(opts: TikTokWebhookOptions): WebhookH
       const parsed = parseSignatureHeader(header);
       if (!parsed) return { kind: 'rejected', status: 401, reason: 'malformed TikTok-Signature header' };
       const expected = computeSignature(opts.clientSecret, parsed.timestamp, req.rawBody);
-      if (!timingSafeEqual(expected, parsed.signature)) {
+      if (!safeEqual(parsed.signature, expected)) {
         return { kind: 'rejected', status: 401, reason: 'signature mismatch' };
       }
       if (Math.abs(req.now - parsed.timestamp * 1000) > MAX_TIMESTAMP_SKEW_MS) {

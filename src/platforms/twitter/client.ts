@@ -1,13 +1,15 @@
 /**
- * HTTP calls to X API v2 with axios: every answer validated with zod, every failure classified where it happens
- * (errors.ts). Knows paths, parameters and shapes; knows nothing of tokens' lifecycle or of normalized records.
+ * X API v2 calls over the connector HTTP kit (src/platforms/http): every answer validated with zod, every failure
+ * classified with X's rules (errors.ts), every data call counted under its rate-limit bucket. Knows paths,
+ * parameters and shapes; knows nothing of tokens' lifecycle or of normalized records.
  */
-import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { Logger } from '../../shared/logger';
-import { classifyApiFailure, classifyNetworkFailure, classifyOAuthFailure, shapeError } from './errors';
+import { basicAuth, bearer, joinUrl, type ConnectorHttp, type RetryOptions } from '../http';
+import type { CallUsage } from '../types';
+import { oauthClassifier } from './errors';
+import { createTwitterHttp } from './http';
 import {
-  OAuthErrorBody,
   RevokeResponse,
   TimelineResponse,
   TokenResponse,
@@ -25,7 +27,14 @@ export const ENDPOINTS = {
   lookup: 'GET /2/tweets',
 } as const;
 
-/** The profile fields the connector reads (platform-api-notes.md). */
+/** Rate-limit buckets of the per-user budgets (the connector's `rateLimits`). */
+export const BUCKETS = {
+  me: 'users/me',
+  timeline: 'users/:id/tweets',
+  lookup: 'tweets',
+} as const;
+
+/** The profile fields the connector reads (docs/twitter.md). */
 export const ME_USER_FIELDS = ['public_metrics', 'created_at', 'username', 'name'] as const;
 
 export interface TimelineQuery {
@@ -46,163 +55,90 @@ export interface TwitterClientOptions {
   timeoutMs: number;
   logger: Logger;
   now: () => number;
-}
-
-type Params = Record<string, string | undefined>;
-
-/** Query string as X's docs write it: commas (field lists) and colons (times) stay literal, as RFC 3986 allows. */
-export function queryString(params: Params): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined) continue;
-    parts.push(
-      `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',').replace(/%3A/g, ':')}`,
-    );
-  }
-  return parts.join('&');
+  retry?: RetryOptions;
 }
 
 export class TwitterClient {
-  private readonly http: AxiosInstance;
+  private readonly http: ConnectorHttp;
 
   constructor(private readonly opts: TwitterClientOptions) {
-    this.http = axios.create({
-      baseURL: opts.apiUrl.replace(/\/+$/, ''),
-      timeout: opts.timeoutMs,
-      // Statuses are classified here, not thrown by axios; only network failures throw.
-      validateStatus: () => true,
-      headers: { accept: 'application/json', 'user-agent': 'socialsync/0.1' },
-      transitional: { clarifyTimeoutError: true },
+    this.http = createTwitterHttp({
+      timeoutMs: opts.timeoutMs,
+      logger: opts.logger,
+      now: opts.now,
+      retry: opts.retry,
     });
   }
 
-  private async send(opts: {
-    endpoint: string;
-    method: 'GET' | 'POST';
-    path: string;
-    params?: Params;
-    form?: Params;
-    headers: Record<string, string>;
-  }): Promise<{ status: number; data: unknown; headers: Record<string, unknown> }> {
-    const started = Date.now();
-    const query = opts.params ? queryString(opts.params) : '';
-    try {
-      const res = await this.http.request({
-        method: opts.method,
-        url: query ? `${opts.path}?${query}` : opts.path,
-        headers: opts.form
-          ? { ...opts.headers, 'content-type': 'application/x-www-form-urlencoded' }
-          : opts.headers,
-        data: opts.form ? queryString(opts.form) : undefined,
-        responseType: 'json',
-      });
-      // Only the endpoint, status and timing: URLs here carry no secrets, bodies and headers may.
-      this.opts.logger.debug(
-        { endpoint: opts.endpoint, status: res.status, ms: Date.now() - started },
-        'x call',
-      );
-      return { status: res.status, data: res.data, headers: res.headers as Record<string, unknown> };
-    } catch (err) {
-      this.opts.logger.warn(
-        { endpoint: opts.endpoint, code: (err as { code?: string }).code, ms: Date.now() - started },
-        'x call failed',
-      );
-      throw classifyNetworkFailure(opts.endpoint, err as { code?: string; message?: string });
-    }
+  private url(path: string): string {
+    return joinUrl(this.opts.apiUrl, path);
   }
 
-  private parse<S extends z.ZodType>(endpoint: string, schema: S, data: unknown): z.infer<S> {
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) throw shapeError(endpoint, parsed.error);
-    return parsed.data;
-  }
-
-  private async api<S extends z.ZodType>(opts: {
+  /** A read with the user's token: idempotent, so transient failures are retried (and counted) in the kit. */
+  private api<S extends z.ZodType>(req: {
     endpoint: string;
     path: string;
-    params: Params;
+    params: Record<string, string | undefined>;
     accessToken: string;
     schema: S;
-  }) {
-    const res = await this.send({
-      endpoint: opts.endpoint,
+    bucket: string;
+    usage?: CallUsage;
+  }): Promise<z.output<S>> {
+    return this.http.request({
       method: 'GET',
-      path: opts.path,
-      params: opts.params,
-      headers: { authorization: `Bearer ${opts.accessToken}` },
+      url: this.url(req.path),
+      endpoint: req.endpoint,
+      params: req.params,
+      headers: bearer(req.accessToken),
+      schema: req.schema,
+      usage: req.usage,
+      bucket: req.bucket,
+      idempotent: true,
     });
-    if (res.status < 200 || res.status >= 300) {
-      throw classifyApiFailure({
-        endpoint: opts.endpoint,
-        status: res.status,
-        body: res.data,
-        headers: res.headers as never,
-        now: this.opts.now(),
-      });
-    }
-    return this.parse(opts.endpoint, opts.schema, res.data);
   }
 
-  private basicAuth(): string {
-    return 'Basic ' + Buffer.from(`${this.opts.clientId}:${this.opts.clientSecret}`).toString('base64');
-  }
-
-  /** `POST /2/oauth2/token` for either grant; confidential client → HTTP Basic. */
-  async token(form: { grant_type: 'authorization_code' | 'refresh_token' } & Params): Promise<TokenResponse> {
-    const res = await this.send({
-      endpoint: ENDPOINTS.token,
+  /** `POST /2/oauth2/token` for either grant; confidential client → HTTP Basic. Never retried: codes are single-use. */
+  token(
+    form: { grant_type: 'authorization_code' | 'refresh_token' } & Record<string, string>,
+  ): Promise<TokenResponse> {
+    return this.http.request({
       method: 'POST',
-      path: '/2/oauth2/token',
+      url: this.url('/2/oauth2/token'),
+      endpoint: ENDPOINTS.token,
       form,
-      headers: { authorization: this.basicAuth() },
+      headers: basicAuth(this.opts.clientId, this.opts.clientSecret),
+      schema: TokenResponse,
+      classify: oauthClassifier(form.grant_type),
     });
-    if (res.status !== 200) {
-      const body = OAuthErrorBody.safeParse(res.data).success ? res.data : undefined;
-      throw classifyOAuthFailure({
-        endpoint: ENDPOINTS.token,
-        status: res.status,
-        body,
-        headers: res.headers as never,
-        now: this.opts.now(),
-        grant: form.grant_type,
-      });
-    }
-    return this.parse(ENDPOINTS.token, TokenResponse, res.data);
   }
 
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {
-    const res = await this.send({
-      endpoint: ENDPOINTS.revoke,
+    const answer = await this.http.request({
       method: 'POST',
-      path: '/2/oauth2/revoke',
+      url: this.url('/2/oauth2/revoke'),
+      endpoint: ENDPOINTS.revoke,
       form: { token, token_type_hint: hint },
-      headers: { authorization: this.basicAuth() },
+      headers: basicAuth(this.opts.clientId, this.opts.clientSecret),
+      schema: RevokeResponse,
+      classify: oauthClassifier('revoke'),
     });
-    if (res.status !== 200) {
-      throw classifyOAuthFailure({
-        endpoint: ENDPOINTS.revoke,
-        status: res.status,
-        body: res.data,
-        headers: res.headers as never,
-        now: this.opts.now(),
-        grant: 'revoke',
-      });
-    }
-    return this.parse(ENDPOINTS.revoke, RevokeResponse, res.data).revoked;
+    return answer.revoked;
   }
 
-  async me(accessToken: string): Promise<User> {
+  async me(accessToken: string, usage?: CallUsage): Promise<User> {
     const body = await this.api({
       endpoint: ENDPOINTS.me,
       path: '/2/users/me',
       params: { 'user.fields': ME_USER_FIELDS.join(',') },
       accessToken,
       schema: UsersMeResponse,
+      bucket: BUCKETS.me,
+      usage,
     });
     return body.data;
   }
 
-  async timeline(accessToken: string, q: TimelineQuery): Promise<TimelineResponse> {
+  timeline(accessToken: string, q: TimelineQuery, usage?: CallUsage): Promise<TimelineResponse> {
     return this.api({
       endpoint: ENDPOINTS.timeline,
       path: `/2/users/${encodeURIComponent(q.userId)}/tweets`,
@@ -217,14 +153,17 @@ export class TwitterClient {
       },
       accessToken,
       schema: TimelineResponse,
+      bucket: BUCKETS.timeline,
+      usage,
     });
   }
 
   /** `GET /2/tweets?ids=` (1..100 ids): found posts in `data`, missing ones as errors in the same 200. */
-  async lookup(
+  lookup(
     accessToken: string,
     ids: readonly string[],
     tweetFields: readonly TweetField[],
+    usage?: CallUsage,
   ): Promise<TweetsLookupResponse> {
     return this.api({
       endpoint: ENDPOINTS.lookup,
@@ -232,6 +171,8 @@ export class TwitterClient {
       params: { ids: ids.join(','), 'tweet.fields': tweetFields.join(',') },
       accessToken,
       schema: TweetsLookupResponse,
+      bucket: BUCKETS.lookup,
+      usage,
     });
   }
 }

@@ -1,11 +1,6 @@
 import { ZodError } from 'zod';
-import {
-  classifyApiFailure,
-  classifyNetworkFailure,
-  classifyOAuthFailure,
-  retryAtFrom,
-  shapeError,
-} from './errors';
+import { networkError, shapeError } from '../http';
+import { classifyApiFailure, classifyOAuthFailure, retryAtFrom } from './errors';
 import { TimelineResponse } from './schemas';
 
 const now = Date.parse('2026-03-01T00:00:00Z');
@@ -110,7 +105,7 @@ describe('classifyOAuthFailure', () => {
 describe('network and shape failures', () => {
   it('timeouts and resets → transient', () => {
     for (const code of ['ETIMEDOUT', 'ECONNABORTED', 'ECONNRESET', 'ECONNREFUSED']) {
-      const err = classifyNetworkFailure(endpoint, { code, message: 'boom' });
+      const err = networkError('twitter', endpoint, { code, message: 'boom' });
       expect(err.kind).toBe('transient');
       expect(err.platformCode).toBe(code);
     }
@@ -121,7 +116,7 @@ describe('network and shape failures', () => {
       data: [{ id: '1', text: 'x', public_metrics: { like_count: 'many' } }],
     });
     expect(parsed.success).toBe(false);
-    const err = shapeError(endpoint, parsed.error as ZodError);
+    const err = shapeError('twitter', endpoint, parsed.error as ZodError);
     expect(err.kind).toBe('permanent');
     expect(err.message).toContain('GET /2/users/:id/tweets');
     expect(err.message).toContain('data.0.public_metrics.like_count');

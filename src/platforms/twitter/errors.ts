@@ -2,35 +2,26 @@
  * Turns what X answered (status, problem JSON, OAuth `error`, rate-limit headers, network failure) into a
  * PlatformError of the right kind, at the place the call failed. Pure: `now` is passed in so tests can pin time.
  */
-import type { ZodError } from 'zod';
 import { PlatformError } from '../errors';
+import {
+  epochSecondsAt,
+  failsUnless2xx,
+  headerValue,
+  type AnswerClassifier,
+  type HeaderBag,
+  type HttpAnswer,
+} from '../http';
+import { OAuthErrorBody } from './schemas';
 
 /** X's rate-limit window: when a 429 carries no usable reset header, one full window is always enough. */
 export const RATE_LIMIT_WINDOW_MS = 15 * 60_000;
 
-export type HeaderBag = Record<string, string | string[] | number | undefined | null>;
-
-export interface ApiFailure {
-  endpoint: string;
-  status: number;
-  /** Parsed JSON body, if any. */
-  body: unknown;
-  headers?: HeaderBag;
-  now: number;
-}
-
-function header(headers: HeaderBag | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const found = Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-  if (found === undefined || found === null) return undefined;
-  return Array.isArray(found) ? found[0] : String(found);
-}
+/** A non-2xx answer, as the connector HTTP kit hands it over (src/platforms/http). */
+export type ApiFailure = HttpAnswer;
 
 /** Retry time (epoch ms) from `x-rate-limit-reset` (epoch seconds), else one full window from now. */
 export function retryAtFrom(headers: HeaderBag | undefined, now: number): number {
-  const reset = Number(header(headers, 'x-rate-limit-reset'));
-  if (Number.isFinite(reset) && reset > 0) return Math.max(now, reset * 1000);
-  return now + RATE_LIMIT_WINDOW_MS;
+  return epochSecondsAt(headerValue(headers, 'x-rate-limit-reset'), now) ?? now + RATE_LIMIT_WINDOW_MS;
 }
 
 function field(body: unknown, name: string): string | undefined {
@@ -91,30 +82,18 @@ export function classifyOAuthFailure(
   return new PlatformError('permanent', message, details);
 }
 
-/** Network-level failure (no HTTP answer): timeouts, resets, refused connections are all worth a retry. */
-export function classifyNetworkFailure(
-  endpoint: string,
-  err: { code?: string; message?: string },
-): PlatformError {
-  return new PlatformError('transient', `${err.code ?? 'network error'}: ${err.message ?? ''}`.trim(), {
-    platform: 'twitter',
-    endpoint,
-    platformCode: err.code,
-    cause: err,
-  });
-}
+/** The data endpoints' rules, as the kit's hook: any non-2xx is a failure. */
+export const classifyApiAnswer: AnswerClassifier = failsUnless2xx(classifyApiFailure);
 
-/** A 2xx whose body is not the documented shape: X changed its API; retrying will not help. */
-export function shapeError(endpoint: string, error: ZodError): PlatformError {
-  const issue = error.issues[0];
-  const path = issue?.path.join('.') || '(root)';
-  return new PlatformError(
-    'permanent',
-    `unexpected response shape at "${path}": ${issue?.message ?? 'invalid'}`,
-    {
-      platform: 'twitter',
-      endpoint,
-      cause: error,
-    },
-  );
+/**
+ * The OAuth endpoints' rules for one grant: anything but 200 fails; a body that is not an OAuth error is not
+ * trusted for its `error` field.
+ */
+export function oauthClassifier(grant: 'authorization_code' | 'refresh_token' | 'revoke'): AnswerClassifier {
+  return (answer) => {
+    if (answer.status === 200) return undefined;
+    const body =
+      grant === 'revoke' || OAuthErrorBody.safeParse(answer.body).success ? answer.body : undefined;
+    return classifyOAuthFailure({ ...answer, body, grant });
+  };
 }

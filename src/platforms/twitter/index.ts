@@ -5,8 +5,10 @@
 import type { Env } from '../../config';
 import { silentLogger, type Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
+import type { RetryOptions } from '../http';
 import type {
   AccountSnapshot,
+  CallUsage,
   Item,
   ItemKind,
   ItemPage,
@@ -43,6 +45,8 @@ export interface TwitterConnectorDeps {
   timeoutMs?: number;
   /** Clock for token expiry and the 30-day window; tests pass the sandbox clock. */
   now?: () => number;
+  /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
+  retry?: RetryOptions;
 }
 
 const WINDOW_MS = 15 * 60_000;
@@ -84,6 +88,7 @@ export function createTwitterConnector(
     timeoutMs: deps.timeoutMs ?? 30_000,
     logger,
     now,
+    retry: deps.retry,
   });
   const oauth = new TwitterOAuth({
     clientId: settings.clientId,
@@ -105,9 +110,10 @@ export function createTwitterConnector(
   }
 
   async function fetchAccount(token: TokenSet): Promise<AccountSnapshot> {
-    const user = await client.me(token.accessToken);
+    const usage: CallUsage = {};
+    const user = await client.me(token.accessToken, usage);
     // X API v2 has no account-level insights or audience endpoints: those stay absent, never invented.
-    return { accountId: user.id, profile: mapProfile(user), usage: { 'users/me': 1 } };
+    return { accountId: user.id, profile: mapProfile(user), usage };
   }
 
   async function listItems(token: TokenSet, req: ListItemsRequest): Promise<ItemPage> {
@@ -127,18 +133,23 @@ export function createTwitterConnector(
     }
     const boundaryMs = Date.parse(cursor.boundary);
     const recent = cursor.phase === 'recent';
-    const res = await client.timeline(token.accessToken, {
-      userId: token.accountId,
-      maxResults: Math.min(100, Math.max(5, req.pageSize ?? 100)),
-      paginationToken: cursor.token,
-      sinceId: req.sinceId,
-      // start_time is inclusive; end_time one second later so a post exactly on the boundary is never lost
-      // whichever way X rounds (a duplicate is harmless: writes are idempotent).
-      ...(recent ? { startTime: cursor.boundary } : { endTime: xTime(boundaryMs + 1000) }),
-      // Retweets carry someone else's post and numbers; replies are the user's own posts and are kept.
-      exclude: ['retweets'],
-      tweetFields: recent ? RECENT_FIELDS : PUBLIC_FIELDS,
-    });
+    const usage: CallUsage = {};
+    const res = await client.timeline(
+      token.accessToken,
+      {
+        userId: token.accountId,
+        maxResults: Math.min(100, Math.max(5, req.pageSize ?? 100)),
+        paginationToken: cursor.token,
+        sinceId: req.sinceId,
+        // start_time is inclusive; end_time one second later so a post exactly on the boundary is never lost
+        // whichever way X rounds (a duplicate is harmless: writes are idempotent).
+        ...(recent ? { startTime: cursor.boundary } : { endTime: xTime(boundaryMs + 1000) }),
+        // Retweets carry someone else's post and numbers; replies are the user's own posts and are kept.
+        exclude: ['retweets'],
+        tweetFields: recent ? RECENT_FIELDS : PUBLIC_FIELDS,
+      },
+      usage,
+    );
     const failures = res.errors ?? [];
     if (!res.data && failures.some(isNotFound)) {
       throw new PlatformError(
@@ -158,7 +169,7 @@ export function createTwitterConnector(
       // Recent window done; posts before the boundary come next (skipped when since_id is newer than it).
       next = { phase: 'older', boundary: cursor.boundary };
     }
-    return { items, ...(next ? { nextCursor: encodeCursor(next) } : {}), usage: { 'users/:id/tweets': 1 } };
+    return { items, ...(next ? { nextCursor: encodeCursor(next) } : {}), usage };
   }
 
   async function refreshItems(
@@ -179,8 +190,9 @@ export function createTwitterConnector(
     for (let i = 0; i < older.length; i += LOOKUP_BATCH)
       batches.push({ ids: older.slice(i, i + LOOKUP_BATCH), fields: PUBLIC_FIELDS });
     const items: Item[] = [];
+    const usage: CallUsage = {};
     for (const batch of batches) {
-      const res = await client.lookup(token.accessToken, batch.ids, batch.fields);
+      const res = await client.lookup(token.accessToken, batch.ids, batch.fields, usage);
       items.push(...(res.data ?? []).map(mapTweet));
       const found = new Set((res.data ?? []).map((t) => t.id));
       for (const error of res.errors ?? []) {
@@ -188,7 +200,7 @@ export function createTwitterConnector(
           missing.push(error.resource_id);
       }
     }
-    return { items, missing, usage: batches.length > 0 ? { tweets: batches.length } : {} };
+    return { items, missing, usage };
   }
 
   return {

@@ -2,7 +2,7 @@
  * X Account Activity API webhooks: the CRC handshake on GET, and signed event deliveries on POST.
  * Both use HMAC-SHA256 keyed with the OAuth 2.0 client secret, base64-encoded, prefixed `sha256=`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256, safeEqual } from '../http';
 import type { WebhookEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../types';
 import { AccountActivityPayload } from './schemas';
 
@@ -13,7 +13,7 @@ export const SIGNATURE_HEADERS = [
 ] as const;
 
 export function twitterSignature(secret: string, payload: string | Buffer): string {
-  return 'sha256=' + createHmac('sha256', secret).update(payload).digest('base64');
+  return 'sha256=' + hmacSha256(secret, payload).toString('base64');
 }
 
 /** The CRC answer body: `{"response_token":"sha256=<base64 HMAC of crc_token>"}`. */
@@ -29,17 +29,6 @@ function headerValue(headers: WebhookRequest['headers'], name: string): string |
   for (const [key, value] of Object.entries(headers))
     if (key.toLowerCase() === name) return firstValue(value);
   return undefined;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  // timingSafeEqual needs equal lengths; comparing the expected value with itself keeps the time constant.
-  if (left.length !== right.length) {
-    timingSafeEqual(right, right);
-    return false;
-  }
-  return timingSafeEqual(left, right);
 }
 
 /** True when any of the signature headers matches the raw body. */

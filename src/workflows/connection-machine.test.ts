@@ -1,0 +1,654 @@
+/**
+ * The connection workflow's decisions, driven in milliseconds with a fake clock: the driver below plays the part of
+ * connection.ts (answers the loads and writes, waits the way `condition(woken, until − now)` does) and stops at
+ * the decisions a test wants to answer itself (a sync, a refresh, a wait nothing has ended yet).
+ */
+import type { WebhookEvent } from '../platforms/types';
+import type { ItemKind } from '../domain';
+import { charge, emptyBudget, type BudgetState } from './budget';
+import {
+  ConnectionMachine,
+  DEFAULT_CONNECTION_OPTIONS,
+  MIN_REFRESH_RETRY_MS,
+  RECENT_SYNCS_KEPT,
+  SEEN_EVENT_IDS_KEPT,
+  type ConnectionDecision,
+  type ConnectionOptions,
+  type ConnectionState,
+  type SyncStart,
+} from './connection-machine';
+import { STATUS_WRITER_PATCH } from './patches';
+import type { ResumePoint, SyncWorkflowResult } from './sync';
+
+const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+const WINDOWS = [{ bucket: '*', limit: 4, windowMs: 60_000 }];
+const OPTIONS: ConnectionOptions = {
+  ...DEFAULT_CONNECTION_OPTIONS,
+  webhookDebounceMs: 1_500,
+  webhookMaxDelayMs: 5_000,
+  maxHistoryLength: 100,
+};
+
+type Stop = Extract<
+  ConnectionDecision,
+  { type: 'wait' | 'refreshToken' | 'startSync' | 'continueAsNew' | 'finish' }
+>;
+
+class Driver {
+  now = T0;
+  historyLength = 10;
+  continueAsNewSuggested = false;
+  handlersFinished = true;
+  tokenExpiresAt: number | null = T0 + 24 * HOUR;
+  /** Every decision carried out, in order. */
+  readonly done: ConnectionDecision[] = [];
+  readonly machine: ConnectionMachine;
+  stop!: Stop;
+
+  constructor({
+    options = {},
+    state,
+  }: { options?: Partial<ConnectionOptions>; state?: ConnectionState } = {}) {
+    this.machine = new ConnectionMachine({
+      userId: 'u1',
+      platform: 'tiktok',
+      accountId: 'acct-1',
+      options: { ...OPTIONS, ...options },
+      state,
+      env: {
+        now: () => this.now,
+        history: () => ({ length: this.historyLength, continueAsNewSuggested: this.continueAsNewSuggested }),
+        handlersFinished: () => this.handlersFinished,
+      },
+    });
+    this.run();
+  }
+
+  /** Carries out decisions until one the test must answer, or a wait that nothing has ended yet. */
+  run(): Stop {
+    for (;;) {
+      const d = this.machine.next();
+      this.done.push(d);
+      switch (d.type) {
+        case 'loadLimits':
+          this.machine.limitsLoaded({ rateLimits: WINDOWS, refreshMarginMs: HOUR });
+          break;
+        case 'loadTokenExpiry':
+          this.machine.tokenExpiryLoaded(this.tokenExpiresAt);
+          break;
+        case 'setStatus':
+        case 'pauseSchedule':
+        case 'unpauseSchedule':
+          break;
+        case 'wait':
+          // `condition` returns at once when the predicate already holds, or when the timer is due.
+          if (this.machine.woken() || (d.until !== null && d.until <= this.now)) break;
+          return (this.stop = d);
+        default:
+          return (this.stop = d);
+      }
+    }
+  }
+
+  /** Moves the clock and, if the current wait ends by then, goes on. */
+  advance(ms: number): Stop {
+    this.now += ms;
+    return this.stop.type === 'wait' ? this.run() : this.stop;
+  }
+
+  /** Time passes up to the instant the current wait names (its timer fires). */
+  fireTimer(): Stop {
+    if (this.stop.type !== 'wait' || this.stop.until === null) throw new Error(`no timer: ${this.stop.type}`);
+    this.now = this.stop.until;
+    return this.run();
+  }
+
+  /** After an event: the wait's predicate is checked again. */
+  poke(): Stop {
+    return this.stop.type === 'wait' ? this.run() : this.stop;
+  }
+
+  get sync(): SyncStart {
+    if (this.stop.type !== 'startSync') throw new Error(`expected a sync to start, got ${this.stop.type}`);
+    return this.stop.sync;
+  }
+
+  /** Starts the pending sync and finishes it with `result`. */
+  finishSync(result: Partial<SyncWorkflowResult> = {}, runMs = 1_000): Stop {
+    const sync = this.sync;
+    this.machine.syncStarted({ workflowId: `sync-${sync.n}`, runId: `run-${sync.n}`, mode: sync.mode });
+    this.now += runMs;
+    this.machine.syncSucceeded(syncResult(sync, result));
+    return this.run();
+  }
+
+  failSync(failure: Parameters<ConnectionMachine['syncFailed']>[0], { started = true } = {}): Stop {
+    const sync = this.sync;
+    if (started)
+      this.machine.syncStarted({ workflowId: `sync-${sync.n}`, runId: `run-${sync.n}`, mode: sync.mode });
+    this.machine.syncFailed(failure);
+    return this.run();
+  }
+
+  /** Decisions carried out since `mark`. */
+  since(mark: number): ConnectionDecision[] {
+    return this.done.slice(mark);
+  }
+
+  get status() {
+    return this.machine.query();
+  }
+}
+
+function syncResult(sync: SyncStart, result: Partial<SyncWorkflowResult>): SyncWorkflowResult {
+  return {
+    summary: {
+      workflowId: `sync-${sync.n}`,
+      runId: `run-${sync.n}`,
+      userId: 'u1',
+      platform: 'tiktok',
+      mode: sync.mode,
+      itemsWritten: 0,
+      itemsDeleted: 0,
+      calls: 0,
+      durationMs: 1_000,
+      pending: 0,
+    },
+    budget: sync.budget,
+    resume: {},
+    tokenRefreshed: false,
+    ...result,
+  };
+}
+
+let eventSeq = 0;
+function event(type: WebhookEvent['type'], extra: Partial<WebhookEvent> = {}): WebhookEvent {
+  eventSeq += 1;
+  return {
+    platform: 'tiktok',
+    eventId: `ev-${eventSeq}`,
+    accountId: 'acct-1',
+    type,
+    name: type === 'authorization_revoked' ? 'authorization.removed' : 'video.publish.completed',
+    occurredAt: new Date(T0).toISOString(),
+    ...extra,
+  };
+}
+
+/** A connection whose initial sync completed; the driver waits for the next thing to do. */
+function connected(options: Partial<ConnectionOptions> = {}): Driver {
+  const d = new Driver({ options });
+  d.finishSync();
+  return d;
+}
+
+const fullBudget = (now: number): BudgetState => charge(emptyBudget(WINDOWS), now, 4);
+
+describe('start and mode resolution', () => {
+  test('a new connection loads limits and expiry, says syncing, and starts the initial sync', () => {
+    const d = new Driver();
+    expect(d.done.map((x) => x.type)).toEqual([
+      'loadLimits',
+      'loadTokenExpiry',
+      'wait',
+      'setStatus',
+      'startSync',
+    ]);
+    expect(d.done[3]).toEqual({
+      type: 'setStatus',
+      status: 'syncing',
+      error: null,
+      patch: STATUS_WRITER_PATCH,
+    });
+    expect(d.sync).toMatchObject({ mode: 'initial', n: 1, deletions: [], resume: undefined });
+    expect(d.status).toMatchObject({ status: 'syncing', queued: [], syncCount: 1 });
+  });
+
+  test('after the sync: active (written by the connection), lastSync set, then it waits for the refresh timer', () => {
+    const d = new Driver();
+    const mark = d.done.length;
+    d.finishSync({}, 2_000);
+    expect(d.since(mark)).toEqual([
+      { type: 'setStatus', status: 'active', error: null, patch: STATUS_WRITER_PATCH },
+      { type: 'wait', until: T0 + 23 * HOUR },
+    ]);
+    expect(d.status).toMatchObject({
+      status: 'active',
+      lastSync: new Date(T0 + 2_000).toISOString(),
+      lastSyncMode: 'initial',
+      running: null,
+    });
+  });
+
+  test('before the first full sync everything but manual and backfill runs as initial; requests coalesce', () => {
+    const d = new Driver();
+    const first = d.machine.requestSync('incremental');
+    expect(d.machine.requestSync('scheduled')).toBe(first);
+    expect(d.machine.requestSync('initial')).toBe(first);
+    d.machine.requestSync('manual');
+    expect(d.status.queued).toEqual(['initial', 'manual']);
+  });
+
+  test('after it, initial becomes incremental and the incremental family coalesces (a webhook sync too)', () => {
+    const d = connected();
+    const first = d.machine.requestSync('initial');
+    expect(d.status.queued).toEqual(['incremental']);
+    d.machine.syncRequested('scheduled');
+    expect(d.machine.requestSync('incremental')).toBe(first);
+    expect(d.status.queued).toEqual(['incremental']);
+    d.machine.requestSync('manual');
+    d.machine.requestSync('manual');
+    expect(d.status.queued).toEqual(['incremental', 'manual']);
+    d.poke();
+    expect(d.sync.mode).toBe('incremental');
+    expect(d.machine.outcome(first)).toBeUndefined(); // not started yet
+  });
+
+  test('an update caller learns the handle once its sync starts', () => {
+    const d = connected();
+    const id = d.machine.requestSync('manual');
+    expect(d.machine.outcome(id)).toBeUndefined();
+    d.poke();
+    d.machine.syncStarted({ workflowId: 'w', runId: 'r', mode: 'manual' });
+    expect(d.machine.outcome(id)).toEqual({ handle: { workflowId: 'w', runId: 'r', mode: 'manual' } });
+  });
+
+  test('the validator refuses unknown modes', () => {
+    const d = connected();
+    expect(() => d.machine.validateSyncRequest('hourly')).toThrow('unknown sync mode hourly');
+    expect(() => d.machine.validateSyncRequest('manual')).not.toThrow();
+  });
+});
+
+describe('webhooks', () => {
+  test('debounce: the sync starts webhookDebounceMs after the last event', () => {
+    const d = connected();
+    const start = d.now;
+    d.machine.webhookEvents([event('item_changed')]);
+    expect(d.poke()).toEqual({ type: 'wait', until: start + 1_500 });
+    d.advance(1_000);
+    d.machine.webhookEvents([event('item_changed')]);
+    // The new event moved the deadline: the wait wakes up and waits for the new one.
+    expect(d.poke()).toEqual({ type: 'wait', until: start + 2_500 });
+    expect(d.status.pendingWebhookEvents).toBe(2);
+    d.fireTimer();
+    expect(d.now).toBe(start + 2_500);
+    expect(d.sync.mode).toBe('webhook');
+    expect(d.status.pendingWebhookEvents).toBe(0);
+  });
+
+  test('a steady stream postpones the sync no longer than webhookMaxDelayMs after the first event', () => {
+    const d = connected();
+    const start = d.now;
+    for (let i = 0; i < 10 && d.stop.type === 'wait'; i++) {
+      d.machine.webhookEvents([event('item_changed')]);
+      d.poke();
+      d.advance(1_000);
+    }
+    expect(d.sync.mode).toBe('webhook');
+    expect(d.now).toBe(start + 5_000);
+  });
+
+  test('before the initial sync completed, a webhook sync runs as initial', () => {
+    const d = new Driver();
+    d.machine.webhookEvents([event('item_changed')]);
+    d.failSync({ cancelled: false, message: 'boom' });
+    d.fireTimer();
+    expect(d.sync.mode).toBe('initial');
+  });
+
+  test('dedupe by eventId: a redelivery counts once; other events are remembered but sync nothing', () => {
+    const d = connected();
+    const e = event('item_changed');
+    d.machine.webhookEvents([e, e]);
+    d.machine.webhookEvents([e, event('other')]);
+    expect(d.status).toMatchObject({ pendingWebhookEvents: 1, seenEventCount: 2 });
+  });
+
+  test(`dedupe keeps the last ${SEEN_EVENT_IDS_KEPT} ids: the oldest is forgotten`, () => {
+    const d = connected();
+    const first = event('other');
+    d.machine.webhookEvents([first]);
+    d.machine.webhookEvents(Array.from({ length: SEEN_EVENT_IDS_KEPT }, () => event('other')));
+    expect(d.status.seenEventCount).toBe(SEEN_EVENT_IDS_KEPT);
+    d.machine.webhookEvents([{ ...first, type: 'item_changed' }]);
+    expect(d.status).toMatchObject({ pendingWebhookEvents: 1, seenEventCount: SEEN_EVENT_IDS_KEPT });
+  });
+
+  test('deletions go to the next sync, and back to the queue when that sync fails', () => {
+    const d = connected();
+    d.machine.webhookEvents([event('item_deleted', { itemKind: 'videos', itemId: 'v1' })]);
+    d.poke();
+    d.fireTimer();
+    expect(d.sync.deletions).toEqual([{ kind: 'videos', id: 'v1' }]);
+    d.failSync({ cancelled: false, message: 'PlatformTransient: 503' });
+    d.machine.webhookEvents([event('item_deleted', { itemKind: 'videos', itemId: 'v2' })]);
+    d.poke();
+    d.fireTimer();
+    expect(d.sync.deletions).toEqual([
+      { kind: 'videos', id: 'v1' },
+      { kind: 'videos', id: 'v2' },
+    ]);
+  });
+});
+
+describe('failures and needs_reauth', () => {
+  const budget = emptyBudget(WINDOWS);
+
+  test('a failed sync: status error with the reason and the failed sync, the budget it spent kept', () => {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    const spent = charge(budget, d.now, 2);
+    const mark = d.done.length;
+    d.failSync({
+      cancelled: false,
+      message: 'x',
+      details: { reason: 'error', error: 'PlatformTransient: 503', budget: spent, calls: 2 },
+    });
+    expect(d.since(mark)[0]).toEqual({
+      type: 'setStatus',
+      status: 'error',
+      error: 'PlatformTransient: 503',
+      failedSync: {
+        mode: 'manual',
+        startedAt: new Date(d.now).toISOString(),
+        failedAt: new Date(d.now).toISOString(),
+      },
+    });
+    expect(d.status).toMatchObject({
+      status: 'error',
+      error: 'PlatformTransient: 503',
+      budgetRemaining: { '*': 2 },
+    });
+    // The next sync says syncing but keeps the error until it succeeds.
+    d.machine.requestSync('manual');
+    d.poke();
+    expect(d.done.at(-2)).toEqual({
+      type: 'setStatus',
+      status: 'syncing',
+      error: 'PlatformTransient: 503',
+      patch: STATUS_WRITER_PATCH,
+    });
+  });
+
+  test('a sync that could not start refuses its caller with the reason, and reports no failed sync', () => {
+    const d = connected();
+    const id = d.machine.requestSync('manual');
+    d.poke();
+    const mark = d.done.length;
+    d.failSync({ cancelled: false, message: 'already started' }, { started: false });
+    expect(d.machine.outcome(id)).toEqual({ refused: 'already started' });
+    expect(d.since(mark)[0]).toEqual({ type: 'setStatus', status: 'error', error: 'already started' });
+  });
+
+  test('needs_reauth: queued requests refused, schedule paused BEFORE the status, then only a reconnect wakes it', () => {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    const queued = d.machine.requestSync('backfill');
+    const mark = d.done.length;
+    d.failSync({
+      cancelled: false,
+      message: 'x',
+      details: { reason: 'needs_reauth', error: 'ReauthRequired: revoked', budget, calls: 1 },
+    });
+    const after = d.since(mark);
+    expect(after.map((x) => x.type)).toEqual(['pauseSchedule', 'setStatus', 'wait']);
+    expect(after[0]).toEqual({ type: 'pauseSchedule', note: 'needs_reauth: ReauthRequired: revoked' });
+    expect(after[1]).toMatchObject({
+      status: 'needs_reauth',
+      error: 'ReauthRequired: revoked',
+      failedSync: { mode: 'manual' },
+    });
+    expect(after[2]).toEqual({ type: 'wait', until: null });
+    expect(d.machine.outcome(queued)).toEqual({ refused: 'needs re-authorization: ReauthRequired: revoked' });
+
+    expect(() => d.machine.validateSyncRequest('manual')).toThrow(
+      'connection needs re-authorization: reconnect first',
+    );
+    d.machine.syncRequested('scheduled');
+    d.machine.webhookEvents([event('item_changed')]);
+    d.advance(10 * 24 * HOUR); // past the refresh instant too: nothing happens
+    expect(d.stop).toEqual({ type: 'wait', until: null });
+    expect(d.status.queued).toEqual([]);
+
+    // The reconnect: active again at once (the validator lets the next request in), then the store and schedule.
+    d.machine.reconnected('acct-2');
+    expect(d.status).toMatchObject({ status: 'active', error: null, accountId: 'acct-2' });
+    const back = d.done.length;
+    d.poke();
+    expect(d.since(back).slice(0, 3)).toEqual([
+      { type: 'setStatus', status: 'syncing', error: null, accountId: 'acct-2' },
+      { type: 'unpauseSchedule', note: 'reconnected' },
+      { type: 'loadTokenExpiry' },
+    ]);
+  });
+
+  test('a revoked-consent webhook moves to needs_reauth at once', () => {
+    const d = connected();
+    const mark = d.done.length;
+    d.machine.webhookEvents([event('authorization_revoked')]);
+    d.poke();
+    expect(d.since(mark).slice(0, 2)).toEqual([
+      {
+        type: 'pauseSchedule',
+        note: 'needs_reauth: authorization removed on tiktok (authorization.removed)',
+      },
+      {
+        type: 'setStatus',
+        status: 'needs_reauth',
+        error: 'authorization removed on tiktok (authorization.removed)',
+      },
+    ]);
+    expect(d.status.pendingWebhookEvents).toBe(0);
+  });
+
+  test('a reconnect of a connection that never failed only reloads the token expiry', () => {
+    const d = connected();
+    const mark = d.done.length;
+    d.machine.reconnected('acct-1');
+    d.poke();
+    expect(d.since(mark).map((x) => x.type)).toEqual(['loadTokenExpiry', 'wait']);
+  });
+});
+
+describe('token refresh', () => {
+  test('due refreshMargin before expiry, planned for the known expiry; the next one set from the new expiry', () => {
+    const d = connected({ refreshMarginMs: 10 * 60_000 });
+    expect(d.stop).toEqual({ type: 'wait', until: T0 + 24 * HOUR - 10 * 60_000 });
+    expect(d.fireTimer()).toEqual({
+      type: 'refreshToken',
+      knownExpiresAt: T0 + 24 * HOUR,
+      marginMs: 10 * 60_000,
+    });
+    d.machine.tokenRefreshed(d.now + 24 * HOUR);
+    expect(d.run()).toEqual({ type: 'wait', until: d.now + 24 * HOUR - 10 * 60_000 });
+    expect(d.status.tokenExpiresAt).toBe(d.now + 24 * HOUR);
+    expect(d.status.syncCount).toBe(1); // a refresh is not a sync
+  });
+
+  test('the connector margin applies when no option overrides it', () => {
+    const d = connected();
+    expect(d.stop).toEqual({ type: 'wait', until: T0 + 23 * HOUR });
+  });
+
+  test(`an unchanged expiry (the platform would not refresh yet) is retried no sooner than ${MIN_REFRESH_RETRY_MS} ms`, () => {
+    const d = connected();
+    d.fireTimer();
+    d.machine.tokenRefreshed(T0 + 24 * HOUR);
+    expect(d.run()).toEqual({ type: 'wait', until: d.now + MIN_REFRESH_RETRY_MS });
+  });
+
+  test('a platform outage retries later; a refused refresh token means needs_reauth', () => {
+    const d = connected();
+    d.fireTimer();
+    d.machine.tokenRefreshFailed({ reauth: false });
+    expect(d.run()).toEqual({ type: 'wait', until: d.now + MIN_REFRESH_RETRY_MS });
+    d.fireTimer();
+    d.machine.requestSync('manual'); // queued meanwhile: refused by the needs_reauth
+    const mark = d.done.length;
+    d.machine.tokenRefreshFailed({ reauth: true });
+    d.run();
+    expect(d.since(mark).map((x) => x.type)).toEqual(['pauseSchedule', 'setStatus', 'wait']);
+    expect(d.status).toMatchObject({ status: 'needs_reauth', queued: [], syncCount: 1 });
+  });
+
+  test('a sync that refreshed the token makes the connection reload the expiry', () => {
+    const d = new Driver();
+    d.tokenExpiresAt = T0 + 48 * HOUR;
+    const mark = d.done.length;
+    d.finishSync({ tokenRefreshed: true });
+    expect(d.since(mark).map((x) => x.type)).toEqual(['setStatus', 'loadTokenExpiry', 'wait']);
+    expect(d.status.tokenExpiresAt).toBe(T0 + 48 * HOUR);
+  });
+});
+
+describe('budget and backfill continuation', () => {
+  const resume: Partial<Record<ItemKind, ResumePoint>> = { videos: { cursor: 'c2', covered: 20 } };
+
+  test('a cut-short sync queues a backfill for when the window has room, carrying its resume points', () => {
+    const d = new Driver();
+    const spentAt = d.now + 500;
+    d.finishSync({ resume, budget: fullBudget(spentAt) });
+    expect(d.status).toMatchObject({ queued: ['backfill'], pendingBackfill: ['videos'] });
+    expect(d.stop).toEqual({ type: 'wait', until: spentAt + 60_000 + 1 });
+    d.fireTimer();
+    expect(d.sync).toMatchObject({ mode: 'backfill', resume });
+    d.finishSync({ resume: {} });
+    expect(d.status).toMatchObject({ queued: [], pendingBackfill: [] });
+  });
+
+  test('no continuation when a page never fits the budget', () => {
+    const d = new Driver();
+    const never: BudgetState = { windows: [{ bucket: '*', limit: 0, windowMs: 60_000 }], used: {} };
+    d.finishSync({ resume, budget: never });
+    expect(d.status.queued).toEqual([]);
+  });
+
+  test('an incremental walk cut short never replaces a pending backfill point', () => {
+    const d = new Driver();
+    d.finishSync({ resume, budget: fullBudget(d.now) });
+    d.machine.requestSync('incremental');
+    d.poke();
+    expect(d.sync.resume).toBeUndefined();
+    d.finishSync({ resume: { videos: { cursor: 'newer' } } });
+    expect(d.machine.query().pendingBackfill).toEqual(['videos']);
+    d.fireTimer();
+    expect(d.sync).toMatchObject({ mode: 'backfill', resume });
+  });
+
+  test(`recent syncs: newest first, at most ${RECENT_SYNCS_KEPT}`, () => {
+    const d = connected();
+    for (let i = 0; i < RECENT_SYNCS_KEPT + 3; i++) {
+      d.machine.requestSync('manual');
+      d.poke();
+      d.finishSync();
+    }
+    const recent = d.status.recentSyncs;
+    expect(recent).toHaveLength(RECENT_SYNCS_KEPT);
+    expect(recent[0]!.workflowId).toBe(`sync-${RECENT_SYNCS_KEPT + 4}`);
+  });
+});
+
+describe('continue-as-new', () => {
+  test('only past maxHistoryLength (or when suggested), and only when safe', () => {
+    const d = new Driver();
+    d.historyLength = 101;
+    d.handlersFinished = false; // an update caller waits in memory
+    d.finishSync({ resume: { videos: {} }, budget: fullBudget(d.now) });
+    expect(d.stop.type).toBe('wait');
+
+    d.handlersFinished = true;
+    d.machine.syncRequested('manual'); // runnable now: not safe
+    d.poke();
+    expect(d.sync.mode).toBe('manual');
+    d.finishSync({ resume: { videos: {} }, budget: fullBudget(d.now) });
+    // Only a backfill waiting for the budget window is left: the state travels with it.
+    expect(d.stop).toMatchObject({ type: 'continueAsNew', accountId: 'acct-1' });
+    const carried = (d.stop as Extract<ConnectionDecision, { type: 'continueAsNew' }>).state;
+    expect(carried.queue).toEqual([
+      { id: expect.any(Number), mode: 'backfill', notBefore: expect.any(Number) },
+    ]);
+    expect(carried).toMatchObject({ initialDone: true, syncCount: 2, status: 'active' });
+  });
+
+  test('a suggestion from the server is enough; a pending revoke or reconnect is not safe', () => {
+    const d = connected();
+    d.continueAsNewSuggested = true;
+    d.machine.reconnected('acct-1');
+    expect(d.machine.woken()).toBe(true);
+    expect(d.poke()).toMatchObject({ type: 'continueAsNew' });
+  });
+
+  test('the new run resumes from the carried state: no initial sync, same queue, dedupe ids and budget', () => {
+    const d = new Driver();
+    d.historyLength = 101;
+    d.machine.webhookEvents([event('other')]);
+    d.finishSync({ resume: { videos: {} }, budget: fullBudget(d.now) });
+    const state = (d.stop as Extract<ConnectionDecision, { type: 'continueAsNew' }>).state;
+    const next = new Driver({ state: structuredClone(state) });
+    next.now = d.now;
+    expect(next.status).toMatchObject({
+      queued: ['backfill'],
+      seenEventCount: 1,
+      syncCount: 1,
+      status: 'active',
+    });
+    expect(next.stop.type).toBe('wait');
+    next.fireTimer();
+    expect(next.sync).toMatchObject({ mode: 'backfill', n: 2 });
+  });
+});
+
+describe('disconnect', () => {
+  test('a cancelled sync reports nothing; queued callers are refused; the status says disconnected; then finish', () => {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    const waiting = d.machine.requestSync('backfill');
+    d.machine.disconnect();
+    const mark = d.done.length;
+    d.failSync({ cancelled: true, message: 'cancelled' });
+    expect(d.since(mark)).toEqual([
+      { type: 'setStatus', status: 'disconnected', error: null },
+      { type: 'finish' },
+    ]);
+    expect(d.machine.outcome(waiting)).toEqual({ refused: 'connection disconnected' });
+    expect(() => d.machine.validateSyncRequest('manual')).toThrow('connection is disconnected');
+  });
+
+  test('disconnected before the wait ends: the loop ends without taking the request', () => {
+    const d = connected();
+    const id = d.machine.requestSync('manual');
+    d.machine.disconnect();
+    expect(d.poke()).toEqual({ type: 'finish' });
+    expect(d.machine.outcome(id)).toEqual({ refused: 'connection disconnected' });
+    expect(d.status.syncCount).toBe(1);
+  });
+
+  test('disconnected while the syncing status is written: the sync never starts', () => {
+    const d = connected();
+    const id = d.machine.requestSync('manual');
+    expect(d.machine.next()).toEqual({
+      type: 'setStatus',
+      status: 'syncing',
+      error: null,
+      patch: STATUS_WRITER_PATCH,
+    });
+    d.machine.disconnect();
+    expect(d.machine.next()).toEqual({ type: 'setStatus', status: 'disconnected', error: null });
+    expect(d.machine.next()).toEqual({ type: 'finish' });
+    expect(d.machine.outcome(id)).toEqual({ refused: 'connection disconnected' });
+    expect(d.status).toMatchObject({ running: null, status: 'disconnected' });
+  });
+
+  test('events after a disconnect are ignored', () => {
+    const d = connected();
+    d.machine.disconnect();
+    d.machine.webhookEvents([event('item_changed')]);
+    d.machine.syncRequested('manual');
+    expect(d.status).toMatchObject({ pendingWebhookEvents: 0, queued: [] });
+  });
+});
