@@ -1,7 +1,9 @@
 /**
- * Instagram's metric catalogue (docs/instagram.md), shared by the connector and the sandbox so both sides
- * agree on what is valid. One unsupported metric fails a whole Graph request, so every request is built from these
- * sets only.
+ * Instagram's metric catalogue as the connector understands it
+ * (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights and
+ * https://developers.facebook.com/docs/instagram-platform/reference/instagram-user/insights). The sandbox keeps its
+ * own copy (src/sandbox/instagram/facts.ts) on purpose, so a mistake here is caught rather than confirmed. One
+ * unsupported metric fails a whole Graph request, so every request is built from these sets only.
  */
 
 /** Valid `/{media-id}/insights` metrics per product type. */

@@ -8,6 +8,12 @@ import type { SandboxClock } from '../core/clock';
 import { DAY_MS, HOUR_MS } from './world';
 import { metaErrors, MetaError, OAuthCodeError } from './meta-errors';
 
+/**
+ * Lifetimes: code 1 h, short-lived token 1 h, long-lived 60 days, refresh only after 24 h.
+ * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login
+ * https://developers.facebook.com/documentation/instagram-platform/reference/access_token
+ * https://developers.facebook.com/documentation/instagram-platform/reference/refresh_access_token
+ */
 export const CODE_LIFETIME_MS = HOUR_MS;
 export const SHORT_LIVED_MS = HOUR_MS;
 /** What the platform answers as `expires_in` for a long-lived token (60 days minus a little). */

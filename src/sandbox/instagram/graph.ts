@@ -37,6 +37,7 @@ export interface GraphRequest {
   responseHeaders: Record<string, string>;
 }
 
+/** IG User fields: https://developers.facebook.com/docs/instagram-platform/reference/instagram-user */
 const USER_FIELDS = [
   'id',
   'user_id',
@@ -51,6 +52,7 @@ const USER_FIELDS = [
   'website',
 ] as const;
 
+/** IG Media fields: https://developers.facebook.com/docs/instagram-platform/reference/instagram-media */
 const MEDIA_FIELDS = new Set([
   'id',
   'caption',

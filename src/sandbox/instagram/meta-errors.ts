@@ -1,6 +1,10 @@
 /**
  * Graph API errors exactly as Meta sends them: `{"error":{message,type,code,error_subcode?,fbtrace_id}}`, JSON with
  * `charset=UTF-8`. Handlers throw `MetaError`; the dispatcher renders it (and the usage headers) in one place.
+ * Shape and codes: https://developers.facebook.com/docs/graph-api/guides/error-handling (190 and its subcodes, 4/17/32
+ * /613 throttles, 2 transient, 100 parameter, 200 permission); insights refusals `(#10)`:
+ * https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights. Message texts the
+ * documentation does not give (refresh under 24 h, demographics under 100 followers) are this sandbox's choice.
  */
 import { randomBytes } from 'node:crypto';
 
