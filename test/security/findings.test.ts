@@ -14,7 +14,7 @@ import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { temporalReadiness } from '../../src/webhooks';
 import { ConnectFlow } from '../../src/webhooks/connect-flow';
-import { dashboardRouter, firestoreTopItems } from '../../src/webhooks/pages';
+import { dashboardRouter, firestoreTopItems, type DashboardDeps } from '../../src/webhooks/pages';
 import type { ConnectionKey } from '../../src/domain';
 import {
   ADMIN_KEY,
@@ -63,10 +63,6 @@ afterAll(async () => {
   await receiver?.close();
   await h?.close();
 });
-
-async function listening(app: express.Express | ReturnType<HttpHarness['appWith']>): Promise<RunningServer> {
-  return listen(app);
-}
 
 function tiktokDelivery(body: Record<string, unknown>): { body: string; headers: Record<string, string> } {
   const raw = JSON.stringify({ client_key: h.sandboxes.tiktok.credentials.clientId, ...body });
@@ -172,21 +168,7 @@ describe('finding 3: account-linking CSRF', () => {
 
 describe('finding 3: the dashboard connect button', () => {
   it("binds the connect to the operator's browser: with its cookie the callback connects, without it nothing", async () => {
-    const app = express();
-    app.use(
-      dashboardRouter({
-        adminApiKey: ADMIN_KEY,
-        secureCookies: false,
-        connectors: h.connectors,
-        connect: connectFlow(),
-        syncService: h.syncService,
-        sink: h.sink,
-        items: firestoreTopItems(h.firestore.db),
-        authorizeOrigins: [],
-        logger: h.deps.logger,
-      }),
-    );
-    const server = await listen(app);
+    const server = await startDashboard();
     try {
       const login = await fetch(`${server.url}/ui/login`, {
         method: 'POST',
@@ -277,7 +259,7 @@ describe('finding 5: a token that cannot be decrypted', () => {
 
 describe('finding 7: rate limits, admin key length, wait deadline', () => {
   it('a client failing to authenticate gets 429 with Retry-After; the admin key still passes', async () => {
-    const server = await listening(
+    const server = await listen(
       h.appWith({ limits: { authFailuresPerIp: { capacity: 3, refillPerSecond: 0.001 } } }),
     );
     try {
@@ -299,7 +281,7 @@ describe('finding 7: rate limits, admin key length, wait deadline', () => {
   });
 
   it("an end user's connect starts and writes are limited; nothing is written once limited", async () => {
-    const server = await listening(
+    const server = await listen(
       h.appWith({
         limits: {
           connectStartsPerUser: { capacity: 2, refillPerSecond: 0.001 },
@@ -343,22 +325,9 @@ describe('finding 7: rate limits, admin key length, wait deadline', () => {
   });
 
   it('the dashboard login is limited per IP (brute force of the admin key)', async () => {
-    const app = express();
-    app.use(
-      dashboardRouter({
-        adminApiKey: ADMIN_KEY,
-        secureCookies: false,
-        connectors: h.connectors,
-        connect: connectFlow(),
-        syncService: h.syncService,
-        sink: h.sink,
-        items: firestoreTopItems(h.firestore.db),
-        authorizeOrigins: [],
-        logger: h.deps.logger,
-        rateLimits: { loginPerIp: { capacity: 3, refillPerSecond: 0.001 } },
-      }),
-    );
-    const server = await listen(app);
+    const server = await startDashboard({
+      rateLimits: { loginPerIp: { capacity: 3, refillPerSecond: 0.001 } },
+    });
     try {
       const login = (key: string) =>
         fetch(`${server.url}/ui/login`, {
@@ -396,7 +365,7 @@ describe('finding 7: rate limits, admin key length, wait deadline', () => {
       config: { ...h.config, SYNC_WAIT_TIMEOUT: 1 },
       logger: h.deps.logger,
     });
-    const server = await listening(h.appWith({ syncService: impatient }));
+    const server = await listen(h.appWith({ syncService: impatient }));
     try {
       const res = await fetch(`${server.url}/api/users/${ALICE}/connections/tiktok/sync?wait=true`, {
         method: 'POST',
@@ -443,7 +412,7 @@ describe('finding 8: error paths and ops endpoints', () => {
       address: `127.0.0.1:${port}`,
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))],
     });
-    const server = await listening(
+    const server = await listen(
       h.appWith({ readiness: [temporalReadiness(dead, 1_000), ...h.deps.readiness.slice(1)] }),
     );
     try {
@@ -464,7 +433,7 @@ describe('finding 8: error paths and ops endpoints', () => {
 
   it('/metrics wants METRICS_BEARER_TOKEN when one is configured', async () => {
     const token = 'm'.repeat(40);
-    const server = await listening(h.appWith({ config: { ...h.config, METRICS_BEARER_TOKEN: token } }));
+    const server = await listen(h.appWith({ config: { ...h.config, METRICS_BEARER_TOKEN: token } }));
     try {
       expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
       expect(
@@ -481,21 +450,7 @@ describe('finding 8: error paths and ops endpoints', () => {
 
 describe('finding 10: dashboard sessions', () => {
   it('each login gets its own cookie; logout invalidates that cookie even if a browser keeps it', async () => {
-    const app = express();
-    app.use(
-      dashboardRouter({
-        adminApiKey: ADMIN_KEY,
-        secureCookies: false,
-        connectors: h.connectors,
-        connect: connectFlow(),
-        syncService: h.syncService,
-        sink: h.sink,
-        items: firestoreTopItems(h.firestore.db),
-        authorizeOrigins: [],
-        logger: h.deps.logger,
-      }),
-    );
-    const server = await listen(app);
+    const server = await startDashboard();
     try {
       const login = async () => {
         const res = await fetch(`${server.url}/ui/login`, {
@@ -562,7 +517,7 @@ describe('finding 11 (Instagram/TikTok): replays and huge batches', () => {
       },
     };
     const maxBytes = 64 * 1024;
-    const server = await listening(
+    const server = await listen(
       h.appWith({ syncService: sized, limits: { webhookSignalMaxBytes: maxBytes } }),
     );
     try {
@@ -602,6 +557,26 @@ describe('finding 11 (Instagram/TikTok): replays and huge batches', () => {
     }
   });
 });
+
+/** The dashboard alone on its own port, wired to the harness's real store, sync service and connect flow. */
+async function startDashboard(overrides: Partial<DashboardDeps> = {}): Promise<RunningServer> {
+  const app = express();
+  app.use(
+    dashboardRouter({
+      adminApiKey: ADMIN_KEY,
+      secureCookies: false,
+      connectors: h.connectors,
+      connect: connectFlow(),
+      syncService: h.syncService,
+      sink: h.sink,
+      items: firestoreTopItems(h.firestore.db),
+      authorizeOrigins: [],
+      logger: h.deps.logger,
+      ...overrides,
+    }),
+  );
+  return listen(app);
+}
 
 function connectFlow(): ConnectFlow {
   return new ConnectFlow({
