@@ -4,7 +4,7 @@ import { createLogger } from '../shared/logger';
 import type { ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { ConnectFlow } from './connect-flow';
-import type { CreateOAuthStateRequest, OAuthStateStore } from '../store';
+import { memoryOAuthStates } from '../../test/helpers/memory-oauth-states';
 import type { ConnectionKey } from '../domain';
 
 /**
@@ -15,22 +15,10 @@ import type { ConnectionKey } from '../domain';
 function setup(
   opts: { subscriptions?: WebhookSubscriptions; recorderFails?: boolean; order?: string[] } = {},
 ) {
-  const states = new Map<string, CreateOAuthStateRequest>();
+  const oauthStates = memoryOAuthStates();
   const tokens = new Map<string, TokenSet>();
   const recorded: { key: ConnectionKey; patch: Partial<ConnectionDoc> }[] = [];
   const order = opts.order ?? [];
-  const oauthStates: OAuthStateStore = {
-    create: async (pending) => {
-      const state = `state-${states.size + 1}`;
-      states.set(state, pending);
-      return state;
-    },
-    consume: async (state) => {
-      const found = states.get(state);
-      states.delete(state);
-      return found && { ...found, createdAt: new Date() };
-    },
-  };
   const tokenStore: TokenStore = {
     save: async (key, t) => {
       order.push(`save ${t.accountId}`);

@@ -5,7 +5,7 @@ import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
 import { ConnectFlow } from './connect-flow';
 import { HttpError } from './http-error';
-import type { CreateOAuthStateRequest, OAuthStateStore } from '../store';
+import { memoryOAuthStates } from '../../test/helpers/memory-oauth-states';
 import { CryptoError } from '../store/crypto';
 import type { ConnectionKey } from '../domain';
 
@@ -19,22 +19,11 @@ function setup(
     connect?: () => Promise<{ workflowId: string; runId: string }>;
   } = {},
 ) {
-  const states = new Map<string, CreateOAuthStateRequest>();
+  const oauthStates = memoryOAuthStates();
+  const states = oauthStates.pending;
   const tokens = new Map<string, TokenSet>();
   const index = new Map<string, ConnectionKey[]>();
   const k = (key: ConnectionKey) => `${key.platform}:${key.userId}`;
-  const oauthStates: OAuthStateStore = {
-    create: async (pending) => {
-      const state = `state-${states.size + 1}`;
-      states.set(state, pending);
-      return state;
-    },
-    consume: async (state) => {
-      const found = states.get(state);
-      states.delete(state);
-      return found && { ...found, createdAt: new Date() };
-    },
-  };
   const tokenStore: TokenStore = {
     save: async (key, t) => void tokens.set(k(key), t),
     load: async (key) => tokens.get(k(key)),
