@@ -35,10 +35,9 @@ import { startSandboxes, type SandboxSet } from '../../src/sandbox';
 import type { z } from 'zod';
 import {
   authorizationCode,
+  describeFixtureCoverage,
   fetchJson,
   fixtureBody,
-  fixtureNames,
-  loadFixture,
   shapeDiff,
   type Json,
 } from './support';
@@ -66,19 +65,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
 };
 
 describe('Instagram fixtures', () => {
-  it('every fixture names its source and is covered by a schema', () => {
-    for (const name of fixtureNames(P)) {
-      const { source } = loadFixture(P, name);
-      expect(source.url).toMatch(/^https:\/\/developers\.facebook\.com\/docs\//);
-      expect(source.notes.length).toBeGreaterThan(20);
-      expect(Object.keys(SCHEMAS)).toContain(name);
-    }
-  });
-
-  it.each(Object.keys(SCHEMAS))('the connector schema parses %s', (name) => {
-    const parsed = SCHEMAS[name]!.safeParse(fixtureBody(P, name));
-    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-  });
+  describeFixtureCoverage(P, { schemas: SCHEMAS, sourceUrl: /^https:\/\/developers\.facebook\.com\/docs\// });
 
   it('profile, daily insights, time series and audience map into valid records', () => {
     const me = MeResponse.parse(fixtureBody(P, 'me'));

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -132,4 +133,29 @@ export async function authorizationCode(authorizeUrl: string): Promise<string> {
   const code = new URL(location).searchParams.get('code');
   if (!code) throw new Error(`no code in ${location}`);
   return code;
+}
+
+/**
+ * The checks every platform's fixtures get, inside the caller's `describe`: each fixture names its documentation
+ * source (URL, retrieval date, notes) and has a connector schema (or is a listed fact sheet), and each schema parses
+ * its fixture.
+ */
+export function describeFixtureCoverage(
+  platform: string,
+  opts: { schemas: Record<string, z.ZodType>; sourceUrl: RegExp; factSheets?: readonly string[] },
+): void {
+  it('every fixture names its source and is covered by a schema (or is a fact sheet)', () => {
+    for (const name of fixtureNames(platform)) {
+      const { source } = loadFixture(platform, name);
+      expect(source.url).toMatch(opts.sourceUrl);
+      expect(source.retrieved).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(source.notes.length).toBeGreaterThan(20);
+      expect([...Object.keys(opts.schemas), ...(opts.factSheets ?? [])]).toContain(name);
+    }
+  });
+
+  it.each(Object.keys(opts.schemas))('the connector schema parses %s', (name) => {
+    const parsed = opts.schemas[name]!.safeParse(fixtureBody(platform, name));
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  });
 }

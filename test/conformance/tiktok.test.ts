@@ -29,7 +29,7 @@ import {
   startTikTok,
   type TikTokHarness,
 } from '../sandbox/tiktok-harness';
-import { elementKeys, fixtureBody, fixtureNames, keysOf, loadFixture, shapeDiff, type Json } from './support';
+import { elementKeys, fixtureBody, keysOf, shapeDiff, type Json, describeFixtureCoverage } from './support';
 
 const P = 'tiktok';
 
@@ -51,19 +51,10 @@ const SCHEMAS: Record<string, z.ZodType> = {
 const FACT_FIXTURES = ['webhook-signature'];
 
 describe('TikTok fixtures', () => {
-  it('every fixture names its source and is covered by a schema (or is a fact sheet)', () => {
-    for (const name of fixtureNames(P)) {
-      const { source } = loadFixture(P, name);
-      expect(source.url).toMatch(/^https:\/\/developers\.tiktok\.com\/doc\//);
-      expect(source.retrieved).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      expect(source.notes.length).toBeGreaterThan(20);
-      expect([...Object.keys(SCHEMAS), ...FACT_FIXTURES]).toContain(name);
-    }
-  });
-
-  it.each(Object.keys(SCHEMAS))('the connector schema parses %s', (name) => {
-    const parsed = SCHEMAS[name]!.safeParse(fixtureBody(P, name));
-    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  describeFixtureCoverage(P, {
+    schemas: SCHEMAS,
+    sourceUrl: /^https:\/\/developers\.tiktok\.com\/doc\//,
+    factSheets: FACT_FIXTURES,
   });
 
   it('the mapper maps the documented user into a valid Profile and insights', () => {

@@ -25,10 +25,9 @@ import { startSandboxes, type SandboxSet } from '../../src/sandbox';
 import type { z } from 'zod';
 import {
   authorizationCode,
+  describeFixtureCoverage,
   fetchJson,
   fixtureBody,
-  fixtureNames,
-  loadFixture,
   shapeDiff,
   type Json,
 } from './support';
@@ -52,19 +51,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
 };
 
 describe('X fixtures', () => {
-  it('every fixture names its source and is covered by a schema', () => {
-    for (const name of fixtureNames(P)) {
-      const { source } = loadFixture(P, name);
-      expect(source.url).toMatch(/^https:\/\/docs\.x\.com\//);
-      expect(source.notes.length).toBeGreaterThan(20);
-      expect(Object.keys(SCHEMAS)).toContain(name);
-    }
-  });
-
-  it.each(Object.keys(SCHEMAS))('the connector schema parses %s', (name) => {
-    const parsed = SCHEMAS[name]!.safeParse(fixtureBody(P, name));
-    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-  });
+  describeFixtureCoverage(P, { schemas: SCHEMAS, sourceUrl: /^https:\/\/docs\.x\.com\// });
 
   it('users/me maps into a valid Profile', () => {
     const user = UsersMeResponse.parse(fixtureBody(P, 'users-me')).data;
