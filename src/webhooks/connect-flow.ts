@@ -4,7 +4,8 @@
  * the sync engine to create the schedule and run the initial sync. Any failure before the tokens are saved changes
  * nothing; a failure of the sync engine after that rolls the stored tokens and index entry back.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { safeEqual } from '../platforms/http';
 import { codeChallenge, createCodeVerifier } from '../platforms/oauth/pkce';
 import { isPlatformError } from '../platforms/errors';
 import type { PlatformConnector, PlatformId, TokenSet } from '../platforms/types';
@@ -12,6 +13,7 @@ import type { Logger } from '../shared/logger';
 import { loadReadableTokens } from '../store/token-store';
 import type { AccountIndex, ConnectionDoc, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
+import { parseCookies } from './cookies';
 import { HttpError, isTemporalUnavailable } from './http-error';
 import type { OAuthStateRecord, OAuthStateStore } from '../store';
 import type { ConnectionKey } from '../domain';
@@ -152,15 +154,9 @@ export class ConnectFlow {
   private boundToThisBrowser(pending: OAuthStateRecord, cookieHeader: string | undefined): boolean {
     if (pending.browserBinding === undefined) return true;
     const name = this.cookieName(pending.platform);
-    let nonce: string | undefined;
-    for (const part of (cookieHeader ?? '').split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === name) nonce = part.slice(eq + 1).trim();
-    }
+    const nonce = parseCookies(cookieHeader).get(name);
     if (!nonce) return false;
-    const given = Buffer.from(sha256Hex(nonce), 'hex');
-    const expected = Buffer.from(pending.browserBinding, 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return safeEqual(Buffer.from(sha256Hex(nonce), 'hex'), Buffer.from(pending.browserBinding, 'hex'));
   }
 
   async complete(req: CompleteRequest): Promise<Connected> {

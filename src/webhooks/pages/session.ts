@@ -11,6 +11,7 @@
  * others until it expires (docs/security.md).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { parseCookies } from '../cookies';
 import { secretsEqual } from '../auth';
 
 export const SESSION_COOKIE = 'socialsync_dashboard';
@@ -22,16 +23,7 @@ const MAX_REVOKED = 10_000;
 
 const SESSION_LABEL = 'socialsync-dashboard-session-v2';
 
-/** Cookie values by name from a `Cookie` header (no decoding beyond what our own values need). */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  return out;
-}
+export { parseCookies } from '../cookies';
 
 export interface DashboardSessionsOptions {
   adminApiKey: string | undefined;
