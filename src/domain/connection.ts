@@ -42,6 +42,16 @@ export interface SyncSummary {
   durationMs: number;
   /** Items whose metrics the rate budget did not cover this time (finished by a later sync). */
   pending: number;
+  /** Billable reads on a pay-per-use platform (X): resources returned, not requests. Absent elsewhere. */
+  reads?: ReadUsage;
+  /** What `reads` cost at the configured prices, in US dollars. Absent where the platform does not charge. */
+  estimatedCostUsd?: number;
+}
+
+/** Resources a pay-per-use platform bills for (X charges per post and per user returned). */
+export interface ReadUsage {
+  posts: number;
+  users: number;
 }
 
 /** What `GET /api/users/{userId}/connections/{platform}` answers. */
