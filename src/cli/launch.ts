@@ -99,6 +99,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       });
       stack.push({ what: 'temporal', stop: () => temporal.stop() });
       env.TEMPORAL_ADDRESS = temporal.address;
+      if (temporal.uiUrl) env.TEMPORAL_UI_URL ||= temporal.uiUrl;
       temporalInfo = {
         address: temporal.address,
         namespace: temporal.namespace,

@@ -25,7 +25,12 @@ import {
   type HttpService,
 } from '../webhooks';
 import { ConnectFlow } from '../webhooks/connect-flow';
-import { dashboardRouter, firestoreTopItems } from '../webhooks/pages';
+import {
+  dashboardRouter,
+  firestoreDashboardReader,
+  firestoreTopItems,
+  temporalSyncHistory,
+} from '../webhooks/pages';
 import type { WorkersHandle } from '../workers';
 import { composeEngine } from '../workers/compose';
 
@@ -124,6 +129,11 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
         syncService,
         sink: store.sink,
         items: firestoreTopItems(db),
+        reader: firestoreDashboardReader(db),
+        history: temporalSyncHistory({ client }),
+        temporalUi: config.TEMPORAL_UI_URL
+          ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE }
+          : undefined,
         authorizeOrigins: authorizeOrigins(config),
         logger,
       }),

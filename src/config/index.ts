@@ -72,6 +72,8 @@ export const EnvSchema = z.object({
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  /** The Temporal Web UI, for the dashboard's links to a user's runs and schedules; `npm start` sets its own. */
+  TEMPORAL_UI_URL: optionalString.pipe(z.string().url().optional()),
 
   FIRESTORE_EMULATOR_HOST: optionalString,
   GCLOUD_PROJECT: z.string().trim().min(1).default('socialsync-local'),

@@ -14,7 +14,12 @@ import type { SyncService } from '../../src/sync/service';
 import { createTemporalSyncService } from '../../src/sync/temporal-sync-service';
 import { temporalReadiness } from '../../src/webhooks';
 import { ConnectFlow } from '../../src/webhooks/connect-flow';
-import { dashboardRouter, firestoreTopItems, type DashboardDeps } from '../../src/webhooks/pages';
+import {
+  dashboardRouter,
+  firestoreDashboardReader,
+  firestoreTopItems,
+  type DashboardDeps,
+} from '../../src/webhooks/pages';
 import type { ConnectionKey } from '../../src/domain';
 import {
   ADMIN_KEY,
@@ -570,6 +575,7 @@ async function startDashboard(overrides: Partial<DashboardDeps> = {}): Promise<R
       syncService: h.syncService,
       sink: h.sink,
       items: firestoreTopItems(h.firestore.db),
+      reader: firestoreDashboardReader(h.firestore.db),
       authorizeOrigins: [],
       logger: h.deps.logger,
       ...overrides,

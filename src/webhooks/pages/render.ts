@@ -7,6 +7,7 @@ import type { PlatformId, Profile } from '../../platforms/types';
 import { escapeHtml, platformName } from '../oauth-page';
 import type { StoredItemView } from './top-items';
 import type { ConnectionStatus } from '../../domain';
+import { CHART_STYLE } from './charts/svg';
 
 export interface PlatformCard {
   platform: PlatformId;
@@ -36,9 +37,15 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;margin:.8rem 0}dt
 ol{padding-left:1.2rem;margin:.3rem 0}li{margin:.3rem 0}.muted{color:#666;font-size:.85rem}
 .notice{padding:.6rem 1rem;border-radius:.4rem;background:#ddf4ff;margin-top:1rem}.notice.error{background:#ffebe9}
 form{display:inline}button{font:inherit;padding:.35rem .8rem;border-radius:.4rem;border:1px solid #888;background:#fafafa;cursor:pointer}
-button.primary{background:#0969da;color:#fff;border-color:#0969da}`;
+button.primary{background:#0969da;color:#fff;border-color:#0969da}
+nav.crumbs{font-size:.9rem;margin:.3rem 0 0}nav.crumbs a{margin-right:.6rem}.tabs a{margin-right:.8rem}.tabs a[aria-current]{font-weight:700;text-decoration:none;color:#222}
+.users{list-style:none;padding:0;margin:1rem 0}.user-row{display:flex;flex-wrap:wrap;gap:.3rem .8rem;align-items:center;padding:.6rem .7rem;border-bottom:1px solid #eee}
+.user-row .uid{font-weight:600;min-width:8rem}.user-row.problem{background:#fff5f4;border-left:4px solid #b42318}
+.status-disconnected,.status-not_connected{background:#f0f0f0;color:#666}section.panel{margin:1.5rem 0}section.panel h2{font-size:1.2rem;margin:0 0 .4rem}
+.history{overflow-x:auto}.history tr.failed td,.history tr.failed th{color:#b42318}input{font:inherit;padding:.3rem .5rem}
+${CHART_STYLE}`;
 
-function page(opts: { title: string; body: string; refreshSeconds?: number }): string {
+export function page(opts: { title: string; body: string; refreshSeconds?: number }): string {
   const refresh = opts.refreshSeconds ? `\n<meta http-equiv="refresh" content="${opts.refreshSeconds}">` : '';
   return `<!doctype html>
 <html lang="en">
@@ -55,9 +62,9 @@ ${opts.body}
 `;
 }
 
-const number = (n: number | undefined): string => (n === undefined ? '—' : n.toLocaleString('en-US'));
+export const number = (n: number | undefined): string => (n === undefined ? '—' : n.toLocaleString('en-US'));
 
-function when(iso: string | null | undefined): string {
+export function when(iso: string | null | undefined): string {
   if (!iso) return 'never';
   return `${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`;
 }
@@ -102,6 +109,9 @@ function card(userId: string, c: PlatformCard): string {
         : `<p class="muted" data-field="topItems">No posts stored yet.</p>`,
     );
     parts.push(
+      `<p><a href="${base}/platforms/${c.platform}" data-field="details">Trends, engagement, audience and sync history</a></p>`,
+    );
+    parts.push(
       `<form method="post" action="${base}/sync/${c.platform}"><button class="primary" type="submit">Sync now</button></form> `,
     );
   }
@@ -118,6 +128,7 @@ export function renderDashboard(view: DashboardView): string {
   const body = `<header><h1>socialsync · ${escapeHtml(view.userId)}</h1>
 <div><form method="get" action="/ui/users"><input name="user" aria-label="User id" placeholder="user id" required> <button type="submit">Open user</button></form>
 <form method="post" action="/ui/logout"><button type="submit">Log out</button></form></div></header>
+<nav class="crumbs" aria-label="Breadcrumb"><a href="/ui/users">All users</a></nav>
 ${notice}
 <div class="cards">
 ${view.cards.map((c) => card(view.userId, c)).join('\n')}

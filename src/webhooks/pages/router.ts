@@ -1,7 +1,9 @@
 /**
- * The dashboard under `/ui`: log in with the admin key, then per user "Connect Instagram / X / TikTok" buttons,
- * each connection's status, last sync, follower counts and top posts, and "Sync now". Plain HTML forms that
- * redirect (POST → 303 → GET), so the page works without any script.
+ * The dashboard under `/ui`: log in with the admin key, then the users page (every user with a connection, paged,
+ * searchable by id prefix, problems first), per user "Connect Instagram / X / TikTok" buttons, each connection's
+ * status, last sync, follower counts and top posts, and "Sync now", and per connection a page of charts (trends,
+ * engagement, audience), sync history and what is unavailable. Plain HTML forms that redirect (POST → 303 → GET)
+ * and server-rendered SVG, so the page works without any script.
  */
 import express, {
   Router,
@@ -24,6 +26,11 @@ import { renderDashboard, renderLogin, type DashboardView, type PlatformCard } f
 import { dashboardSessions } from './session';
 import type { TopItemsReader } from './top-items';
 import type { ConnectionKey } from '../../domain';
+import type { DashboardReader } from './dashboard-reader';
+import { renderPlatformPage } from './platform-view';
+import type { SyncHistory, SyncHistoryReader } from './sync-history';
+import { temporalUiLinks, type TemporalUiSettings } from './temporal-ui';
+import { renderUsers } from './users-view';
 
 /**
  * Starts an OAuth connect (ConnectFlow.start of the HTTP service: state and PKCE verifier stay server-side); its
@@ -45,6 +52,14 @@ export interface DashboardDeps {
   syncService: SyncService;
   sink: Pick<SyncSink, 'readConnection'>;
   items: TopItemsReader;
+  /** Users list, daily insights and recent items, read from Firestore. */
+  reader: DashboardReader;
+  /** Recent syncs from Temporal; without it the connection page says the history is unavailable. */
+  history?: SyncHistoryReader;
+  /** The Temporal Web UI, for links to a user's runs and a connection's schedule. */
+  temporalUi?: TemporalUiSettings;
+  /** Users per page of the users list (default 50). */
+  usersPerPage?: number;
   /** Origins of the platforms' consent pages: the connect forms redirect there, so CSP `form-action` allows them. */
   authorizeOrigins: string[];
   /** Where `/ui` lands after login (default `demo`, the user `npm start` creates). */
@@ -83,6 +98,10 @@ const NOTICES: Record<string, { kind: 'info' | 'error'; text: (platform: string)
 };
 
 const IN_PROGRESS = new Set(['connecting', 'syncing']);
+/** Stored days drawn in the trend charts (about a quarter). */
+const DAYS_SHOWN = 90;
+/** Recent posts drawn in the engagement chart. */
+const POSTS_SHOWN = 12;
 
 export function dashboardRouter(deps: DashboardDeps): Router {
   const router = Router();
@@ -167,8 +186,71 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     res.redirect(303, '/ui/login');
   });
 
-  router.get('/ui/users', requireSession, (req, res) => {
-    res.redirect(303, `/ui/users/${encodeURIComponent(userOf(req))}`);
+  const usersPerPage = deps.usersPerPage ?? 50;
+  const ATTENTION_LIMIT = 50;
+  /** An optional id (prefix or cursor) from the query string: absent when empty, 400 when malformed. */
+  const optionalId = (value: unknown, what: string): string | undefined => {
+    if (value === undefined || value === '') return undefined;
+    const parsed = UserId.safeParse(value);
+    if (!parsed.success) throw new HttpError(400, `invalid ${what}`);
+    return parsed.data;
+  };
+
+  router.get('/ui/users', requireSession, async (req, res) => {
+    // The header's "Open user" form: straight to that user.
+    if (req.query.user !== undefined) {
+      res.redirect(303, `/ui/users/${encodeURIComponent(userOf(req))}`);
+      return;
+    }
+    const prefix = optionalId(req.query.q, 'search');
+    const after = optionalId(req.query.after, 'page cursor');
+    const firstPage = !prefix && !after;
+    const [users, attention] = await Promise.all([
+      deps.reader.listUsers({ limit: usersPerPage, after, prefix }),
+      firstPage ? deps.reader.problems(ATTENTION_LIMIT) : Promise.resolve(undefined),
+    ]);
+    res.type('html').send(
+      renderUsers({
+        users: users.users,
+        next: users.next,
+        prefix,
+        after,
+        attention,
+        attentionLimit: ATTENTION_LIMIT,
+      }),
+    );
+  });
+
+  router.get('/ui/users/:userId/platforms/:platform', requireSession, async (req, res) => {
+    const userId = userOf(req);
+    const parsed = PlatformId.safeParse(req.params.platform);
+    if (!parsed.success) throw new HttpError(404, 'unknown platform');
+    const key: ConnectionKey = { userId, platform: parsed.data };
+    const kind = ITEM_KINDS[key.platform][0]!;
+    const noHistory: SyncHistory = { runs: [], unavailable: ['this deployment reads no sync history'] };
+    const [status, doc, days, items, history] = await Promise.all([
+      deps.syncService.status(key),
+      deps.sink.readConnection(key),
+      deps.reader.dailyInsights(key, DAYS_SHOWN),
+      deps.reader.recentItems(key, kind, POSTS_SHOWN),
+      deps.history ? deps.history.history(key) : Promise.resolve(noHistory),
+    ]);
+    res.type('html').send(
+      renderPlatformPage({
+        userId,
+        platform: key.platform,
+        status,
+        profile: doc?.profile,
+        audience: doc?.audience,
+        unavailable: doc?.unavailable,
+        webhooks: doc?.webhooks,
+        days,
+        items,
+        history: status ? history : { runs: [], unavailable: [] },
+        temporal: deps.temporalUi ? temporalUiLinks(deps.temporalUi, key) : undefined,
+        refreshSeconds: status && IN_PROGRESS.has(status.status) ? 5 : undefined,
+      }),
+    );
   });
 
   router.get('/ui/users/:userId', requireSession, async (req, res) => {
