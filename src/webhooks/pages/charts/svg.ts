@@ -156,7 +156,7 @@ export function lineChart(input: LineChartInput): string {
     })
     .join('; ');
   const svg = `<svg role="img" aria-labelledby="${attr(input.id)}-title ${attr(input.id)}-desc" viewBox="0 0 ${WIDTH} ${height}" font-size="${FONT}">
-<title id="${attr(input.id)}-title">${escapeHtml(`${input.title} (${input.unit}), ${first} – ${last}`)}</title>
+<title id="${attr(input.id)}-title">${escapeHtml(`${input.title} (${input.unit}), ${first === last ? first : `${first} – ${last}`}`)}</title>
 <desc id="${attr(input.id)}-desc">${escapeHtml(`${desc}.`)}</desc>
 ${grid}<line class="axis" x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}"/>${xLabels}
 <text class="unit" x="${left}" y="${top - 6}">${escapeHtml(input.unit)}</text>
