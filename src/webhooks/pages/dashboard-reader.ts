@@ -149,10 +149,11 @@ export function firestoreDashboardReader(db: Firestore): DashboardReader {
     },
 
     async dailyInsights(key, limit) {
-      // Document ids are the dates (YYYY-MM-DD): the newest `limit` days, then oldest first for the chart.
+      // The newest `limit` days, then oldest first for the chart. By the `date` field (= the document id) on its
+      // automatic index: Firestore refuses descending scans of document ids.
       const snap = await db
         .collection(paths.insightsCollection(key))
-        .orderBy(FieldPath.documentId(), 'desc')
+        .orderBy('date', 'desc')
         .limit(limit)
         .get();
       return snap.docs
