@@ -192,6 +192,8 @@ test('Instagram page: trends, engagement and audience drawn from the stored data
   }
   await expect(page.locator('script').count()).resolves.toBe(0);
   await page.screenshot({ path: path.join(OUTPUT, 'instagram.png'), fullPage: true });
+  // The top of the page (summary and trends), the size the README shows.
+  await page.screenshot({ path: path.join(OUTPUT, 'instagram-top.png') });
   expect(errors).toEqual([]);
 });
 

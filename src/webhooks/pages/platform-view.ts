@@ -166,9 +166,9 @@ ${view.status?.error ? `<p class="notice error" data-field="error">${escapeHtml(
     view.days.length === 0
       ? `No daily insights stored for ${name}.`
       : 'None of the stored days has this metric.';
-  const trendSection = `<section class="panel" data-section="trends"><h2>Trends</h2>
+  const trendSection = `<section class="panel" data-section="trends"><h2>Trends</h2><div class="grid2">
 ${lineChart({ id: 'trend-followers', title: trends.followers.title, unit: trends.followers.unit, series: trends.followers.series, emptyText: noDaily })}
-${lineChart({ id: 'trend-reach', title: trends.reach.title, unit: trends.reach.unit, series: trends.reach.series, emptyText: noDaily })}</section>`;
+${lineChart({ id: 'trend-reach', title: trends.reach.title, unit: trends.reach.unit, series: trends.reach.series, emptyText: noDaily })}</div></section>`;
 
   const rows = view.items.map((item) => {
     const e = postEngagement(item);
@@ -188,7 +188,7 @@ ${barChart({ id: 'engagement', title: `Last ${rows.length} posts, newest first`,
   const audience = audienceBars(view.audience);
   const audienceSection = `<section class="panel" data-section="audience"><h2>Audience</h2>${
     audience.length
-      ? audience
+      ? `<div class="grid2">${audience
           .map((a) =>
             barChart({
               id: `audience-${a.dimension}`,
@@ -198,7 +198,7 @@ ${barChart({ id: 'engagement', title: `Last ${rows.length} posts, newest first`,
               emptyText: '',
             }),
           )
-          .join('\n')
+          .join('\n')}</div>`
       : `<p class="muted" data-chart="audience" data-empty="true">No audience breakdown stored for ${escapeHtml(name)}.</p>`
   }</section>`;
 

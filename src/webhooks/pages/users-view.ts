@@ -80,7 +80,7 @@ export function renderUsers(view: UsersView): string {
     : '';
   const list = users.length
     ? `<ul class="users" data-section="users">${users.map(row).join('\n')}</ul>`
-    : `<p class="muted" data-section="users">${view.prefix ? `No user id starts with “${escapeHtml(view.prefix)}”.` : 'No user has connected an account yet.'}</p>`;
+    : `<p class="muted" data-section="users">${view.after ? 'No more users.' : view.prefix ? `No user id starts with “${escapeHtml(view.prefix)}”.` : 'No user has connected an account yet.'}</p>`;
   const nav = [
     view.after ? `<a href="/ui/users${query({ q: view.prefix })}">First page</a>` : '',
     view.next

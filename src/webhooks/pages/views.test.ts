@@ -53,8 +53,9 @@ describe('renderUsers', () => {
   });
 
   test('search keeps its prefix in the links; an empty result says so', () => {
+    expect(renderUsers({ users: [], prefix: 'zz' })).toContain('No user id starts with “zz”.');
     const html = renderUsers({ users: [], prefix: 'zz', after: 'zy' });
-    expect(html).toContain('No user id starts with “zz”.');
+    expect(html).toContain('No more users.');
     expect(html).toContain('value="zz"');
     expect(html).toContain('<a href="/ui/users?q=zz">First page</a>');
   });

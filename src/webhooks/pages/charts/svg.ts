@@ -245,7 +245,7 @@ ${bars}<line class="axis" x1="${left}" x2="${right}" y1="${axisY}" y2="${axisY}"
 
 /** CSS the charts need (added to the page's style element; the CSP allows inline styles only). */
 export const CHART_STYLE = `.chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.3rem}
-.chart svg{width:100%;max-width:40rem;height:auto;display:block}.chart .grid{stroke:#e5e5e5}.chart .axis{stroke:#888}
+.chart svg{width:100%;max-width:40rem;height:auto;display:block}.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,24rem),1fr));gap:0 2rem}.chart .grid{stroke:#e5e5e5}.chart .axis{stroke:#888}
 .chart .tick{fill:#555}.chart .unit{fill:#555;font-style:italic}.chart .label{fill:#222}.chart a .label{fill:#0969da;text-decoration:underline}
 .legend{list-style:none;padding:0;margin:.2rem 0;display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.85rem}
 .swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-.1rem;border-radius:.15rem}
