@@ -240,3 +240,26 @@ test('at phone width (390 px) nothing overflows and the charts fit', async () =>
   await phone.close();
   expect(errors).toEqual([]);
 });
+
+test('bad input gets a clear error and no session gets the login page', async () => {
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const get = (url: string, withCookie = true) =>
+    fetch(`${s.url}${url}`, { redirect: 'manual', headers: withCookie ? { cookie } : {} });
+  const badSearch = await get('/ui/users?q=a%2Fb');
+  expect(badSearch.status).toBe(400);
+  expect(await badSearch.text()).toContain('invalid search');
+  expect((await get('/ui/users?after=%20')).status).toBe(400);
+  expect((await get('/ui/users/demo/platforms/myspace')).status).toBe(404);
+  expect((await get('/ui/users/__x__/platforms/twitter')).status).toBe(400);
+  for (const url of ['/ui/users', '/ui/users/demo/platforms/twitter']) {
+    const res = await get(url, false);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/ui/login');
+  }
+  // A user nobody connected: the page renders, empty, and says so.
+  const empty = await get('/ui/users/nobody/platforms/instagram');
+  expect(empty.status).toBe(200);
+  const html = await empty.text();
+  expect(html).toContain('not connected');
+  expect(html).toContain('No posts stored yet.');
+});

@@ -38,7 +38,7 @@ ol{padding-left:1.2rem;margin:.3rem 0}li{margin:.3rem 0}.muted{color:#666;font-s
 .notice{padding:.6rem 1rem;border-radius:.4rem;background:#ddf4ff;margin-top:1rem}.notice.error{background:#ffebe9}
 form{display:inline}button{font:inherit;padding:.35rem .8rem;border-radius:.4rem;border:1px solid #888;background:#fafafa;cursor:pointer}
 button.primary{background:#0969da;color:#fff;border-color:#0969da}
-nav.crumbs{font-size:.9rem;margin:.3rem 0 0}nav.crumbs a{margin-right:.6rem}.tabs a{margin-right:.8rem}.tabs a[aria-current]{font-weight:700;text-decoration:none;color:#222}
+nav.crumbs{font-size:.9rem;margin:.3rem 0 0}nav.crumbs a+a::before{content:'› ';color:#666;padding:0 .3rem}.tabs a{margin-right:.8rem}.tabs a[aria-current]{font-weight:700;text-decoration:none;color:#222}
 .users{list-style:none;padding:0;margin:1rem 0}.user-row{display:flex;flex-wrap:wrap;gap:.3rem .8rem;align-items:center;padding:.6rem .7rem;border-bottom:1px solid #eee}
 .user-row .uid{font-weight:600;min-width:8rem}.user-row.problem{background:#fff5f4;border-left:4px solid #b42318}
 .status-disconnected,.status-not_connected{background:#f0f0f0;color:#666}section.panel{margin:1.5rem 0}section.panel h2{font-size:1.2rem;margin:0 0 .4rem}
