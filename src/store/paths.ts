@@ -61,7 +61,8 @@ export function sha256Hex(value: string): string {
 /** `{platform}` or `{platform}+{slot}`; a slot is a short lowercase name. */
 function tokenPrefix(platform: PlatformId, slot: string | undefined): string {
   if (slot === undefined) return platform;
-  if (!/^[a-z]{1,32}$/.test(slot)) throw new Error(`token slot ${JSON.stringify(slot)} is not a lowercase name`);
+  if (!/^[a-z]{1,32}$/.test(slot))
+    throw new Error(`token slot ${JSON.stringify(slot)} is not a lowercase name`);
   return `${platform}+${slot}`;
 }
 
