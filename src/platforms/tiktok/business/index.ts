@@ -79,6 +79,7 @@ export function createTikTokBusiness(
         usage,
       });
       const part: AccountPart = { usage };
+      if (account.username) part.username = account.username;
       const daily = mapDaily(account.metrics ?? []);
       if (daily.length > 0) part.daily = daily;
       const { audience, reason } = mapAudience(account);
