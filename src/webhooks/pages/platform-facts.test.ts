@@ -84,7 +84,16 @@ describe('audienceBars and missingFeatures', () => {
     expect(bars[0]!.rows.map((r) => r.label)).toEqual(['18-24', '25-34']);
     expect(bars[1]!.rows).toHaveLength(10);
     expect(bars[1]!.rows[0]).toEqual({ label: 'C14', value: 14 });
+    expect(bars[0]!.unit).toBe('followers');
     expect(audienceBars(undefined)).toEqual([]);
+    // TikTok's shares of followers are drawn as percentages.
+    const tiktok = audienceBars({ gender: { female: 0.62, male: 0.35, other: 0.03 } });
+    expect(tiktok[0]!.unit).toBe('% of followers');
+    expect(tiktok[0]!.rows).toEqual([
+      { label: 'female', value: 62 },
+      { label: 'male', value: 35 },
+      { label: 'other', value: 3 },
+    ]);
   });
 
   test('what each platform has no API for, minus what is stored', () => {

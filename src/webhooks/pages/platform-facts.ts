@@ -161,11 +161,15 @@ export function trendsOf(days: DailyInsightRow[]): Trends {
   };
 }
 
-/** Audience breakdowns as bars: largest first, the top `top` of countries and cities. */
+/**
+ * Audience breakdowns as bars: largest first (ages by label), the top `top` of countries and cities. Instagram
+ * stores counts of followers; TikTok (Business API) shares of followers between 0 and 1, which are shown as
+ * percentages.
+ */
 export function audienceBars(
   audience: Audience | undefined,
   top = 10,
-): { dimension: keyof Audience; title: string; rows: { label: string; value: number }[] }[] {
+): { dimension: keyof Audience; title: string; unit: string; rows: { label: string; value: number }[] }[] {
   const dims: { dimension: keyof Audience; title: string; sortByLabel: boolean; limit?: number }[] = [
     { dimension: 'age', title: 'Age', sortByLabel: true },
     { dimension: 'gender', title: 'Gender', sortByLabel: false },
@@ -180,7 +184,13 @@ export function audienceBars(
       .map(([label, value]) => ({ label, value }))
       .sort((a, b) => (sortByLabel ? a.label.localeCompare(b.label) : b.value - a.value))
       .slice(0, limit);
-    return rows.length > 0 ? [{ dimension, title, rows }] : [];
+    const shares =
+      Object.values(values).every((v) => v >= 0 && v <= 1) &&
+      Object.values(values).some((v) => v > 0 && v < 1);
+    const shown = shares ? rows.map((r) => ({ ...r, value: Math.round(r.value * 1000) / 10 })) : rows;
+    return rows.length > 0
+      ? [{ dimension, title, unit: shares ? '% of followers' : 'followers', rows: shown }]
+      : [];
   });
 }
 
@@ -211,7 +221,8 @@ export function missingFeatures(
       if (!stored.daily)
         out.push({
           feature: 'Daily account metrics',
-          reason: 'the Display API returns current totals only, no history',
+          reason:
+            'the Display API returns current totals only; daily history needs the TikTok API for Business authorization',
         });
       if (!stored.audience)
         out.push({

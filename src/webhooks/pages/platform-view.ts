@@ -193,7 +193,7 @@ ${barChart({ id: 'engagement', title: `Last ${rows.length} posts, newest first`,
             barChart({
               id: `audience-${a.dimension}`,
               title: a.title,
-              unit: 'followers',
+              unit: a.unit,
               rows: a.rows.map((r) => ({ label: r.label, segments: [{ name: a.title, value: r.value }] })),
               emptyText: '',
             }),
