@@ -205,9 +205,18 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     const prefix = optionalId(req.query.q, 'search');
     const after = optionalId(req.query.after, 'page cursor');
     const firstPage = !prefix && !after;
+    // The attention list needs its collection-group index (firestore.indexes.json); without it the list is
+    // reported missing and the users are still listed.
+    let attentionError: string | undefined;
     const [users, attention] = await Promise.all([
       deps.reader.listUsers({ limit: usersPerPage, after, prefix }),
-      firstPage ? deps.reader.problems(ATTENTION_LIMIT) : Promise.resolve(undefined),
+      firstPage
+        ? deps.reader.problems(ATTENTION_LIMIT).catch((err: unknown) => {
+            attentionError = (err as Error).message.split('\n')[0];
+            log.warn({ err: { message: attentionError } }, 'dashboard attention query failed');
+            return undefined;
+          })
+        : Promise.resolve(undefined),
     ]);
     res.type('html').send(
       renderUsers({
@@ -217,6 +226,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
         after,
         attention,
         attentionLimit: ATTENTION_LIMIT,
+        attentionError,
       }),
     );
   });

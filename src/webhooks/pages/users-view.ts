@@ -19,6 +19,8 @@ export interface UsersView {
   attention?: (ConnectionRow & { userId: string })[];
   /** The attention query was cut at this many. */
   attentionLimit?: number;
+  /** Why the attention list could not be read (e.g. its index is missing). */
+  attentionError?: string;
 }
 
 const isProblem = (status: ConnectionStatusName) => PROBLEM_STATUSES.includes(status);
@@ -77,7 +79,9 @@ export function renderUsers(view: UsersView): string {
           ? `<p class="muted">The first ${view.attentionLimit} are shown.</p>`
           : ''
       }</section>`
-    : '';
+    : view.attentionError
+      ? `<p class="notice error" data-section="attention">The list of connections that need attention could not be read (${escapeHtml(view.attentionError)}); problem users are still highlighted below.</p>`
+      : '';
   const list = users.length
     ? `<ul class="users" data-section="users">${users.map(row).join('\n')}</ul>`
     : `<p class="muted" data-section="users">${view.after ? 'No more users.' : view.prefix ? `No user id starts with “${escapeHtml(view.prefix)}”.` : 'No user has connected an account yet.'}</p>`;

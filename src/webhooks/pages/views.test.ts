@@ -52,6 +52,12 @@ describe('renderUsers', () => {
     expect(html).not.toContain('First page');
   });
 
+  test('an attention query that failed (missing index) is named, the users still listed', () => {
+    const html = renderUsers({ users, attentionError: '9 FAILED_PRECONDITION: The query requires an index' });
+    expect(html).toContain('could not be read (9 FAILED_PRECONDITION: The query requires an index)');
+    expect(html).toContain('data-user="alice"');
+  });
+
   test('search keeps its prefix in the links; an empty result says so', () => {
     expect(renderUsers({ users: [], prefix: 'zz' })).toContain('No user id starts with “zz”.');
     const html = renderUsers({ users: [], prefix: 'zz', after: 'zy' });
