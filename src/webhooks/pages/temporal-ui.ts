@@ -2,6 +2,8 @@
  * Links into the Temporal Web UI for a connection. Routes as the UI (2.x) defines them in
  * src/lib/utilities/route-for.ts of temporalio/ui: the workflow list `/namespaces/{ns}/workflows?query={filter}`
  * (the filter is a visibility query, URI-encoded) and a schedule `/namespaces/{ns}/schedules/{scheduleId}`.
+ * Checked in Chromium against the UI 2.42.1 of the pinned Temporal CLI: `?query=UserId%3D%22demo%22` lists only
+ * demo's runs, and `/schedules/sync%3Ademo%3Atwitter` opens that schedule.
  */
 import type { ConnectionKey } from '../../domain';
 import { scheduleId } from '../../workflows/definitions';
