@@ -18,6 +18,7 @@ import {
 import type { ConnectorRegistry } from '../platforms/registry';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
+import { createBusinessFetch, mergeBusiness } from './business-account';
 import { missingTokenFailure, toActivityFailure } from './failures';
 import { createTokenRefresher, type TokenRefreshSettings } from './token-refresh';
 import { validateAccount, validateItems } from './validate-output';
@@ -140,6 +141,13 @@ export function createActivities(deps: ActivityDeps) {
     settings: deps.tokenRefresh,
   });
   const refresh = (key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> => refresher.refresh(key, tokens);
+  // The optional second authorization (TikTok Business API), read inside syncAccount (business-account.ts).
+  const fetchBusiness = createBusinessFetch({
+    tokenStore: deps.tokenStore,
+    logger: log,
+    now: () => clock.now(),
+    tokenRefresh: deps.tokenRefresh,
+  });
 
   /**
    * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
@@ -223,7 +231,24 @@ export function createActivities(deps: ActivityDeps) {
           connector.fetchAccount(tokens, { since: new Date(since), until: new Date(until) }),
         ),
       );
-      const { usage, ...account } = snapshot;
+      const { usage, ...fetched } = snapshot;
+      let account = fetched;
+      const business = connector.business
+        ? await heartbeating(() =>
+            fetchBusiness({
+              key,
+              business: connector.business!,
+              range: { since: new Date(since), until: new Date(until) },
+            }),
+          )
+        : undefined;
+      if (business) {
+        const merged = mergeBusiness(fetched, business, await deps.sink.readConnection(key));
+        account = merged.account;
+        for (const [bucket, calls] of Object.entries(business.part?.usage ?? {}))
+          usage[bucket] = (usage[bucket] ?? 0) + calls;
+        await deps.sink.updateConnection(key, { business: merged.state });
+      }
       countCalls(key.platform, usage);
       checked(() => validateAccount(key.platform, account));
       await deps.sink.writeAccount(key, account);

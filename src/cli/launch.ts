@@ -24,7 +24,7 @@ import { startSandboxes, subscribeSandboxWebhooks, type SandboxSet } from '../sa
 import type { Logger } from '../shared/logger';
 import { ServiceApi } from './api';
 import { removeRuntime, resolveAdminKey, writeRuntime, type RuntimeInfo } from './data-dir';
-import { connectThroughOAuth } from './oauth-driver';
+import { connectBusinessThroughOAuth, connectThroughOAuth } from './oauth-driver';
 import { startService, type RunningService } from './service';
 
 export const DEMO_USER_ID = 'demo';
@@ -214,6 +214,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
           `demo: connected ${platform} account ${connected.accountId} through OAuth; initial sync started`,
         );
         demoPlatforms.push(platform);
+        // TikTok's optional Business API authorization (audience, daily history), served by the sandbox too.
+        if (platform === 'tiktok' && config.TIKTOK_BUSINESS_APP_ID) {
+          await connectBusinessThroughOAuth({ api, userId: DEMO_USER_ID, platform });
+          progress('demo: connected the TikTok Business authorization (audience and daily history)');
+        }
       }
     }
     return { runtime, config, adminKey, service, sandboxes, demoPlatforms, stop };

@@ -167,6 +167,13 @@ export const EnvSchema = z.object({
   TIKTOK_CLIENT_SECRET: optionalString,
   TIKTOK_AUTHORIZE_URL: url('https://www.tiktok.com/v2/auth/authorize/'),
   TIKTOK_API_URL: url('https://open.tiktokapis.com'),
+  /**
+   * TikTok API for Business (Accounts API): the optional second authorization of a TikTok connection that brings
+   * daily account metrics and audience (docs/tiktok.md). Both unset → the feature is off.
+   */
+  TIKTOK_BUSINESS_APP_ID: optionalString,
+  TIKTOK_BUSINESS_SECRET: optionalString,
+  TIKTOK_BUSINESS_API_URL: url('https://business-api.tiktok.com'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -181,6 +188,7 @@ export const SECRET_VARIABLES = new Set([
   'TWITTER_CLIENT_SECRET',
   'TWITTER_CONSUMER_SECRET',
   'TIKTOK_CLIENT_SECRET',
+  'TIKTOK_BUSINESS_SECRET',
   'TEMPORAL_API_KEY',
   'TEMPORAL_TLS_CLIENT_KEY_DATA',
 ]);

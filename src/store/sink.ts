@@ -129,6 +129,7 @@ export function fromConnectionData(data: DocumentData): ConnectionDoc {
     'pending',
     'unavailable',
     'webhooks',
+    'business',
   ] as const;
   for (const field of fields) {
     if (data[field] !== undefined) (doc as unknown as Record<string, unknown>)[field] = data[field];
