@@ -47,6 +47,8 @@ const duration = (fallback: string) =>
 export const DEFAULT_PORT = 8080;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const usd = (fallback: number) => z.coerce.number().nonnegative().finite().default(fallback);
 
 /** `kid1:base64key,kid2:base64key` — 32-byte AES-256 keys; the first encrypts, all decrypt. */
 const keyring = z
@@ -162,6 +164,15 @@ export const EnvSchema = z.object({
   TWITTER_API_URL: url('https://api.x.com'),
   TWITTER_CONSUMER_KEY: optionalString,
   TWITTER_CONSUMER_SECRET: optionalString,
+  /** X cost (docs/twitter.md → Cost): refresh window of incremental syncs in days (0: new posts only). */
+  TWITTER_METRICS_REFRESH_DAYS: nonNegativeInt(30),
+  /** Older posts whose metrics each incremental sync refreshes, least recently updated first (0: none). */
+  TWITTER_OLDER_POSTS_REFRESH_PER_SYNC: nonNegativeInt(10),
+  /** X's pay-per-use prices per resource read (https://docs.x.com/x-api/getting-started/pricing). */
+  TWITTER_PRICE_PER_POST_READ_USD: usd(0.005),
+  TWITTER_PRICE_PER_USER_READ_USD: usd(0.01),
+  /** Day of the month (UTC) X's monthly post cap resets: the project's `cap_reset_day` in X's Usage API. */
+  TWITTER_USAGE_CAP_RESET_DAY: z.coerce.number().int().min(1).max(28).default(1),
 
   TIKTOK_CLIENT_KEY: optionalString,
   TIKTOK_CLIENT_SECRET: optionalString,

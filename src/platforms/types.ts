@@ -4,8 +4,10 @@
  * Firestore layout and metric names: docs/contract.md → Firestore.
  */
 import { z } from 'zod';
+import type { ReadBilling } from './billing';
 import {
   ITEM_KIND_NAMES,
+  type ReadUsage,
   PLATFORM_IDS,
   type ItemKind as ItemKindName,
   type PlatformId as PlatformName,
@@ -78,6 +80,8 @@ export interface AccountSnapshot {
    */
   unavailable?: Record<string, string>;
   usage: CallUsage;
+  /** Resources returned, on platforms that bill reads (X); absent elsewhere. */
+  reads?: ReadUsage;
 }
 
 /**
@@ -99,6 +103,8 @@ export interface ItemPage {
   /** Opaque cursor for the next (older) page; absent on the last page. */
   nextCursor?: string;
   usage: CallUsage;
+  /** Resources returned, on platforms that bill reads (X); absent elsewhere. */
+  reads?: ReadUsage;
 }
 
 export interface ListItemsRequest {
@@ -239,6 +245,11 @@ export interface PlatformConnector {
   readonly rateLimits: readonly RateWindow[];
   /** The optional second authorization (TikTok Business API); absent when the platform or deployment has none. */
   readonly business?: SecondaryAuthorization;
+  /**
+   * Present where the platform bills every read (X): its prices, and which stored items incremental syncs refresh
+   * by id instead of re-walking the listing (src/platforms/billing.ts).
+   */
+  readonly billing?: ReadBilling;
   /** Profile, latest account insights, daily insights for `[since, until)`, audience. */
   fetchAccount(token: TokenSet, range: { since: Date; until: Date }): Promise<AccountSnapshot>;
   listItems(token: TokenSet, req: ListItemsRequest): Promise<ItemPage>;
@@ -249,5 +260,11 @@ export interface PlatformConnector {
   refreshItems(
     token: TokenSet,
     req: { kind: ItemKind; ids: string[] },
-  ): Promise<{ items: Item[]; missing: string[]; unsupported?: string[]; usage: CallUsage }>;
+  ): Promise<{
+    items: Item[];
+    missing: string[];
+    unsupported?: string[];
+    usage: CallUsage;
+    reads?: ReadUsage;
+  }>;
 }
