@@ -207,6 +207,12 @@ export interface WebhookScaleOutOptions {
   redeliverEvery?: number;
   /** pino level of the HTTP instances; default info, as in production. */
   logLevel?: string;
+  /**
+   * What the deliveries announce: `publish` (`video.publish.completed`, each idle connection syncs at once and events
+   * during a sync coalesce into one follow-up) or `upload_failed` (`video.upload.failed`: recorded by the workflow,
+   * no sync), which isolates the intake's own cost from the syncs it causes. Default publish.
+   */
+  events?: 'publish' | 'upload_failed';
   quick?: boolean;
   progress?: (message: string) => void;
 }
@@ -222,6 +228,7 @@ export interface CpuSplit {
 }
 
 export interface WebhookScaleOutRun {
+  events: 'publish' | 'upload_failed';
   instances: number;
   concurrency: number;
   requests: number;
@@ -244,6 +251,8 @@ export interface WebhookScaleOutRun {
   cpuPer1000: CpuSplit;
   /** Cores each group kept busy during the load window. */
   coresDuringLoad: CpuSplit;
+  /** Cores each group kept busy in the 3 s before the load, with nothing to do (background cost). */
+  coresIdle: CpuSplit;
 }
 
 export interface WebhookScaleOutResult {
@@ -380,11 +389,13 @@ export async function benchmarkWebhookScaleOut(
             concurrency,
             requests,
             redeliverEvery,
+            events: options.events ?? 'publish',
           }),
         );
         const r = runs.at(-1)!;
         progress(
-          `  ${Math.round(r.requestsPerSecond)} req/s, lost ${r.lost}, CPU s / 1,000 events: ${formatCpu(r.cpuPer1000)}`,
+          `  ${Math.round(r.requestsPerSecond)} req/s, lost ${r.lost}, CPU s / 1,000 events: ${formatCpu(r.cpuPer1000)}; ` +
+            `cores busy under load: ${formatCpu(r.coresDuringLoad)}; idle: ${formatCpu(r.coresIdle)}`,
         );
       }
     }
@@ -416,7 +427,13 @@ async function measureScaleOutRun(
   groups: Record<keyof CpuSplit, number[] | 'self'>,
   keys: ConnectionKey[],
   accountIds: string[],
-  opts: { instances: number; concurrency: number; requests: number; redeliverEvery: number },
+  opts: {
+    instances: number;
+    concurrency: number;
+    requests: number;
+    redeliverEvery: number;
+    events: 'publish' | 'upload_failed';
+  },
 ): Promise<WebhookScaleOutRun> {
   const { clientId, clientSecret } = s.sandbox.credentials;
   const k = opts.redeliverEvery;
@@ -430,13 +447,14 @@ async function measureScaleOutRun(
     const videoId = String(7_400_000_000_000_000_000n + BigInt(parseInt(run, 16)) * 100_000n + BigInt(i));
     const body = {
       client_key: clientId,
-      event: 'video.publish.completed',
+      event: opts.events === 'publish' ? 'video.publish.completed' : 'video.upload.failed',
       create_time: Math.floor(Date.now() / 1000),
       user_openid: accountIds[index]!,
-      content: JSON.stringify({
-        share_id: `video.${videoId}.${videoId.slice(-8)}`,
-        publish_type: 'DIRECT_PUBLISH',
-      }),
+      content: JSON.stringify(
+        opts.events === 'publish'
+          ? { share_id: `video.${videoId}.${videoId.slice(-8)}`, publish_type: 'DIRECT_PUBLISH' }
+          : { share_id: `video.${videoId}.${videoId.slice(-8)}`, reason: 1 },
+      ),
     };
     return { key: keys[index]!, body: JSON.stringify(body), eventId: webhookEventId(body) };
   };
@@ -502,7 +520,11 @@ async function measureScaleOutRun(
     return r;
   };
 
+  const idleStart = cpuNow(groups);
+  const idleAt = performance.now();
+  await sleep(3_000);
   const cpuStart = cpuNow(groups);
+  const coresIdle = cpuDelta(idleStart, cpuStart, 1000 / (performance.now() - idleAt));
   const startedAt = performance.now();
   let next = 0;
   await Promise.all(
@@ -564,6 +586,7 @@ async function measureScaleOutRun(
       ? NaN
       : latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!;
   return {
+    events: opts.events,
     instances: opts.instances,
     concurrency: opts.concurrency,
     requests: distinct + redeliveries,
@@ -582,6 +605,7 @@ async function measureScaleOutRun(
     countedTwice,
     cpuPer1000: cpuDelta(cpuStart, cpuSettled, accepted > 0 ? 1000 / accepted : NaN),
     coresDuringLoad: cpuDelta(cpuStart, cpuLoadEnd, 1 / seconds),
+    coresIdle,
   };
 }
 
@@ -596,7 +620,9 @@ function formatCpu(c: CpuSplit, digits = 2): string {
 export function webhookScaleOutRows(r: WebhookScaleOutResult): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const run of r.runs) {
-    const label = `${run.instances} HTTP instance${run.instances === 1 ? '' : 's'}, ${run.concurrency} in flight`;
+    const label =
+      `${run.instances} HTTP instance${run.instances === 1 ? '' : 's'}, ${run.concurrency} in flight` +
+      (run.events === 'publish' ? '' : ', events that start no sync');
     rows.push(
       {
         benchmark: `webhook intake, real stack, ${label}: req/s`,
@@ -639,7 +665,7 @@ export function formatWebhookScaleOut(r: WebhookScaleOutResult): string {
 /**
  * Alone: `npx tsx bench/webhooks.ts [requests] [concurrency]` runs the HTTP layer alone;
  * `npx tsx bench/webhooks.ts scale [requests] [instances,...] [concurrency,...]` the real stack scaled out
- * (e.g. `scale 3000 1,2 50,200`; BENCH_QUICK=1 for fewer requests). Exit code 1 when an event was lost.
+ * (e.g. `scale 3000 1,2 50,200 [publish|upload_failed]`; BENCH_QUICK=1 for fewer requests). Exit code 1 when an event was lost.
  */
 if (require.main === module) {
   const [mode, ...rest] = process.argv.slice(2);
@@ -650,6 +676,7 @@ if (require.main === module) {
           requests: Number(rest[0]) || undefined,
           instances: list(rest[1]),
           concurrency: list(rest[2]),
+          events: rest[3] === 'upload_failed' ? 'upload_failed' : undefined,
         }).then((r) => {
           console.log(formatWebhookScaleOut(r));
           console.log(JSON.stringify(r));
