@@ -249,6 +249,8 @@ export interface WebhookScaleOutRun {
   countedTwice: number;
   /** CPU seconds per 1,000 accepted requests, from the start of the load until every connection was idle again. */
   cpuPer1000: CpuSplit;
+  /** The `http` part of `cpuPer1000`, per HTTP instance that took load (how the service's cost splits). */
+  httpPerInstance: number[];
   /** Cores each group kept busy during the load window. */
   coresDuringLoad: CpuSplit;
   /** Cores each group kept busy in the 3 s before the load, with nothing to do (background cost). */
@@ -395,6 +397,7 @@ export async function benchmarkWebhookScaleOut(
         const r = runs.at(-1)!;
         progress(
           `  ${Math.round(r.requestsPerSecond)} req/s, lost ${r.lost}, CPU s / 1,000 events: ${formatCpu(r.cpuPer1000)}; ` +
+            `HTTP per instance ${r.httpPerInstance.map((c) => fixed(c, 2)).join(' + ')}; ` +
             `cores busy under load: ${formatCpu(r.coresDuringLoad)}; idle: ${formatCpu(r.coresIdle)}`,
         );
       }
@@ -524,6 +527,8 @@ async function measureScaleOutRun(
   const idleAt = performance.now();
   await sleep(3_000);
   const cpuStart = cpuNow(groups);
+  const instancePids = (groups.http as number[]).slice(0, opts.instances);
+  const instancesStart = instancePids.map(cpuSeconds);
   const coresIdle = cpuDelta(idleStart, cpuStart, 1000 / (performance.now() - idleAt));
   const startedAt = performance.now();
   let next = 0;
@@ -564,6 +569,7 @@ async function measureScaleOutRun(
     }),
   );
   const cpuSettled = cpuNow(groups);
+  const instancesSettled = instancePids.map(cpuSeconds);
   let engineSaw = 0;
   let lostInEngine = 0;
   let countedTwice = 0;
@@ -604,6 +610,9 @@ async function measureScaleOutRun(
     lost: Math.max(lostInEngine, missingRecords),
     countedTwice,
     cpuPer1000: cpuDelta(cpuStart, cpuSettled, accepted > 0 ? 1000 / accepted : NaN),
+    httpPerInstance: instancePids.map(
+      (_, i) => ((instancesSettled[i]! - instancesStart[i]!) * 1000) / accepted,
+    ),
     coresDuringLoad: cpuDelta(cpuStart, cpuLoadEnd, 1 / seconds),
     coresIdle,
   };
@@ -634,7 +643,11 @@ export function webhookScaleOutRows(r: WebhookScaleOutResult): BenchRow[] {
       },
       {
         benchmark: `webhook intake, real stack, ${label}: CPU s per 1,000 events`,
-        result: formatCpu(run.cpuPer1000),
+        result:
+          formatCpu(run.cpuPer1000) +
+          (run.instances > 1
+            ? `; HTTP per instance ${run.httpPerInstance.map((c) => fixed(c, 2)).join(' + ')}`
+            : ''),
         target: '-',
       },
       {
