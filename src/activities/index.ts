@@ -19,6 +19,7 @@ import type { ConnectorRegistry } from '../platforms/registry';
 import { batches as inBatches, estimateCostUsd, usageMonth } from '../platforms/billing';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
+import { createBusinessFetch, mergeBusiness } from './business-account';
 import { missingTokenFailure, toActivityFailure } from './failures';
 import { createTokenRefresher, type TokenRefreshSettings } from './token-refresh';
 import { validateAccount, validateItems } from './validate-output';
@@ -167,6 +168,13 @@ export function createActivities(deps: ActivityDeps) {
     settings: deps.tokenRefresh,
   });
   const refresh = (key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> => refresher.refresh(key, tokens);
+  // The optional second authorization (TikTok Business API), read inside syncAccount (business-account.ts).
+  const fetchBusiness = createBusinessFetch({
+    tokenStore: deps.tokenStore,
+    logger: log,
+    now: () => clock.now(),
+    tokenRefresh: deps.tokenRefresh,
+  });
 
   /**
    * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
@@ -250,7 +258,24 @@ export function createActivities(deps: ActivityDeps) {
           connector.fetchAccount(tokens, { since: new Date(since), until: new Date(until) }),
         ),
       );
-      const { usage, reads, ...account } = snapshot;
+      const { usage, reads, ...fetched } = snapshot;
+      let account = fetched;
+      const business = connector.business
+        ? await heartbeating(() =>
+            fetchBusiness({
+              key,
+              business: connector.business!,
+              range: { since: new Date(since), until: new Date(until) },
+            }),
+          )
+        : undefined;
+      if (business) {
+        const merged = mergeBusiness(fetched, business, await deps.sink.readConnection(key));
+        account = merged.account;
+        for (const [bucket, calls] of Object.entries(business.part?.usage ?? {}))
+          usage[bucket] = (usage[bucket] ?? 0) + calls;
+        await deps.sink.updateConnection(key, { business: merged.state });
+      }
       countCalls(key.platform, usage);
       const billed = await recordReads(key, reads);
       checked(() => validateAccount(key.platform, account));

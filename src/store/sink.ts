@@ -131,6 +131,7 @@ export function fromConnectionData(data: DocumentData): ConnectionDoc {
     'pending',
     'unavailable',
     'webhooks',
+    'business',
     'usage',
   ] as const;
   for (const field of fields) {
