@@ -135,6 +135,27 @@ test('incremental X sync: since_id for new posts, ids in batches for stored ones
   ).toBe(usage!.estimatedCostUsd);
 });
 
+test('a window 429 or a 5xx on the lookup is retried (at the reset) and the sync completes: no pause', async () => {
+  const { world } = engine.sandbox;
+  const accountId = await engine.freshAccount();
+  const connected = await engine.connect(accountId);
+  const key = { userId: connected.userId, platform: 'twitter' as const };
+  await engine.syncResult(connected.workflowId, connected.runId);
+
+  world.log.clear();
+  engine.sandbox.faults.add({ endpoint: LOOKUP, rateLimit: true, retryAfterSeconds: 1, times: 1 });
+  engine.sandbox.faults.add({ endpoint: LOOKUP, status: 503, times: 1 });
+  const { result } = await incremental(key);
+  const summary = (await result).summary;
+  const statuses = world.log.all({ endpoint: LOOKUP }).map((r) => r.status);
+  expect(statuses.slice(0, 2).sort()).toEqual([429, 503]);
+  expect(statuses.slice(2).every((s) => s === 200)).toBe(true);
+  expect(summary.reads?.posts).toBeGreaterThan(0);
+  const state = await connection(key).query(connectionStatusQuery);
+  expect(state).toMatchObject({ status: 'active', error: null, pausedUntil: null });
+  expect((await engine.sink.readConnection(key))?.pausedUntil ?? null).toBeNull();
+});
+
 test('monthly usage cap: the 429 pauses the connection with a clear status; nothing is retried while paused', async () => {
   const { world } = engine.sandbox;
   const accountId = await engine.freshAccount();
