@@ -223,3 +223,43 @@ test('monthly usage cap: the 429 pauses the connection with a clear status; noth
     world.usageCap.set({ postCap: null, used: 0 });
   }
 });
+
+test('usage accumulates per calendar month and restarts in a new one; refresh candidates skip deleted posts', async () => {
+  const key = { userId: `usage-${Date.now()}`, platform: 'twitter' as const };
+  const add = (month: string, postReads: number, estimatedCostUsd: number) =>
+    engine.sink.addUsage(key, { month, postReads, userReads: 1, estimatedCostUsd });
+  await add('2026-11', 100, 0.51);
+  expect(await add('2026-11', 20, 0.11)).toEqual({
+    month: '2026-11',
+    postReads: 120,
+    userReads: 2,
+    estimatedCostUsd: 0.62,
+  });
+  expect(await add('2026-12', 5, 0.035)).toEqual({
+    month: '2026-12',
+    postReads: 5,
+    userReads: 1,
+    estimatedCostUsd: 0.035,
+  });
+
+  const now = engine.clock.now();
+  const post = (id: string, ageDays: number) => ({
+    kind: 'tweets' as const,
+    id,
+    createdAt: new Date(now - ageDays * DAY).toISOString(),
+    text: null,
+    metrics: {},
+  });
+  // Written in this order, so the older ones were updated least recently in the order 901, 902, 903.
+  for (const item of [post('901', 90), post('902', 80), post('903', 70), post('910', 2), post('911', 1)])
+    await engine.sink.writeItems(key, 'tweets', [item], { syncId: 's1' });
+  await engine.sink.markDeleted(key, 'tweets', ['901', '911']);
+  const candidates = await engine.sink.refreshCandidates(key, 'tweets', {
+    createdSince: new Date(now - 30 * DAY),
+    olderLimit: 1,
+  });
+  expect(candidates).toEqual({ recent: ['910'], older: ['902'] });
+  expect(
+    await engine.sink.refreshCandidates(key, 'tweets', { createdSince: new Date(now), olderLimit: 0 }),
+  ).toEqual({ recent: [], older: [] });
+});
