@@ -135,6 +135,43 @@ test('incremental X sync: since_id for new posts, ids in batches for stored ones
   ).toBe(usage!.estimatedCostUsd);
 });
 
+test('a webhook sync reads the new post with since_id and pays for no metric refresh by id', async () => {
+  const { world } = engine.sandbox;
+  const accountId = await engine.freshAccount();
+  const connected = await engine.connect(accountId);
+  const key = { userId: connected.userId, platform: 'twitter' as const };
+  await engine.syncResult(connected.workflowId, connected.runId);
+  const checkpoint = (await engine.sink.readConnection(key))?.cursors?.tweets?.newestId;
+  expect(checkpoint).toBeDefined();
+
+  const fresh = await world.createItem(accountId, { text: 'from a webhook' });
+  world.log.clear();
+  const event: WebhookEvent = {
+    platform: 'twitter',
+    eventId: `create-${fresh.id}`,
+    accountId,
+    type: 'item_created',
+    name: 'post.create',
+    itemKind: 'tweets',
+    itemId: fresh.id,
+    occurredAt: new Date(engine.clock.now()).toISOString(),
+  };
+  await engine.service.deliverWebhookEvents(key, [event]);
+  await eventually('the new post in Firestore', async () =>
+    (await engine.storedItems(key, 'tweets')).has(fresh.id),
+  );
+  await eventually('the webhook sync to finish', async () => {
+    const state = await connection(key).query(connectionStatusQuery);
+    return state.running === null && state.pendingWebhookEvents === 0;
+  });
+
+  const timeline = world.log.all({ endpoint: TIMELINE });
+  expect(timeline.length).toBeGreaterThan(0);
+  for (const call of timeline) expect(call.query.since_id).toBe(checkpoint);
+  // No GET /2/tweets?ids=: the young posts' metrics are refreshed by the scheduled syncs, not by every event.
+  expect(world.log.all({ endpoint: LOOKUP })).toHaveLength(0);
+});
+
 test('a window 429 or a 5xx on the lookup is retried (at the reset) and the sync completes: no pause', async () => {
   const { world } = engine.sandbox;
   const accountId = await engine.freshAccount();
