@@ -37,6 +37,7 @@ const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, po
 
 /** Budget reserved before an activity whose real usage is known only afterwards. */
 const PAGE_CALL_ESTIMATE = 1;
+const ACCOUNT_CALL_ESTIMATE = 4;
 
 /**
  * Platforms that bill every read (X). Their incremental syncs read only new items (`since_id`) and refresh stored
@@ -44,7 +45,6 @@ const PAGE_CALL_ESTIMATE = 1;
  * platforms the planning step.
  */
 const PAY_PER_USE: readonly PlatformId[] = ['twitter'];
-const ACCOUNT_CALL_ESTIMATE = 4;
 
 export interface SyncOptions {
   /** Incremental syncs refresh metrics of items created within this window (default 30 days). */
@@ -304,14 +304,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     const kinds = ITEM_KINDS[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
     for (const kind of kinds) {
       // Pay-per-use (X): new items with since_id, stored ones by id; runs recorded before this replay without it.
-      const byIds =
+      const sinceOnly =
         PAY_PER_USE.includes(platform) &&
         INCREMENTAL_MODES.includes(mode) &&
         checkpoints[kind]?.newestId !== undefined &&
-        patched(REFRESH_BY_IDS_PATCH)
-          ? await engine.refreshPlan({ key, kind })
-          : null;
-      const result = await walk(kind, checkpoints[kind], byIds !== null);
+        patched(REFRESH_BY_IDS_PATCH);
+      // A webhook sync is about new and deleted posts (X sends no metric events): it pays for no metric refresh.
+      const byIds = sinceOnly && mode !== 'webhook' ? await engine.refreshPlan({ key, kind }) : null;
+      const result = await walk(kind, checkpoints[kind], sinceOnly);
       itemsWritten += result.written;
       itemsDeleted += result.deleted;
       if (byIds) {
