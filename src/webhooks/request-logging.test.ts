@@ -1,6 +1,6 @@
 /** Access-log levels: accepted webhook deliveries at debug, everything else as before. */
 import express from 'express';
-import request from 'supertest';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../shared/logger';
 import { accessLog, isWebhookDelivery } from './request-logging';
@@ -33,14 +33,34 @@ it('isWebhookDelivery: POSTs to the webhook routes only', () => {
   expect(isWebhookDelivery(undefined, undefined)).toBe(false);
 });
 
+/** Serves the app on a loopback port for one test; `send` answers the status. */
+async function serve(app: express.Express) {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    async send(method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}) {
+      const res = await fetch(base + path, { method, headers, body: method === 'POST' ? '{}' : undefined });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 it('an accepted delivery writes no info line; rejected and failed ones keep warn and error', async () => {
   const { app, lines } = appWithLog();
-  await request(app).post('/webhooks/tiktok').send('{}').expect(200);
-  expect(lines).toEqual([]);
-  await request(app).post('/webhooks/tiktok').set('x-forge', '1').send('{}').expect(401);
-  await request(app).post('/webhooks/tiktok').set('x-fail', '1').send('{}').expect(503);
-  await request(app).get('/webhooks/instagram').expect(200);
-  await request(app).get('/api/thing').expect(200);
+  const http = await serve(app);
+  try {
+    expect(await http.send('POST', '/webhooks/tiktok')).toBe(200);
+    expect(lines).toEqual([]);
+    expect(await http.send('POST', '/webhooks/tiktok', { 'x-forge': '1' })).toBe(401);
+    expect(await http.send('POST', '/webhooks/tiktok', { 'x-fail': '1' })).toBe(503);
+    expect(await http.send('GET', '/webhooks/instagram')).toBe(200);
+    expect(await http.send('GET', '/api/thing')).toBe(200);
+  } finally {
+    await http.close();
+  }
   // pino levels: 30 info, 40 warn, 50 error.
   expect(lines.map((l) => [l.level, l.req?.url])).toEqual([
     [40, '/webhooks/tiktok'],
