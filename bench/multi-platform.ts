@@ -1,0 +1,254 @@
+/**
+ * The owners' measurement of issue 13, reproduced: N users x the three platforms (Instagram, X, TikTok sandboxes over
+ * real HTTP, one frozen sandbox clock so Firestore can be compared with the ground truth exactly), every platform
+ * call delayed `latencyMs` and, optionally, a share of them answered HTTP 500. `startMultiBench` builds one such
+ * world plus an engine wired by `composeEngine` as in production; the same seed gives the same data every time, so
+ * socialsync and the plain loop (bench/plain-loop.ts) are measured on identical worlds in one run.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { loadConfig, type Env } from '../src/config';
+import { codeChallenge, createCodeVerifier } from '../src/platforms/oauth/pkce';
+import type { ConnectorRegistry } from '../src/platforms/registry';
+import type { TokenSet } from '../src/platforms/types';
+import { SandboxClock, startSandboxes, type AllSandboxes } from '../src/sandbox';
+import type { PlatformSandbox } from '../src/sandbox/core/types';
+import type { WorkerTuning } from '../src/workers';
+import { composeEngine, type Engine } from '../src/workers/compose';
+import type { ConnectionOptions } from '../src/workflows/connection';
+import type { SyncWorkflowResult } from '../src/workflows/sync';
+import type { BenchServers } from './engine-env';
+import { ITEM_KINDS, type ConnectionKey, type ItemKind, type PlatformId } from '../src/domain';
+
+export const BENCH_PLATFORMS: readonly PlatformId[] = ['instagram', 'twitter', 'tiktok'];
+const DAY_MS = 86_400_000;
+
+export interface MultiBenchOptions {
+  users: number;
+  itemsPerAccount: number;
+  seed?: number;
+  tuning?: Partial<WorkerTuning>;
+  engine?: Partial<ConnectionOptions>;
+}
+
+export interface BenchConnection {
+  key: ConnectionKey;
+  accountId: string;
+  tokens: TokenSet;
+}
+
+export interface FaultPlan {
+  /** Delay of every platform call (ms). */
+  latencyMs: number;
+  /** Share of platform calls answered HTTP 500, 0..1. */
+  errorRate: number;
+}
+
+export interface Accuracy {
+  /** Records (items, profile, latest insights, audience, daily insights) equal to the ground truth. */
+  correct: number;
+  /** Records the ground truth has, plus stored items it does not have. */
+  expected: number;
+  ratio: number;
+}
+
+export interface MultiBench {
+  sandboxes: AllSandboxes;
+  engine: Engine;
+  config: Env;
+  /** OAuth through each sandbox for every account (consent auto-approved); tokens stored, nothing connected. */
+  authorizeAll(): Promise<BenchConnection[]>;
+  /** Latency and transient errors on every platform endpoint from now on (replaces earlier rules). */
+  setFaults(plan: FaultPlan): void;
+  /** Requests every sandbox received so far, and those made while the caller was rate-limited. */
+  requests(): { total: number; whileLimited: number };
+  /** Firestore compared field by field with the sandboxes' ground truth, for these connections. */
+  accuracy(connections: readonly BenchConnection[]): Promise<Accuracy>;
+  /** The result of a sync workflow run. */
+  syncResult(workflowId: string, runId: string): Promise<SyncWorkflowResult>;
+  close(): Promise<void>;
+}
+
+function sandboxOf(sandboxes: AllSandboxes, platform: PlatformId): { sandbox: PlatformSandbox; url: string } {
+  return sandboxes[platform];
+}
+
+export async function startMultiBench(servers: BenchServers, opts: MultiBenchOptions): Promise<MultiBench> {
+  const frozenAt = Date.now();
+  // Frozen: metrics grow with sandbox time, so only a still clock lets Firestore equal the ground truth exactly.
+  const clock = new SandboxClock(() => frozenAt);
+  const sandboxes = await startSandboxes({
+    seed: opts.seed ?? 2026,
+    clock,
+    autoApprove: true,
+    accounts: opts.users,
+    itemsPerAccount: opts.itemsPerAccount,
+  });
+  const taskQueuePrefix = `mb-${randomUUID().slice(0, 8)}`;
+  const config = loadConfig({
+    ...sandboxes.env(),
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_NAMESPACE: servers.namespace,
+    GCLOUD_PROJECT: taskQueuePrefix,
+    SYNC_INTERVAL: '1h',
+    TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  });
+  const engine = await composeEngine({
+    config,
+    clock,
+    workflowBundle: { code: servers.workflowCode },
+    taskQueuePrefix,
+    shutdownGraceMs: 2_000,
+    tuning: opts.tuning,
+    engine: opts.engine,
+  });
+  const connectors: ConnectorRegistry = engine.connectors;
+
+  async function authorize(platform: PlatformId, accountId: string): Promise<BenchConnection> {
+    const { url } = sandboxOf(sandboxes, platform);
+    const login = await fetch(`${url}/_sandbox/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId }),
+    });
+    if (!login.ok) throw new Error(`${platform} sandbox login failed: HTTP ${login.status}`);
+    const connector = connectors[platform]!;
+    const redirectUri = 'http://127.0.0.1:1/oauth/callback';
+    const verifier = createCodeVerifier();
+    const pkce = connector.oauth.pkce;
+    const authorizeUrl = connector.oauth.authorizeUrl({
+      state: randomUUID(),
+      redirectUri,
+      ...(pkce === 'none' ? {} : { codeChallenge: codeChallenge(verifier, pkce) }),
+    });
+    const consent = await fetch(authorizeUrl, { redirect: 'manual' });
+    const location = consent.headers.get('location');
+    if (!location) throw new Error(`${platform} consent did not redirect (${consent.status})`);
+    const code = new URL(location.replace(/#_$/, '')).searchParams.get('code');
+    if (!code) throw new Error(`${platform} consent gave no code`);
+    const tokens = await connector.oauth.exchangeCode({
+      code,
+      redirectUri,
+      ...(pkce === 'none' ? {} : { codeVerifier: verifier }),
+    });
+    const key: ConnectionKey = { userId: `${taskQueuePrefix}-${accountId}`, platform };
+    await engine.store.tokens.save(key, tokens);
+    return { key, accountId: tokens.accountId, tokens };
+  }
+
+  async function accuracyOf(c: BenchConnection): Promise<{ correct: number; expected: number }> {
+    const { sandbox } = sandboxOf(sandboxes, c.key.platform);
+    const truth = sandbox.groundTruth(c.accountId);
+    let correct = 0;
+    let expected = 0;
+    const base = `users/${c.key.userId}/platforms/${c.key.platform}`;
+    for (const kind of ITEM_KINDS[c.key.platform] as ItemKind[]) {
+      const want = new Map(
+        (truth.items[kind as keyof typeof truth.items] ?? []).map((i) => [
+          i.id,
+          {
+            id: i.id,
+            createdAt: new Date(i.createdAt).toISOString(),
+            text: i.text,
+            metrics: i.metrics,
+            ...(i.attributes !== undefined ? { attributes: i.attributes } : {}),
+          },
+        ]),
+      );
+      const snap = await engine.db.collection(`${base}/${kind}`).get();
+      const stored = new Map<string, unknown>();
+      for (const doc of snap.docs) {
+        const d = doc.data();
+        if (d.deleted === true) continue;
+        stored.set(doc.id, {
+          id: d.id,
+          createdAt: d.createdAt.toDate().toISOString(),
+          text: d.text ?? null,
+          metrics: d.metrics ?? {},
+          ...(d.attributes !== undefined ? { attributes: d.attributes } : {}),
+        });
+      }
+      expected += want.size;
+      for (const [id, item] of want) if (isDeepStrictEqual(stored.get(id), item)) correct += 1;
+      for (const id of stored.keys()) if (!want.has(id)) expected += 1;
+    }
+    const doc = await engine.store.sink.readConnection(c.key);
+    const account: [unknown, unknown][] = [[doc?.profile, truth.profile]];
+    if (truth.insights !== undefined) account.push([doc?.insights, truth.insights]);
+    if (truth.audience !== undefined) account.push([doc?.audience, truth.audience]);
+    for (const [got, want] of account) {
+      expected += 1;
+      if (isDeepStrictEqual(got, want)) correct += 1;
+    }
+    if (truth.daily) {
+      const since = new Date(clock.now() - 30 * DAY_MS).toISOString().slice(0, 10);
+      const snap = await engine.db.collection(`${base}/insights`).get();
+      const stored = new Map(snap.docs.map((d) => [d.id, d.data().metrics as unknown]));
+      for (const day of truth.daily.filter((d) => d.date >= since)) {
+        expected += 1;
+        if (isDeepStrictEqual(stored.get(day.date), day.metrics)) correct += 1;
+      }
+    }
+    return { correct, expected };
+  }
+
+  return {
+    sandboxes,
+    engine,
+    config,
+    async authorizeAll() {
+      const out: BenchConnection[] = [];
+      for (const platform of BENCH_PLATFORMS) {
+        for (const accountId of sandboxOf(sandboxes, platform).sandbox.accountIds().slice(0, opts.users))
+          out.push(await authorize(platform, accountId));
+      }
+      return out;
+    },
+    setFaults({ latencyMs, errorRate }) {
+      for (const platform of BENCH_PLATFORMS) {
+        const { faults } = sandboxOf(sandboxes, platform).sandbox;
+        faults.clear();
+        // First match wins: the error rule (with the same delay) is asked first, the plain delay otherwise.
+        if (errorRate > 0) faults.add({ endpoint: '*', status: 500, latencyMs, probability: errorRate });
+        if (latencyMs > 0) faults.add({ endpoint: '*', latencyMs });
+      }
+    },
+    requests() {
+      let total = 0;
+      let whileLimited = 0;
+      for (const platform of BENCH_PLATFORMS) {
+        const stats = sandboxOf(sandboxes, platform).sandbox.log.stats();
+        total += stats.total;
+        whileLimited += stats.requestsWhileRateLimited;
+      }
+      return { total, whileLimited };
+    },
+    async accuracy(connections) {
+      let correct = 0;
+      let expected = 0;
+      for (const c of connections) {
+        const one = await accuracyOf(c);
+        correct += one.correct;
+        expected += one.expected;
+      }
+      return { correct, expected, ratio: expected === 0 ? 1 : correct / expected };
+    },
+    async syncResult(workflowId, runId) {
+      return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
+    },
+    async close() {
+      await engine.close().catch(() => undefined);
+      await sandboxes.close();
+    },
+  };
+}
+
+/** Items the ground truth holds for these connections (what "about 3,900 items" counts). */
+export function itemCount(bench: MultiBench, connections: readonly BenchConnection[]): number {
+  let n = 0;
+  for (const c of connections) {
+    const truth = sandboxOf(bench.sandboxes, c.key.platform).sandbox.groundTruth(c.accountId);
+    for (const items of Object.values(truth.items)) n += items?.length ?? 0;
+  }
+  return n;
+}

@@ -1,0 +1,110 @@
+/**
+ * The baseline of issue 13: the seed's `syncAllPlatforms` shape, written as a competent engineer would write that
+ * shape. For each user, for each platform: fetch everything (profile, daily insights, audience, every page of
+ * every item kind, largest page the API allows) over the platform's documented HTTP API, then save it to Firestore
+ * in batches; a failing platform is logged with console.error and skipped, like the seed.
+ *
+ * The HTTP calls and the mapping to the Firestore form are the connectors' (plain axios underneath, the same
+ * requests socialsync makes, including the documented fallbacks for refused insights), built here with in-call
+ * retries OFF: the loop has no retry of its own, as in the seed. Re-implementing three platforms' requests and
+ * fallbacks a second time would compare two connectors, not two orchestrations; what differs here is only the
+ * orchestration (sequential, no Temporal, no retries, no budget).
+ */
+import { createConnectors, type ConnectorRegistry } from '../src/platforms/registry';
+import type { AccountSnapshot, Item, ItemKind } from '../src/platforms/types';
+import type { SyncSink } from '../src/store/types';
+import type { Env } from '../src/config';
+import type { BenchConnection } from './multi-platform';
+import { ITEM_KINDS, type PlatformId } from '../src/domain';
+
+/** Largest page each platform's list endpoint documents (IG media 100, X timeline 100, TikTok video/list 20). */
+const MAX_PAGE: Record<PlatformId, number> = { instagram: 100, twitter: 100, tiktok: 20 };
+const DAY_MS = 86_400_000;
+
+export interface PlainLoopDeps {
+  config: Env;
+  sink: SyncSink;
+  now: () => number;
+  /** Called instead of console.error when set (the bench counts failures and keeps its output short). */
+  onError?: (message: string) => void;
+}
+
+/** One user of the loop: their connection per platform. */
+export type PlainUser = Partial<Record<PlatformId, BenchConnection>>;
+
+export function plainConnectors(deps: PlainLoopDeps): ConnectorRegistry {
+  return createConnectors(deps.config, { now: deps.now, retry: { retries: 0 } });
+}
+
+/** `syncAllPlatforms` for every user, one after another. Returns how many platform syncs failed. */
+export async function plainSyncAll(deps: PlainLoopDeps, users: readonly PlainUser[]): Promise<number> {
+  const connectors = plainConnectors(deps);
+  let failed = 0;
+  for (const user of users) failed += await syncAllPlatforms(deps, connectors, user);
+  return failed;
+}
+
+async function syncAllPlatforms(
+  deps: PlainLoopDeps,
+  connectors: ConnectorRegistry,
+  user: PlainUser,
+): Promise<number> {
+  const platforms: PlatformId[] = ['instagram', 'twitter', 'tiktok'];
+  let failed = 0;
+  for (const platform of platforms) {
+    const connection = user[platform];
+    if (!connection) continue;
+    try {
+      const data = await syncPlatform(deps, connectors, connection);
+      await saveToFirestore(deps, connection, data);
+    } catch (error) {
+      failed += 1;
+      const message = `Sync failed for ${platform}: ${error instanceof Error ? error.message : String(error)}`;
+      if (deps.onError) deps.onError(message);
+      else console.error(message);
+    }
+  }
+  return failed;
+}
+
+interface PlatformData {
+  account: AccountSnapshot;
+  items: Partial<Record<ItemKind, Item[]>>;
+}
+
+async function syncPlatform(
+  deps: PlainLoopDeps,
+  connectors: ConnectorRegistry,
+  { key, tokens }: BenchConnection,
+): Promise<PlatformData> {
+  const connector = connectors[key.platform]!;
+  const now = deps.now();
+  const account = await connector.fetchAccount(tokens, {
+    since: new Date(now - 30 * DAY_MS),
+    until: new Date(now),
+  });
+  const items: Partial<Record<ItemKind, Item[]>> = {};
+  for (const kind of ITEM_KINDS[key.platform]) {
+    const all: Item[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await connector.listItems(tokens, { kind, cursor, pageSize: MAX_PAGE[key.platform] });
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    items[kind] = all;
+  }
+  return { account, items };
+}
+
+async function saveToFirestore(
+  deps: PlainLoopDeps,
+  { key }: BenchConnection,
+  data: PlatformData,
+): Promise<void> {
+  const { usage: _usage, ...account } = data.account;
+  await deps.sink.writeAccount(key, account);
+  for (const [kind, items] of Object.entries(data.items) as [ItemKind, Item[]][])
+    await deps.sink.writeItems(key, kind, items, { syncId: 'plain-loop' });
+  await deps.sink.updateConnection(key, { status: 'active', lastSync: new Date(deps.now()) });
+}
