@@ -191,7 +191,6 @@ export async function benchPlainLoop(servers: BenchServers, plan: Issue13Plan): 
   }
 }
 
-
 const pct = (a: Accuracy) => `${(Math.floor(a.ratio * 1000) / 10).toFixed(1)} %`;
 const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 const s1 = (n: number) => `${n.toFixed(1)} s`;

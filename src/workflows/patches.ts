@@ -15,3 +15,10 @@ export const STATUS_WRITER_PATCH = 'connection-writes-sync-status';
  * they waited for 10 s of quiet (LEGACY_WEBHOOK_OPTIONS).
  */
 export const WEBHOOK_LEADING_EDGE_PATCH = 'webhook-leading-edge';
+
+/**
+ * A sync fetches the account and walks every item kind at once, and each walk reads several pages per activity
+ * (`syncItemsPages`, resumable from its heartbeat checkpoint); before this patch they ran one after another, one
+ * `syncItemsPage` activity per page.
+ */
+export const CONCURRENT_WALKS_PATCH = 'sync-concurrent-batched-walks';

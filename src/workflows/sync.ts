@@ -6,6 +6,7 @@
 import {
   ApplicationFailure,
   CancelledFailure,
+  condition,
   isCancellation,
   patched,
   sleep,
@@ -22,10 +23,10 @@ import {
   type SyncMode,
   type SyncSummary,
 } from '../domain';
-import { charge, waitMsFor, type BudgetState } from './budget';
+import { charge, remaining, waitMsFor, type BudgetState } from './budget';
 import { describeFailure, isReauthFailure, type SyncFailureDetails } from './failures';
-import { STATUS_WRITER_PATCH } from './patches';
-import { bookkeeping, platformCalls } from './profiles';
+import { CONCURRENT_WALKS_PATCH, STATUS_WRITER_PATCH } from './patches';
+import { bookkeeping, pageBatches, platformCalls } from './profiles';
 
 /** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
 const LISTING_AGE_LIMIT_MS: Partial<Record<ItemKind, number>> = { stories: 24 * 3_600_000 };
@@ -35,6 +36,8 @@ const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, po
 /** Budget reserved before an activity whose real usage is known only afterwards. */
 const PAGE_CALL_ESTIMATE = 1;
 const ACCOUNT_CALL_ESTIMATE = 4;
+/** Most pages one `syncItemsPages` activity reads (CONCURRENT_WALKS_PATCH); fewer when the budget has less room. */
+export const PAGES_PER_ACTIVITY = 10;
 
 export interface SyncOptions {
   /** Incremental syncs refresh metrics of items created within this window (default 30 days). */
@@ -79,6 +82,9 @@ export interface SyncWorkflowResult {
 
 const FULL_MODES: readonly SyncMode[] = ['initial', 'manual', 'backfill'];
 
+/** What one step of a walk read: one page, or (CONCURRENT_WALKS_PATCH) a batch of pages. */
+type WalkStep = SyncItemsPageResult & { pages: number };
+
 interface WalkResult {
   written: number;
   deleted: number;
@@ -95,11 +101,16 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   const started = Date.now();
   const engine = bookkeeping(input.taskQueuePrefix);
   const remote = platformCalls(platform, input.taskQueuePrefix);
+  const batches = pageBatches(platform, input.taskQueuePrefix);
   const full = FULL_MODES.includes(mode);
 
   let budget = input.budget;
   let calls = 0;
   let tokenRefreshed = false;
+  /** Set once in the try block below: account and walks at once, several pages per activity. */
+  let concurrent = false;
+  /** Calls reserved by activities in flight (concurrent syncs only), not yet charged to the budget. */
+  let reserved = 0;
 
   /** Waits (durably) for room in the budget; false when the wait would be longer than allowed. */
   async function budgetAllows(estimate: number): Promise<boolean> {
@@ -115,6 +126,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     estimate: number,
     run: () => Promise<T>,
   ): Promise<T> {
+    if (concurrent) return spendReserved(estimate, run);
     try {
       const result = await run();
       const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
@@ -129,6 +141,98 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       }
       throw err;
     }
+  }
+
+  /**
+   * Concurrent syncs: waits for room for `estimate` calls beyond those already reserved by activities in flight,
+   * and reserves it in the same step (no other walk can take it between the check and the reservation). False
+   * when the wait would be longer than allowed.
+   */
+  async function reserveBudget(estimate: number): Promise<boolean> {
+    for (;;) {
+      const wait = waitMsFor(budget, Date.now(), estimate + reserved);
+      if (wait === 0) {
+        reserved += estimate;
+        return true;
+      }
+      if (wait > options.maxBudgetWaitMs && reserved > 0) {
+        // What is in flight decides: once it is charged, the real wait is known.
+        const before = reserved;
+        await condition(() => reserved < before);
+        continue;
+      }
+      if (wait > options.maxBudgetWaitMs) return false;
+      await sleep(wait);
+    }
+  }
+
+  /** `spend` of a concurrent sync: charges what the activity used and releases its reservation. */
+  async function spendReserved<T extends { usage: CallUsage; tokenRefreshed: boolean }>(
+    estimate: number,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    let released = false;
+    const release = () => {
+      if (!released) reserved -= estimate;
+      released = true;
+    };
+    try {
+      const result = await run();
+      release();
+      const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
+      budget = charge(budget, Date.now(), result.usage);
+      calls += used;
+      tokenRefreshed ||= result.tokenRefreshed;
+      return result;
+    } catch (err) {
+      release();
+      if (!isCancellation(err)) {
+        budget = charge(budget, Date.now(), estimate);
+        calls += estimate;
+      }
+      throw err;
+    }
+  }
+
+  /** Room for a page batch: the budget's smallest remaining bucket less what is reserved, 1..PAGES_PER_ACTIVITY. */
+  function batchSize(): number {
+    const room =
+      Math.min(...Object.values(remaining(budget, Date.now())), Number.POSITIVE_INFINITY) - reserved;
+    return Math.max(1, Math.min(PAGES_PER_ACTIVITY, Math.floor(room)));
+  }
+
+  /**
+   * One step of a walk: before CONCURRENT_WALKS_PATCH one `syncItemsPage` activity, after it one `syncItemsPages`
+   * activity of up to PAGES_PER_ACTIVITY pages. Undefined when the budget says stop.
+   */
+  async function readPages(req: {
+    kind: ItemKind;
+    cursor?: string;
+    sinceId?: string;
+    horizon?: number;
+  }): Promise<WalkStep | undefined> {
+    const { kind, cursor, sinceId } = req;
+    if (!concurrent) {
+      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) return undefined;
+      const page = await spend(PAGE_CALL_ESTIMATE, () =>
+        remote.syncItemsPage({ key, kind, syncId, cursor, sinceId, pageSize: options.pageSize }),
+      );
+      return { ...page, pages: 1 };
+    }
+    const maxPages = batchSize();
+    if (!(await reserveBudget(maxPages))) return undefined;
+    return spend(maxPages, () =>
+      batches.syncItemsPages({
+        key,
+        kind,
+        syncId,
+        cursor,
+        sinceId,
+        pageSize: options.pageSize,
+        maxPages,
+        ...(req.horizon !== undefined ? { stopBefore: new Date(req.horizon).toISOString() } : {}),
+      }),
+    );
   }
 
   async function walk(kind: ItemKind, checkpoint: ItemCursor | undefined): Promise<WalkResult> {
@@ -152,7 +256,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     const walkStarted = new Date(Date.now()).toISOString();
 
     for (;;) {
-      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) {
+      const page = await readPages({ kind, cursor, sinceId, horizon });
+      if (!page) {
         // Most recent items were covered first; the older rest stays pending for a later sync.
         const covered = (resumeFrom?.covered ?? 0) + seen;
         resume =
@@ -161,10 +266,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
             : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom, covered };
         break;
       }
-      const page: SyncItemsPageResult = await spend(PAGE_CALL_ESTIMATE, () =>
-        remote.syncItemsPage({ key, kind, syncId, cursor, sinceId, pageSize: options.pageSize }),
-      );
-      pages += 1;
+      pages += page.pages;
       written += page.written;
       seen += page.written;
       if (page.newestId && page.newestCreatedAt && (!newest || page.newestCreatedAt > newest.at)) {
@@ -240,16 +342,18 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   try {
     // Runs begun before the connection workflow became the one writer of `status` still say `syncing` here.
     if (!patched(STATUS_WRITER_PATCH)) await engine.syncStarted({ key, mode });
+    concurrent = patched(CONCURRENT_WALKS_PATCH);
     const checkpoints = full ? {} : await engine.readCheckpoints({ key });
 
-    let postCount: number | null = null;
-    if (await budgetAllows(ACCOUNT_CALL_ESTIMATE)) {
+    /** Profile and account insights; the post count (null when the budget left no room for it). */
+    const syncAccount = async (): Promise<number | null> => {
+      if (!(await (concurrent ? reserveBudget : budgetAllows)(ACCOUNT_CALL_ESTIMATE))) return null;
       const insightsDays = full ? options.insightsDays : 3;
       const account = await spend(ACCOUNT_CALL_ESTIMATE, () =>
         remote.syncAccount({ key, since: Date.now() - insightsDays * 86_400_000, until: Date.now() }),
       );
-      postCount = account.postCount;
-    }
+      return account.postCount;
+    };
 
     let itemsWritten = 0;
     let itemsDeleted = 0;
@@ -261,8 +365,11 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     // A backfill that continues earlier work walks only the kinds left pending.
     const continuing = mode === 'backfill' && input.resume && Object.keys(input.resume).length > 0;
     const kinds = ITEM_KINDS[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
-    for (const kind of kinds) {
-      const result = await walk(kind, checkpoints[kind]);
+    const { postCount, walks } = concurrent
+      ? await accountAndWalksAtOnce(syncAccount, kinds, (kind) => walk(kind, checkpoints[kind]))
+      : await accountThenWalks(syncAccount, kinds, (kind) => walk(kind, checkpoints[kind]));
+    for (const [i, kind] of kinds.entries()) {
+      const result = walks[i]!;
       itemsWritten += result.written;
       itemsDeleted += result.deleted;
       if (result.cursor) cursors[kind] = result.cursor;
@@ -331,6 +438,42 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       cause: err instanceof Error ? err : undefined,
     });
   }
+}
+
+interface AccountAndWalks {
+  postCount: number | null;
+  /** One result per kind, in the order of the kinds. */
+  walks: WalkResult[];
+}
+
+/** Before CONCURRENT_WALKS_PATCH: the account, then each kind's walk, one after another. */
+async function accountThenWalks(
+  account: () => Promise<number | null>,
+  kinds: readonly ItemKind[],
+  walk: (kind: ItemKind) => Promise<WalkResult>,
+): Promise<AccountAndWalks> {
+  const postCount = await account();
+  const walks: WalkResult[] = [];
+  for (const kind of kinds) walks.push(await walk(kind));
+  return { postCount, walks };
+}
+
+/**
+ * CONCURRENT_WALKS_PATCH: the account and every kind's walk at once (they share the budget through reservations).
+ * All of them finish before a failure is reported, so no activity is left running behind a failed sync.
+ */
+async function accountAndWalksAtOnce(
+  account: () => Promise<number | null>,
+  kinds: readonly ItemKind[],
+  walk: (kind: ItemKind) => Promise<WalkResult>,
+): Promise<AccountAndWalks> {
+  const [first, ...rest] = await Promise.allSettled([account(), ...kinds.map((kind) => walk(kind))]);
+  const failed = [first, ...rest].find((r) => r?.status === 'rejected');
+  if (failed?.status === 'rejected') throw failed.reason;
+  return {
+    postCount: (first as PromiseFulfilledResult<number | null>).value,
+    walks: rest.map((r) => (r as PromiseFulfilledResult<WalkResult>).value),
+  };
 }
 
 /**
