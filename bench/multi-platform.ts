@@ -66,6 +66,8 @@ export interface MultiBench {
   config: Env;
   /** OAuth through each sandbox for every account (consent auto-approved); tokens stored, nothing connected. */
   authorizeAll(): Promise<BenchConnection[]>;
+  /** The extra account of each platform, authorized: for warming up workers and the emulator before measuring. */
+  authorizeWarmUp(): Promise<BenchConnection[]>;
   /** Latency and transient errors on every platform endpoint from now on (replaces earlier rules). */
   setFaults(plan: FaultPlan): void;
   /** Requests every sandbox received so far, and those made while the caller was rate-limited. */
@@ -89,7 +91,8 @@ export async function startMultiBench(servers: BenchServers, opts: MultiBenchOpt
     seed: opts.seed ?? 2026,
     clock,
     autoApprove: true,
-    accounts: opts.users,
+    // One more account per platform than measured: the warm-up's.
+    accounts: opts.users + 1,
     itemsPerAccount: opts.itemsPerAccount,
   });
   const taskQueuePrefix = `mb-${randomUUID().slice(0, 8)}`;
@@ -231,6 +234,14 @@ export async function startMultiBench(servers: BenchServers, opts: MultiBenchOpt
       for (const platform of BENCH_PLATFORMS) {
         for (const accountId of sandboxOf(sandboxes, platform).sandbox.accountIds().slice(0, opts.users))
           out.push(await authorize(platform, accountId));
+      }
+      return out;
+    },
+    async authorizeWarmUp() {
+      const out: BenchConnection[] = [];
+      for (const platform of BENCH_PLATFORMS) {
+        const accountId = sandboxOf(sandboxes, platform).sandbox.accountIds()[opts.users];
+        if (accountId) out.push(await authorize(platform, accountId));
       }
       return out;
     },

@@ -94,6 +94,8 @@ export const LARGEST_PAGE: Readonly<Record<PlatformId, number>> = {
   tiktok: 20,
 };
 
+const callsOf = (usage: Record<string, number>): number => Object.values(usage).reduce((s, n) => s + n, 0);
+
 /** The activity context, or undefined outside an activity (unit tests of the closures). */
 function activityContext(): Context | undefined {
   try {
@@ -334,7 +336,9 @@ export function createActivities(deps: ActivityDeps) {
         tokenRefreshed: false,
         done: false,
       };
-      const pageSize = input.pageSize ?? LARGEST_PAGE[key.platform];
+      // Full walks read the largest pages; walks that stop at a horizon keep the connector's default, so they do
+      // not read far past it.
+      const pageSize = input.pageSize ?? (input.stopBefore ? undefined : LARGEST_PAGE[key.platform]);
       const fetchPage = (cursor: string | undefined) =>
         withToken(key, (tokens) =>
           connector.listItems(tokens, { kind, cursor, pageSize, sinceId: input.sinceId }),
@@ -356,7 +360,11 @@ export function createActivities(deps: ActivityDeps) {
             input.stopBefore !== undefined &&
             edges.oldestCreatedAt !== null &&
             edges.oldestCreatedAt < input.stopBefore;
-          const last = nextCursor === null || cp.pages + 1 >= input.maxPages || pastHorizon;
+          // `maxPages` also bounds the calls: a page can cost more than one (Instagram's per-media fallback), and
+          // like one page per activity, the batch never starts a page once its share of the budget is spent.
+          const used = callsOf(cp.usage) + callsOf(page.usage);
+          const last =
+            nextCursor === null || cp.pages + 1 >= input.maxPages || used >= input.maxPages || pastHorizon;
           // Ask for the next page while this one is written; a failure there surfaces when it is awaited.
           next = last ? undefined : fetchPage(nextCursor ?? undefined);
           next?.catch(() => undefined);
@@ -424,9 +432,14 @@ export function createActivities(deps: ActivityDeps) {
      */
     async finishSync(input: FinishSyncInput): Promise<FinishSyncResult> {
       const { key } = input;
-      const current = await deps.sink.readConnection(key);
+      // The document and the counts of every kind are read at once: each is a round trip to Firestore.
+      const kinds = ITEM_KINDS[key.platform];
+      const [current, ...totals] = await Promise.all([
+        deps.sink.readConnection(key),
+        ...kinds.map((kind) => deps.sink.countItems(key, kind)),
+      ]);
       const counts: FinishSyncResult['counts'] = {};
-      for (const kind of ITEM_KINDS[key.platform]) counts[kind] = await deps.sink.countItems(key, kind);
+      kinds.forEach((kind, i) => (counts[kind] = totals[i] as number));
       await deps.sink.updateConnection(key, {
         lastSync: new Date(input.finishedAt),
         lastSyncMode: input.mode,

@@ -67,7 +67,10 @@ export interface SyncItemsPageResult {
 }
 
 export interface SyncItemsPagesInput extends SyncItemsPageInput {
-  /** Pages this activity reads at most (the workflow sizes it to the rate budget's room). */
+  /**
+   * Pages this activity reads at most, and calls after which it starts no further page (the workflow sizes it to
+   * the rate budget's room).
+   */
   maxPages: number;
   /** ISO instant: stop after a page whose oldest item is older (incremental walks' horizon). */
   stopBefore?: string;

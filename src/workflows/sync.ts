@@ -36,6 +36,11 @@ const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, po
 /** Budget reserved before an activity whose real usage is known only afterwards. */
 const PAGE_CALL_ESTIMATE = 1;
 const ACCOUNT_CALL_ESTIMATE = 4;
+/**
+ * Account calls per day of insights read (Instagram: one per day, src/platforms/instagram). Concurrent syncs reserve
+ * them up front, since the walks running beside the account read cannot wait for its real usage.
+ */
+const ACCOUNT_CALLS_PER_DAY: Partial<Record<PlatformId, number>> = { instagram: 1 };
 /** Most pages one `syncItemsPages` activity reads (CONCURRENT_WALKS_PATCH); fewer when the budget has less room. */
 export const PAGES_PER_ACTIVITY = 10;
 
@@ -347,9 +352,16 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
 
     /** Profile and account insights; the post count (null when the budget left no room for it). */
     const syncAccount = async (): Promise<number | null> => {
-      if (!(await (concurrent ? reserveBudget : budgetAllows)(ACCOUNT_CALL_ESTIMATE))) return null;
       const insightsDays = full ? options.insightsDays : 3;
-      const account = await spend(ACCOUNT_CALL_ESTIMATE, () =>
+      // Never more than a whole window allows (a small budget still reads the account, as before).
+      const estimate = concurrent
+        ? Math.min(
+            ACCOUNT_CALL_ESTIMATE + (ACCOUNT_CALLS_PER_DAY[platform] ?? 0) * insightsDays,
+            ...budget.windows.map((w) => w.limit),
+          )
+        : ACCOUNT_CALL_ESTIMATE;
+      if (!(await (concurrent ? reserveBudget : budgetAllows)(estimate))) return null;
+      const account = await spend(estimate, () =>
         remote.syncAccount({ key, since: Date.now() - insightsDays * 86_400_000, until: Date.now() }),
       );
       return account.postCount;
