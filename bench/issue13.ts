@@ -21,6 +21,7 @@ import {
 import { plainSyncAll, type PlainUser } from './plain-loop';
 import { percentile } from './sync-benchmarks';
 import type { BenchSection } from './sections';
+import { formatProfile, profileSync, sumProfiles } from './profile';
 import type { PlatformId } from '../src/domain';
 
 export interface Issue13Plan extends FaultPlan {
@@ -40,6 +41,8 @@ export interface InitialAllResult {
   requestsWhileLimited: number;
   /** Syncs that did not complete. */
   failed: number;
+  /** Where the syncs' time went (bench/profile.ts), one line per platform. */
+  profile: string[];
   /** Manual syncs after new, changed and deleted items, per platform (ms, sorted). */
   manualMs?: Partial<Record<PlatformId, number[]>>;
   /** Accuracy after the manual syncs. */
@@ -91,9 +94,11 @@ export async function benchInitialAll(
     const before = bench.requests();
     const beforeBy = callsByPlatform(bench);
     const started = performance.now();
+    const handles: { platform: PlatformId; workflowId: string; runId: string; connectedMs: number }[] = [];
     const runs = await Promise.all(
       connections.map(async (c) => {
         const run = await bench.engine.syncService.connect({ ...c.key, accountId: c.accountId });
+        handles.push({ platform: c.key.platform, ...run, connectedMs: performance.now() - started });
         return bench.syncResult(run.workflowId, run.runId).then(
           () => true,
           () => false,
@@ -101,6 +106,17 @@ export async function benchInitialAll(
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    // Where the time went: each platform's syncs, from their Temporal histories.
+    const profile: string[] = [
+      `connect() returned after ${Math.max(...handles.map((h) => h.connectedMs)).toFixed(0)} ms at most`,
+    ];
+    for (const p of BENCH_PLATFORMS) {
+      const mine = handles.filter((h) => h.platform === p);
+      const each = await Promise.all(
+        mine.map((h) => profileSync(bench.engine.client, h.workflowId, h.runId)),
+      );
+      profile.push(formatProfile(`${p} (${mine.length} syncs, summed)`, sumProfiles(each)));
+    }
     const after = bench.requests();
     const afterBy = callsByPlatform(bench);
     bench.setFaults({ latencyMs: plan.latencyMs, errorRate: 0 });
@@ -115,6 +131,7 @@ export async function benchInitialAll(
       accuracy: await bench.accuracy(connections),
       requestsWhileLimited: after.whileLimited - before.whileLimited,
       failed: runs.filter((ok) => !ok).length,
+      profile,
     };
     if (plan.manualRuns) {
       result.manualMs = await manualSyncs(bench, connections, plan.manualRuns);
@@ -226,6 +243,8 @@ export const issue13Section: BenchSection = {
     say(`issue 13: plain loop, 5 % errors`);
     const plainFaulty = await benchPlainLoop(servers, { ...base, errorRate: 0.05 });
     addWhileLimited(clean.requestsWhileLimited + faulty.requestsWhileLimited);
+    for (const line of clean.profile) say(`issue 13 profile, 0 %: ${line}`);
+    for (const line of faulty.profile) say(`issue 13 profile, 5 %: ${line}`);
     for (const [name, a] of [
       ['socialsync 0 %', clean.accuracy],
       ['socialsync 5 %', faulty.accuracy],
