@@ -178,7 +178,7 @@ async function manualSyncs(
 }
 
 export async function benchPlainLoop(servers: BenchServers, plan: Issue13Plan): Promise<PlainLoopResult> {
-  const bench = await startMultiBench(servers, plan);
+  const bench = await startMultiBench(servers, { ...plan, workers: 'none' });
   try {
     const connections = await bench.authorizeAll();
     const users: PlainUser[] = [];

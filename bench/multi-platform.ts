@@ -2,8 +2,9 @@
  * The owners' measurement of issue 13, reproduced: N users x the three platforms (Instagram, X, TikTok sandboxes over
  * real HTTP, one frozen sandbox clock so Firestore can be compared with the ground truth exactly), every platform
  * call delayed `latencyMs` and, optionally, a share of them answered HTTP 500. `startMultiBench` builds one such
- * world plus an engine wired by `composeEngine` as in production; the same seed gives the same data every time, so
- * socialsync and the plain loop (bench/plain-loop.ts) are measured on identical worlds in one run.
+ * world plus an engine (workers in a child process built like `npm run worker`, client and store here); the same
+ * seed gives the same data every time, so socialsync and the plain loop (bench/plain-loop.ts) are measured on
+ * identical worlds in one run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -14,10 +15,11 @@ import type { TokenSet } from '../src/platforms/types';
 import { SandboxClock, startSandboxes, type AllSandboxes } from '../src/sandbox';
 import type { PlatformSandbox } from '../src/sandbox/core/types';
 import type { WorkerTuning } from '../src/workers';
-import { composeEngine, type Engine } from '../src/workers/compose';
+import { composeSyncClient, type SyncClient } from '../src/workers/compose';
+import { createConnectors } from '../src/platforms/registry';
 import type { ConnectionOptions } from '../src/workflows/connection';
 import type { SyncWorkflowResult } from '../src/workflows/sync';
-import type { BenchServers } from './engine-env';
+import { startWorkerProcess, type BenchServers } from './engine-env';
 import { ITEM_KINDS, type ConnectionKey, type ItemKind, type PlatformId } from '../src/domain';
 
 export const BENCH_PLATFORMS: readonly PlatformId[] = ['instagram', 'twitter', 'tiktok'];
@@ -35,6 +37,12 @@ export interface MultiBenchOptions {
    * syncs re-read the same account several times within the hour. The benchmark measures speed, not waiting.
    */
   instagramCallsPerHour?: number;
+  /**
+   * Where the sync workers run: `process` (default) in a child process of their own (bench/worker-process.ts),
+   * built from the environment like `npm run worker`, as a deployment runs them apart from the HTTP service; `none`
+   * for the plain loop, which needs no workers.
+   */
+  workers?: 'process' | 'none';
 }
 
 export interface BenchConnection {
@@ -62,7 +70,8 @@ export interface Accuracy {
 
 export interface MultiBench {
   sandboxes: AllSandboxes;
-  engine: Engine;
+  /** Client side: Temporal client, sync service, Firestore store (the workers run elsewhere). */
+  engine: SyncClient;
   config: Env;
   /** OAuth through each sandbox for every account (consent auto-approved); tokens stored, nothing connected. */
   authorizeAll(): Promise<BenchConnection[]>;
@@ -97,7 +106,7 @@ export async function startMultiBench(servers: BenchServers, opts: MultiBenchOpt
   });
   const taskQueuePrefix = `mb-${randomUUID().slice(0, 8)}`;
   const igPerHour = opts.instagramCallsPerHour ?? 5_000;
-  const config = loadConfig({
+  const env: Record<string, string> = {
     ...sandboxes.env(),
     TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_NAMESPACE: servers.namespace,
@@ -105,18 +114,25 @@ export async function startMultiBench(servers: BenchServers, opts: MultiBenchOpt
     SYNC_INTERVAL: '1h',
     TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     INSTAGRAM_CALLS_PER_HOUR: String(igPerHour),
-  });
+  };
+  const config = loadConfig(env);
   sandboxes.instagram.sandbox.setLimits({ perUser: igPerHour });
-  const engine = await composeEngine({
-    config,
-    clock,
-    workflowBundle: { code: servers.workflowCode },
-    taskQueuePrefix,
-    shutdownGraceMs: 2_000,
-    tuning: opts.tuning,
-    engine: opts.engine,
-  });
-  const connectors: ConnectorRegistry = engine.connectors;
+  const engine = await composeSyncClient({ config, taskQueuePrefix, engine: opts.engine });
+  // The child keeps real time; the frozen sandbox clock only holds metrics still (token lifetimes are hours).
+  const workers =
+    (opts.workers ?? 'process') === 'process'
+      ? await startWorkerProcess(
+          { ...env, FIRESTORE_EMULATOR_HOST: servers.firestoreHost, LOG_LEVEL: 'error' },
+          {
+            taskQueuePrefix,
+            workflowCodePath: servers.workflowCodePath,
+            shutdownGraceMs: 2_000,
+            tuning: opts.tuning,
+          },
+        )
+      : undefined;
+  // This process's own connectors, for OAuth only.
+  const connectors: ConnectorRegistry = createConnectors(config, { now: () => clock.now() });
 
   async function authorize(platform: PlatformId, accountId: string): Promise<BenchConnection> {
     const { url } = sandboxOf(sandboxes, platform);
@@ -279,6 +295,7 @@ export async function startMultiBench(servers: BenchServers, opts: MultiBenchOpt
       return (await engine.client.workflow.getHandle(workflowId, runId).result()) as SyncWorkflowResult;
     },
     async close() {
+      await workers?.stop();
       await engine.close().catch(() => undefined);
       await sandboxes.close();
     },
