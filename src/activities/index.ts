@@ -85,11 +85,13 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Largest page of each list endpoint (Instagram media 100, X timeline 100, TikTok video/list 20): fewer calls and
- * fewer activity round trips per walk. Used by `syncItemsPages` when the workflow names no page size.
+ * Page size of full walks in `syncItemsPages` when the workflow names none: the largest each list endpoint allows
+ * (X timeline 100, TikTok video/list 20), fewer calls and round trips per walk. Instagram keeps 50 of its 100: one
+ * media whose inline insights are refused fails its whole page, which is then read again plain plus one call per
+ * media, so a larger page makes that fallback dearer.
  */
 export const LARGEST_PAGE: Readonly<Record<PlatformId, number>> = {
-  instagram: 100,
+  instagram: 50,
   twitter: 100,
   tiktok: 20,
 };
