@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import pino from 'pino';
-import { ConfigError } from '../config';
+import { ConfigError, productionProblems } from '../config';
+import { platformDescriptors } from '../platforms/registry';
 import { createLogger } from '../shared/logger';
 import { ServiceApi } from './api';
 import { ensurePrivateDir, ensurePrivateFile, resolveDataDir } from './data-dir';
@@ -42,6 +43,13 @@ function banner(l: Launched): string {
 }
 
 async function main(): Promise<void> {
+  // NODE_ENV=production with a dev fallback needed: name every missing setting and start nothing, not even the
+  // data directory (src/config/production.ts).
+  const refused = productionProblems(process.env, platformDescriptors());
+  if (refused.length > 0) {
+    say(new ConfigError(refused).message);
+    process.exit(2);
+  }
   const dataDir = ensurePrivateDir(resolveDataDir());
   const production = process.env.NODE_ENV === 'production';
   const logFile = path.join(dataDir, 'socialsync.log');

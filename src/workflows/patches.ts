@@ -22,3 +22,9 @@ export const WEBHOOK_LEADING_EDGE_PATCH = 'webhook-leading-edge';
  * `syncItemsPage` activity per page.
  */
 export const CONCURRENT_WALKS_PATCH = 'sync-concurrent-batched-walks';
+
+/**
+ * Incremental syncs of pay-per-use platforms (X) read only new items (`since_id`) and refresh stored ones by id
+ * (`refreshPlan`, then `refreshItemsByIds` batches); before this patch they re-walked the 30-day window.
+ */
+export const REFRESH_BY_IDS_PATCH = 'refresh-by-ids';

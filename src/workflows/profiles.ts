@@ -11,9 +11,12 @@ import { platformTaskQueue, workflowTaskQueue } from './definitions';
 /** Failure types no retry can fix (src/domain/failures.ts). */
 const NON_RETRYABLE = [...NON_RETRYABLE_FAILURE_TYPES];
 
-export type PlatformCalls = Pick<Activities, 'syncItemsPage' | 'syncAccount' | 'refreshToken'>;
+export type PlatformCalls = Pick<
+  Activities,
+  'syncItemsPage' | 'syncAccount' | 'refreshToken' | 'refreshItemsByIds'
+>;
 export type PageBatches = Pick<Activities, 'syncItemsPages'>;
-export type Bookkeeping = Omit<Activities, keyof PlatformCalls>;
+export type Bookkeeping = Omit<Activities, keyof PlatformCalls | keyof PageBatches>;
 
 /**
  * Profile "platform call": one page or one account snapshot — seconds of work, heartbeating, retried with

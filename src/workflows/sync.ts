@@ -12,20 +12,23 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SyncItemsPageResult } from '../activities/types';
+import type { BilledReads, RefreshPlan, SyncItemsPageResult } from '../activities/types';
+import { addReads, batches, noReads, roundUsd } from '../platforms/billing';
 import type { CallUsage } from '../platforms/types';
 import type { ItemCursor } from '../store/types';
 import {
   FailureType,
+  INCREMENTAL_MODES,
   ITEM_KINDS,
   type ItemKind,
   type PlatformId,
+  type ReadUsage,
   type SyncMode,
   type SyncSummary,
 } from '../domain';
 import { charge, remaining, waitMsFor, type BudgetState } from './budget';
-import { describeFailure, isReauthFailure, type SyncFailureDetails } from './failures';
-import { CONCURRENT_WALKS_PATCH, STATUS_WRITER_PATCH } from './patches';
+import { describeFailure, isReauthFailure, usageCappedUntil, type SyncFailureDetails } from './failures';
+import { CONCURRENT_WALKS_PATCH, REFRESH_BY_IDS_PATCH, STATUS_WRITER_PATCH } from './patches';
 import { bookkeeping, pageBatches, platformCalls } from './profiles';
 
 /** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
@@ -35,6 +38,13 @@ const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, po
 
 /** Budget reserved before an activity whose real usage is known only afterwards. */
 const PAGE_CALL_ESTIMATE = 1;
+
+/**
+ * Platforms that bill every read (X). Their incremental syncs read only new items (`since_id`) and refresh stored
+ * ones by id as the connector's `billing` policy says (docs/twitter.md → Cost); this list only spares the other
+ * platforms the planning step.
+ */
+const PAY_PER_USE: readonly PlatformId[] = ['twitter'];
 const ACCOUNT_CALL_ESTIMATE = 4;
 /**
  * Account calls per day of insights read (Instagram: one per day, src/platforms/instagram). Concurrent syncs reserve
@@ -106,7 +116,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   const started = Date.now();
   const engine = bookkeeping(input.taskQueuePrefix);
   const remote = platformCalls(platform, input.taskQueuePrefix);
-  const batches = pageBatches(platform, input.taskQueuePrefix);
+  const pageBatchCalls = pageBatches(platform, input.taskQueuePrefix);
   const full = FULL_MODES.includes(mode);
 
   let budget = input.budget;
@@ -116,6 +126,9 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   let concurrent = false;
   /** Calls reserved by activities in flight (concurrent syncs only), not yet charged to the budget. */
   let reserved = 0;
+  /** Billable reads and their cost, summed over the sync's platform calls (pay-per-use platforms only). */
+  let reads: ReadUsage | undefined;
+  let costUsd = 0;
 
   /** Waits (durably) for room in the budget; false when the wait would be longer than allowed. */
   async function budgetAllows(estimate: number): Promise<boolean> {
@@ -127,7 +140,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   }
 
   /** Runs a platform activity, charging what it used (or the estimate, when it failed after calling out). */
-  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean }>(
+  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean } & BilledReads>(
     estimate: number,
     run: () => Promise<T>,
   ): Promise<T> {
@@ -138,6 +151,10 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       budget = charge(budget, Date.now(), result.usage);
       calls += used;
       tokenRefreshed ||= result.tokenRefreshed;
+      if (result.reads) {
+        reads = addReads(reads ?? noReads(), result.reads);
+        costUsd = roundUsd(costUsd + (result.costUsd ?? 0));
+      }
       return result;
     } catch (err) {
       if (!isCancellation(err)) {
@@ -172,7 +189,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   }
 
   /** `spend` of a concurrent sync: charges what the activity used and releases its reservation. */
-  async function spendReserved<T extends { usage: CallUsage; tokenRefreshed: boolean }>(
+  async function spendReserved<T extends { usage: CallUsage; tokenRefreshed: boolean } & BilledReads>(
     estimate: number,
     run: () => Promise<T>,
   ): Promise<T> {
@@ -188,6 +205,10 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       budget = charge(budget, Date.now(), result.usage);
       calls += used;
       tokenRefreshed ||= result.tokenRefreshed;
+      if (result.reads) {
+        reads = addReads(reads ?? noReads(), result.reads);
+        costUsd = roundUsd(costUsd + (result.costUsd ?? 0));
+      }
       return result;
     } catch (err) {
       release();
@@ -227,7 +248,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     const maxPages = batchSize();
     if (!(await reserveBudget(maxPages))) return undefined;
     return spend(maxPages, () =>
-      batches.syncItemsPages({
+      pageBatchCalls.syncItemsPages({
         key,
         kind,
         syncId,
@@ -240,7 +261,12 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     );
   }
 
-  async function walk(kind: ItemKind, checkpoint: ItemCursor | undefined): Promise<WalkResult> {
+  /** `newOnly`: read only items newer than the checkpoint (their stored ones are refreshed by id instead). */
+  async function walk(
+    kind: ItemKind,
+    checkpoint: ItemCursor | undefined,
+    newOnly = false,
+  ): Promise<WalkResult> {
     const resumeFrom = mode === 'backfill' ? input.resume?.[kind] : undefined;
     const incremental = !full && checkpoint?.newestCreatedAt !== undefined;
     // Incremental walks go newest-first until past both the checkpoint and the metric-refresh window.
@@ -248,7 +274,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       ? Math.min(Date.parse(checkpoint!.newestCreatedAt!), Date.now() - options.recentWindowMs)
       : undefined;
     // Without a refresh window only new items matter: let X filter server-side with since_id.
-    const sinceId = incremental && options.recentWindowMs === 0 ? checkpoint?.newestId : undefined;
+    const sinceId =
+      incremental && (newOnly || options.recentWindowMs === 0) ? checkpoint?.newestId : undefined;
 
     let cursor = resumeFrom?.cursor;
     let pages = 0;
@@ -308,6 +335,25 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       resume,
       cursor: advanced ? { newestId: newest!.id, newestCreatedAt: newest!.at } : undefined,
     };
+  }
+
+  /**
+   * The stored items of `plan`, refreshed in batches by id (X `GET /2/tweets?ids=`); ids the platform no longer has
+   * are marked deleted. What the budget does not cover now waits for the next sync.
+   */
+  async function refreshByIds(kind: ItemKind, plan: NonNullable<RefreshPlan>) {
+    let written = 0;
+    let deleted = 0;
+    for (const ids of batches(plan.ids, plan.batchSize)) {
+      // Concurrent syncs reserve (spend then releases the reservation); earlier runs just wait for room.
+      if (!(await (concurrent ? reserveBudget : budgetAllows)(PAGE_CALL_ESTIMATE))) break;
+      const result = await spend(PAGE_CALL_ESTIMATE, () =>
+        remote.refreshItemsByIds({ key, kind, syncId, ids }),
+      );
+      written += result.written;
+      deleted += result.deleted;
+    }
+    return { written, deleted };
   }
 
   /** Marks stored items of the covered createdAt range that this sync did not see. */
@@ -377,13 +423,30 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     // A backfill that continues earlier work walks only the kinds left pending.
     const continuing = mode === 'backfill' && input.resume && Object.keys(input.resume).length > 0;
     const kinds = ITEM_KINDS[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
+    // Pay-per-use (X) incremental syncs read new items with since_id and refresh stored ones by id; runs recorded
+    // before REFRESH_BY_IDS_PATCH replay without it.
+    const syncKind = async (kind: ItemKind): Promise<KindResult> => {
+      const byIds =
+        PAY_PER_USE.includes(platform) &&
+        INCREMENTAL_MODES.includes(mode) &&
+        checkpoints[kind]?.newestId !== undefined &&
+        patched(REFRESH_BY_IDS_PATCH)
+          ? await engine.refreshPlan({ key, kind })
+          : null;
+      const walked = await walk(kind, checkpoints[kind], byIds !== null);
+      return { walked, refreshed: byIds ? await refreshByIds(kind, byIds) : undefined };
+    };
     const { postCount, walks } = concurrent
-      ? await accountAndWalksAtOnce(syncAccount, kinds, (kind) => walk(kind, checkpoints[kind]))
-      : await accountThenWalks(syncAccount, kinds, (kind) => walk(kind, checkpoints[kind]));
+      ? await accountAndWalksAtOnce(syncAccount, kinds, syncKind)
+      : await accountThenWalks(syncAccount, kinds, syncKind);
     for (const [i, kind] of kinds.entries()) {
-      const result = walks[i]!;
+      const { walked: result, refreshed } = walks[i]!;
       itemsWritten += result.written;
       itemsDeleted += result.deleted;
+      if (refreshed) {
+        itemsWritten += refreshed.written;
+        itemsDeleted += refreshed.deleted;
+      }
       if (result.cursor) cursors[kind] = result.cursor;
       if (result.resume !== undefined) {
         resume[kind] = result.resume;
@@ -429,6 +492,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
         calls,
         durationMs: Date.now() - started,
         pending,
+        ...(reads ? { reads, estimatedCostUsd: costUsd } : {}),
       },
       budget,
       resume,
@@ -436,11 +500,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     };
   } catch (err) {
     if (isCancellation(err) || err instanceof CancelledFailure) throw err;
+    const cappedUntil = usageCappedUntil(err);
     const details: SyncFailureDetails = {
-      reason: isReauthFailure(err) ? 'needs_reauth' : 'error',
+      reason: isReauthFailure(err) ? 'needs_reauth' : cappedUntil ? 'usage_capped' : 'error',
       error: describeFailure(err),
       budget,
       calls,
+      ...(cappedUntil ? { pausedUntil: cappedUntil } : {}),
+      ...(reads ? { reads, estimatedCostUsd: costUsd } : {}),
     };
     throw ApplicationFailure.create({
       type: FailureType.syncFailed,
@@ -452,20 +519,26 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   }
 }
 
+/** One kind's walk, and the refresh by ids that follows it on pay-per-use platforms. */
+interface KindResult {
+  walked: WalkResult;
+  refreshed?: { written: number; deleted: number };
+}
+
 interface AccountAndWalks {
   postCount: number | null;
   /** One result per kind, in the order of the kinds. */
-  walks: WalkResult[];
+  walks: KindResult[];
 }
 
 /** Before CONCURRENT_WALKS_PATCH: the account, then each kind's walk, one after another. */
 async function accountThenWalks(
   account: () => Promise<number | null>,
   kinds: readonly ItemKind[],
-  walk: (kind: ItemKind) => Promise<WalkResult>,
+  walk: (kind: ItemKind) => Promise<KindResult>,
 ): Promise<AccountAndWalks> {
   const postCount = await account();
-  const walks: WalkResult[] = [];
+  const walks: KindResult[] = [];
   for (const kind of kinds) walks.push(await walk(kind));
   return { postCount, walks };
 }
@@ -477,14 +550,14 @@ async function accountThenWalks(
 async function accountAndWalksAtOnce(
   account: () => Promise<number | null>,
   kinds: readonly ItemKind[],
-  walk: (kind: ItemKind) => Promise<WalkResult>,
+  walk: (kind: ItemKind) => Promise<KindResult>,
 ): Promise<AccountAndWalks> {
   const [first, ...rest] = await Promise.allSettled([account(), ...kinds.map((kind) => walk(kind))]);
   const failed = [first, ...rest].find((r) => r?.status === 'rejected');
   if (failed?.status === 'rejected') throw failed.reason;
   return {
     postCount: (first as PromiseFulfilledResult<number | null>).value,
-    walks: rest.map((r) => (r as PromiseFulfilledResult<WalkResult>).value),
+    walks: rest.map((r) => (r as PromiseFulfilledResult<KindResult>).value),
   };
 }
 
