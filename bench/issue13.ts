@@ -229,7 +229,7 @@ export const issue13Section: BenchSection = {
   async run({ servers, quick, say, rows, addWhileLimited, figures }) {
     const base = {
       users: quick ? 2 : 5,
-      itemsPerAccount: Number(process.env.BENCH_ITEMS_PER_ACCOUNT) || (quick ? 120 : 240),
+      itemsPerAccount: Number(process.env.BENCH_ITEMS_PER_ACCOUNT) || (quick ? 120 : 275),
       latencyMs: 20,
     };
     const manualRuns = quick ? 4 : 6;

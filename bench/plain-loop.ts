@@ -6,11 +6,13 @@
  *
  * The HTTP calls and the mapping to the Firestore form are the connectors' (plain axios underneath, the same
  * requests socialsync makes, including the documented fallbacks for refused insights), built here with in-call
- * retries OFF: the loop has no retry of its own, as in the seed. Re-implementing three platforms' requests and
+ * retries OFF and every call one after another: the loop has no retry and no concurrency of its own, as in the
+ * seed. Re-implementing three platforms' requests and
  * fallbacks a second time would compare two connectors, not two orchestrations; what differs here is only the
  * orchestration (sequential, no Temporal, no retries, no budget).
  */
 import { createConnectors, type ConnectorRegistry } from '../src/platforms/registry';
+import { createInstagramConnector, instagramSettingsFromEnv } from '../src/platforms/instagram';
 import type { AccountSnapshot, Item, ItemKind } from '../src/platforms/types';
 import type { SyncSink } from '../src/store/types';
 import type { Env } from '../src/config';
@@ -32,8 +34,19 @@ export interface PlainLoopDeps {
 /** One user of the loop: their connection per platform. */
 export type PlainUser = Partial<Record<PlatformId, BenchConnection>>;
 
+/**
+ * The connectors without in-call retries, and Instagram's insights calls one after another (socialsync's connector
+ * asks 6 at a time): a plain loop makes one call after the other.
+ */
 export function plainConnectors(deps: PlainLoopDeps): ConnectorRegistry {
-  return createConnectors(deps.config, { now: deps.now, retry: { retries: 0 } });
+  const plain = { now: deps.now, retry: { retries: 0 } };
+  return {
+    ...createConnectors(deps.config, plain, ['twitter', 'tiktok']),
+    instagram: createInstagramConnector(instagramSettingsFromEnv(deps.config), {
+      ...plain,
+      insightsConcurrency: 1,
+    }),
+  };
 }
 
 /** `syncAllPlatforms` for every user, one after another. Returns how many platform syncs failed. */

@@ -88,6 +88,8 @@ export interface InstagramConnectorDeps {
   now?: () => number;
   /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
   retry?: RetryOptions;
+  /** Insights requests of one account in flight at once (daily insights, per-media fallbacks); default 6. */
+  insightsConcurrency?: number;
 }
 
 type MediaKind = 'posts' | 'stories';
@@ -141,6 +143,7 @@ export function createInstagramConnector(
   deps: InstagramConnectorDeps = {},
 ): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'instagram' });
+  const insightsConcurrency = Math.max(1, Math.floor(deps.insightsConcurrency ?? DAY_CONCURRENCY));
   const now = deps.now ?? Date.now;
   const http = createInstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now, retry: deps.retry });
   const client = new InstagramGraphClient(settings, http);
@@ -218,7 +221,7 @@ export function createInstagramConnector(
     const items: (Item | undefined)[] = nodes.map(() => undefined);
     // A few media at a time: the calls are as many either way (the budget counts calls, not their pace), and a page
     // that fell back to per-media insights is one call per media.
-    await forEachConcurrently([...nodes.keys()], DAY_CONCURRENCY, async (i) => {
+    await forEachConcurrently([...nodes.keys()], insightsConcurrency, async (i) => {
       const node = nodes[i]!;
       const extra = inline ? [] : await insightsOf(ctx, node.id, metricsFor(node));
       const hasInsights = (node.insights?.data.length ?? 0) > 0 || extra.length > 0;
@@ -327,16 +330,17 @@ export function createInstagramConnector(
       const byDay = new Map<number, DailyInsight | undefined>();
       const newest = wanted.at(-1);
       if (newest !== undefined) byDay.set(newest, await oneDay(newest));
-      await forEachConcurrently(wanted.slice(0, -1), DAY_CONCURRENCY, async (day) => {
+      await forEachConcurrently(wanted.slice(0, -1), insightsConcurrency, async (day) => {
         byDay.set(day, await oneDay(day));
       });
       return wanted.map((day) => byDay.get(day)).filter((d): d is DailyInsight => d !== undefined);
     };
-    const [daily, audience] = await Promise.all([
-      dailyInsights(),
-      audienceOf(ctx, userId, profile.followers ?? 0, unavailable),
-      probeStories(ctx, userId, unavailable),
-    ]);
+    const audienceNow = () => audienceOf(ctx, userId, profile.followers ?? 0, unavailable);
+    // One at a time (insightsConcurrency 1): the calls in the order they always had.
+    const [daily, audience] =
+      insightsConcurrency > 1
+        ? await Promise.all([dailyInsights(), audienceNow(), probeStories(ctx, userId, unavailable)])
+        : [await dailyInsights(), await audienceNow(), await probeStories(ctx, userId, unavailable)];
 
     const latest = daily.at(-1);
     return {
