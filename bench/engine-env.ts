@@ -260,7 +260,7 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
  * Starts bench/worker-process.ts with this Node (`process.execPath --import tsx`) and an IPC channel, with only
  * `env` (plus PATH and HOME) as its environment, and waits until its workers poll.
  */
-async function startWorkerProcess(
+export async function startWorkerProcess(
   env: Record<string, string>,
   settings: WorkerProcessSettings,
 ): Promise<WorkerProcessHandle & { stop(): Promise<void> }> {

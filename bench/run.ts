@@ -4,7 +4,9 @@
  * table of numbers with their targets, and exits. Nothing is asserted: a miss is printed, not thrown.
  *
  * BENCH_QUICK=1 runs a smaller version of each. BENCH_CONNECTIONS sets the fan-out size (default 500; quick 100).
- * BENCH_ONLY=fanout runs the fan-out alone (for tuning the worker's memory). BENCH_WORKER_TUNING='{"maxCachedWorkflows":100}'
+ * BENCH_ONLY=fanout runs the fan-out alone (for tuning the worker's memory); BENCH_ONLY=<section> runs one section
+ * (bench/sections.ts), e.g. BENCH_ONLY=issue13 for issue 13's comparison with the plain loop (bench/issue13.ts).
+ * BENCH_ITEMS_PER_ACCOUNT sets issue 13's items per sandbox account. BENCH_WORKER_TUNING='{"maxCachedWorkflows":100}'
  * overrides the worker tuning (WorkerTuning in src/workers) for the fan-out's worker; default: the production defaults.
  * The worker process starts with WORKER_NODE_FLAGS (src/workers); BENCH_WORKER_NODE_OPTIONS replaces them (as its
  * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second.
@@ -24,12 +26,20 @@ import {
   benchSyncLatency,
 } from './sync-benchmarks';
 import { fixed, formatTable, type BenchRow } from './table';
+import { issue13Section } from './issue13';
+import { BENCH_SECTIONS, type BenchSection } from './sections';
 import type { WorkerTuning } from '../src/workers';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && only !== 'fanout')
-  throw new Error(`BENCH_ONLY: only "fanout" is supported, got "${only}"`);
+/** Built-in sections first, then those added by other modules (bench/sections.ts). */
+const sections = (): BenchSection[] => [issue13Section, ...BENCH_SECTIONS];
+if (only !== undefined && only !== 'fanout' && !sections().some((s) => s.name === only))
+  throw new Error(
+    `BENCH_ONLY: one of "fanout", ${sections()
+      .map((s) => `"${s.name}"`)
+      .join(', ')}; got "${only}"`,
+  );
 const tuning = process.env.BENCH_WORKER_TUNING
   ? (JSON.parse(process.env.BENCH_WORKER_TUNING) as Partial<WorkerTuning>)
   : undefined;
@@ -58,6 +68,10 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   let whileLimited = 0;
   try {
+    if (only !== undefined && only !== 'fanout') {
+      await runSections(servers, rows, only);
+      return;
+    }
     // Fan-out first: its peak RSS should not include what earlier benchmarks left in this process.
     say(
       `fan-out: ${plan.connections} connections x ${plan.itemsPerConnection} videos synced at once on one worker`,
@@ -96,7 +110,11 @@ async function main(): Promise<void> {
     if (only !== 'fanout') await otherBenchmarks(servers, rows, whileLimited);
   } finally {
     await servers.stop();
+    printTable(rows, started);
   }
+}
+
+function printTable(rows: BenchRow[], started: number): void {
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
   process.stdout.write(
     `node ${process.version}, ${quick ? 'BENCH_QUICK' : 'full'}${only ? ` (${only} only)` : ''} run in ` +
@@ -106,9 +124,28 @@ async function main(): Promise<void> {
   );
 }
 
+/** Runs the sections (all, or the one named); their requests while rate-limited get a row of their own. */
+async function runSections(servers: BenchServers, rows: BenchRow[], name?: string): Promise<number> {
+  let whileLimited = 0;
+  const figures: Record<string, number> = {};
+  for (const section of sections().filter((s) => name === undefined || s.name === name)) {
+    say(`section ${section.name}`);
+    await section.run({
+      servers,
+      quick,
+      say,
+      rows,
+      figures,
+      addWhileLimited: (n) => (whileLimited += n),
+    });
+  }
+  return whileLimited;
+}
+
 /** Every benchmark after the fan-out; `whileLimited` carries the fan-out's requests made while rate-limited. */
 async function otherBenchmarks(servers: BenchServers, rows: BenchRow[], whileLimited: number): Promise<void> {
   {
+    whileLimited += await runSections(servers, rows);
     say(`sync latency: ${plan.latencyRuns} manual and incremental syncs of an unchanged 45-video account`);
     const latency = await benchSyncLatency(servers, { runs: plan.latencyRuns });
     whileLimited += latency.requestsWhileLimited;

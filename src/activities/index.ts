@@ -41,8 +41,11 @@ import type {
   SetStatusInput,
   SyncAccountInput,
   SyncAccountResult,
+  PagesCheckpoint,
   SyncItemsPageInput,
   SyncItemsPageResult,
+  SyncItemsPagesInput,
+  SyncItemsPagesResult,
   SyncStartedInput,
   TokenExpiry,
 } from './types';
@@ -86,6 +89,52 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Page size of full walks in `syncItemsPages` when the workflow names none: the largest each list endpoint allows
+ * (X timeline 100, TikTok video/list 20), fewer calls and round trips per walk. Instagram keeps 50 of its 100: one
+ * media whose inline insights are refused fails its whole page, which is then read again plain plus one call per
+ * media, so a larger page makes that fallback dearer.
+ */
+export const LARGEST_PAGE: Readonly<Record<PlatformId, number>> = {
+  instagram: 50,
+  twitter: 100,
+  tiktok: 20,
+};
+
+const callsOf = (usage: Record<string, number>): number => Object.values(usage).reduce((s, n) => s + n, 0);
+
+/** The activity context, or undefined outside an activity (unit tests of the closures). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A checkpoint with one more page folded in. */
+export function foldPage(
+  cp: PagesCheckpoint,
+  page: { written: number; nextCursor: string | null; usage: Record<string, number> } & Pick<
+    SyncItemsPageResult,
+    'newestId' | 'newestCreatedAt' | 'oldestCreatedAt'
+  >,
+): PagesCheckpoint {
+  const usage = { ...cp.usage };
+  for (const [bucket, n] of Object.entries(page.usage)) usage[bucket] = (usage[bucket] ?? 0) + n;
+  const newer = page.newestCreatedAt && (!cp.newestCreatedAt || page.newestCreatedAt > cp.newestCreatedAt);
+  const older = page.oldestCreatedAt && (!cp.oldestCreatedAt || page.oldestCreatedAt < cp.oldestCreatedAt);
+  return {
+    ...cp,
+    cursor: page.nextCursor,
+    pages: cp.pages + 1,
+    written: cp.written + page.written,
+    ...(newer ? { newestId: page.newestId, newestCreatedAt: page.newestCreatedAt } : {}),
+    ...(older ? { oldestCreatedAt: page.oldestCreatedAt } : {}),
+    usage,
+  };
 }
 
 function newestAndOldest(
@@ -324,6 +373,81 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
+     * Up to `maxPages` pages of one walk in one activity: each page is written before the next is asked for (the
+     * next page's request is already on its way while the current one is written), and after each write the
+     * progress is recorded as heartbeat details. A retried attempt resumes from them: a failure costs the failed
+     * call, not the pages before it. Stops early at the end of the list or past `stopBefore`.
+     */
+    async syncItemsPages(input: SyncItemsPagesInput): Promise<SyncItemsPagesResult> {
+      const { key, kind, syncId } = input;
+      const connector = connectorFor(key.platform);
+      const ctx = activityContext();
+      const saved = ctx?.info.heartbeatDetails as PagesCheckpoint | undefined;
+      let cp: PagesCheckpoint = saved ?? {
+        cursor: input.cursor ?? null,
+        pages: 0,
+        written: 0,
+        newestId: null,
+        newestCreatedAt: null,
+        oldestCreatedAt: null,
+        usage: {},
+        tokenRefreshed: false,
+        done: false,
+      };
+      // Full walks read the largest pages; walks that stop at a horizon keep the connector's default, so they do
+      // not read far past it.
+      const pageSize = input.pageSize ?? (input.stopBefore ? undefined : LARGEST_PAGE[key.platform]);
+      const fetchPage = (cursor: string | undefined) =>
+        withToken(key, (tokens) =>
+          connector.listItems(tokens, { kind, cursor, pageSize, sinceId: input.sinceId }),
+        );
+      const beat = () => ctx?.heartbeat(cp);
+      beat();
+      const timer = ctx ? setInterval(beat, HEARTBEAT_EVERY_MS) : undefined;
+      try {
+        // The first page of a fresh walk has no cursor; a resumed walk continues at the saved one.
+        let next =
+          cp.done || (cp.pages > 0 && cp.cursor === null) ? undefined : fetchPage(cp.cursor ?? undefined);
+        while (next) {
+          const { value: page, refreshed } = await next;
+          countCalls(key.platform, page.usage);
+          checked(() => validateItems(key.platform, kind, page.items));
+          const edges = newestAndOldest(page.items);
+          const nextCursor = page.nextCursor ?? null;
+          const pastHorizon =
+            input.stopBefore !== undefined &&
+            edges.oldestCreatedAt !== null &&
+            edges.oldestCreatedAt < input.stopBefore;
+          // `maxPages` also bounds the calls: a page can cost more than one (Instagram's per-media fallback), and
+          // like one page per activity, the batch never starts a page once its share of the budget is spent.
+          const used = callsOf(cp.usage) + callsOf(page.usage);
+          const last =
+            nextCursor === null || cp.pages + 1 >= input.maxPages || used >= input.maxPages || pastHorizon;
+          // Ask for the next page while this one is written; a failure there surfaces when it is awaited.
+          next = last ? undefined : fetchPage(nextCursor ?? undefined);
+          next?.catch(() => undefined);
+          const written =
+            page.items.length > 0 ? await deps.sink.writeItems(key, kind, page.items, { syncId }) : 0;
+          cp = { ...foldPage(cp, { ...edges, written, nextCursor, usage: page.usage }), done: last };
+          cp.tokenRefreshed ||= refreshed;
+          beat();
+        }
+      } finally {
+        if (timer) clearInterval(timer);
+      }
+      return {
+        pages: cp.pages,
+        written: cp.written,
+        nextCursor: cp.cursor,
+        newestId: cp.newestId,
+        newestCreatedAt: cp.newestCreatedAt,
+        oldestCreatedAt: cp.oldestCreatedAt,
+        usage: cp.usage,
+        tokenRefreshed: cp.tokenRefreshed,
+      };
+    },
+
+    /**
      * Which stored items an incremental sync refreshes by id (pay-per-use platforms: X). Young items every sync,
      * plus a bounded rotation of older ones (least recently updated first); null where reads are not billed, and the
      * sync walks the listing as before.
@@ -426,9 +550,14 @@ export function createActivities(deps: ActivityDeps) {
      */
     async finishSync(input: FinishSyncInput): Promise<FinishSyncResult> {
       const { key } = input;
-      const current = await deps.sink.readConnection(key);
+      // The document and the counts of every kind are read at once: each is a round trip to Firestore.
+      const kinds = ITEM_KINDS[key.platform];
+      const [current, ...totals] = await Promise.all([
+        deps.sink.readConnection(key),
+        ...kinds.map((kind) => deps.sink.countItems(key, kind)),
+      ]);
       const counts: FinishSyncResult['counts'] = {};
-      for (const kind of ITEM_KINDS[key.platform]) counts[kind] = await deps.sink.countItems(key, kind);
+      kinds.forEach((kind, i) => (counts[kind] = totals[i] as number));
       await deps.sink.updateConnection(key, {
         lastSync: new Date(input.finishedAt),
         lastSyncMode: input.mode,

@@ -73,6 +73,39 @@ export interface SyncItemsPageResult extends BilledReads {
   tokenRefreshed: boolean;
 }
 
+export interface SyncItemsPagesInput extends SyncItemsPageInput {
+  /**
+   * Pages this activity reads at most, and calls after which it starts no further page (the workflow sizes it to
+   * the rate budget's room).
+   */
+  maxPages: number;
+  /** ISO instant: stop after a page whose oldest item is older (incremental walks' horizon). */
+  stopBefore?: string;
+}
+
+/** Several pages of one walk, read and written by one activity attempt (or resumed from its checkpoint). */
+export interface SyncItemsPagesResult extends SyncItemsPageResult {
+  pages: number;
+}
+
+/**
+ * Heartbeat details of `syncItemsPages`: everything read and written so far, so a retried attempt continues with
+ * the page that failed instead of starting over.
+ */
+export interface PagesCheckpoint {
+  /** The next page to read; null once the walk reached its end. */
+  cursor: string | null;
+  pages: number;
+  written: number;
+  newestId: string | null;
+  newestCreatedAt: string | null;
+  oldestCreatedAt: string | null;
+  usage: CallUsage;
+  tokenRefreshed: boolean;
+  /** The activity read what it meant to (maxPages, the horizon or the end). */
+  done: boolean;
+}
+
 export interface RefreshPlanInput {
   key: ConnectionKey;
   kind: ItemKind;

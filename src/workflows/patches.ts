@@ -17,6 +17,13 @@ export const STATUS_WRITER_PATCH = 'connection-writes-sync-status';
 export const WEBHOOK_LEADING_EDGE_PATCH = 'webhook-leading-edge';
 
 /**
+ * A sync fetches the account and walks every item kind at once, and each walk reads several pages per activity
+ * (`syncItemsPages`, resumable from its heartbeat checkpoint); before this patch they ran one after another, one
+ * `syncItemsPage` activity per page.
+ */
+export const CONCURRENT_WALKS_PATCH = 'sync-concurrent-batched-walks';
+
+/**
  * Incremental syncs of pay-per-use platforms (X) read only new items (`since_id`) and refresh stored ones by id
  * (`refreshPlan`, then `refreshItemsByIds` batches); before this patch they re-walked the 30-day window.
  */

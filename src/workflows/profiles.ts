@@ -15,7 +15,8 @@ export type PlatformCalls = Pick<
   Activities,
   'syncItemsPage' | 'syncAccount' | 'refreshToken' | 'refreshItemsByIds'
 >;
-export type Bookkeeping = Omit<Activities, keyof PlatformCalls>;
+export type PageBatches = Pick<Activities, 'syncItemsPages'>;
+export type Bookkeeping = Omit<Activities, keyof PlatformCalls | keyof PageBatches>;
 
 /**
  * Profile "platform call": one page or one account snapshot — seconds of work, heartbeating, retried with
@@ -26,6 +27,26 @@ export function platformCalls(platform: PlatformId, prefix?: string): PlatformCa
   return proxyActivities<PlatformCalls>({
     taskQueue: platformTaskQueue(platform, prefix),
     startToCloseTimeout: '45 seconds',
+    heartbeatTimeout: '10 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 15,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+}
+
+/**
+ * Profile "page batch": several pages of one walk in one activity, on the platform's queue like the other platform
+ * calls and retried the same way; longer start-to-close because it covers several calls, and a retry resumes from
+ * the heartbeat checkpoint (src/activities: syncItemsPages), so a timeout loses no finished page.
+ */
+export function pageBatches(platform: PlatformId, prefix?: string): PageBatches {
+  return proxyActivities<PageBatches>({
+    taskQueue: platformTaskQueue(platform, prefix),
+    startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '1 second',

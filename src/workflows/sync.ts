@@ -6,6 +6,7 @@
 import {
   ApplicationFailure,
   CancelledFailure,
+  condition,
   isCancellation,
   patched,
   sleep,
@@ -25,10 +26,10 @@ import {
   type SyncMode,
   type SyncSummary,
 } from '../domain';
-import { charge, waitMsFor, type BudgetState } from './budget';
+import { charge, remaining, waitMsFor, type BudgetState } from './budget';
 import { describeFailure, isReauthFailure, usageCappedUntil, type SyncFailureDetails } from './failures';
-import { REFRESH_BY_IDS_PATCH, STATUS_WRITER_PATCH } from './patches';
-import { bookkeeping, platformCalls } from './profiles';
+import { CONCURRENT_WALKS_PATCH, REFRESH_BY_IDS_PATCH, STATUS_WRITER_PATCH } from './patches';
+import { bookkeeping, pageBatches, platformCalls } from './profiles';
 
 /** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
 const LISTING_AGE_LIMIT_MS: Partial<Record<ItemKind, number>> = { stories: 24 * 3_600_000 };
@@ -45,6 +46,13 @@ const ACCOUNT_CALL_ESTIMATE = 4;
  * platforms the planning step.
  */
 const PAY_PER_USE: readonly PlatformId[] = ['twitter'];
+/**
+ * Account calls per day of insights read (Instagram: one per day, src/platforms/instagram). Concurrent syncs reserve
+ * them up front, since the walks running beside the account read cannot wait for its real usage.
+ */
+const ACCOUNT_CALLS_PER_DAY: Partial<Record<PlatformId, number>> = { instagram: 1 };
+/** Most pages one `syncItemsPages` activity reads (CONCURRENT_WALKS_PATCH); fewer when the budget has less room. */
+export const PAGES_PER_ACTIVITY = 10;
 
 export interface SyncOptions {
   /** Incremental syncs refresh metrics of items created within this window (default 30 days). */
@@ -89,6 +97,9 @@ export interface SyncWorkflowResult {
 
 const FULL_MODES: readonly SyncMode[] = ['initial', 'manual', 'backfill'];
 
+/** What one step of a walk read: one page, or (CONCURRENT_WALKS_PATCH) a batch of pages. */
+type WalkStep = SyncItemsPageResult & { pages: number };
+
 interface WalkResult {
   written: number;
   deleted: number;
@@ -105,11 +116,16 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   const started = Date.now();
   const engine = bookkeeping(input.taskQueuePrefix);
   const remote = platformCalls(platform, input.taskQueuePrefix);
+  const pageBatchCalls = pageBatches(platform, input.taskQueuePrefix);
   const full = FULL_MODES.includes(mode);
 
   let budget = input.budget;
   let calls = 0;
   let tokenRefreshed = false;
+  /** Set once in the try block below: account and walks at once, several pages per activity. */
+  let concurrent = false;
+  /** Calls reserved by activities in flight (concurrent syncs only), not yet charged to the budget. */
+  let reserved = 0;
   /** Billable reads and their cost, summed over the sync's platform calls (pay-per-use platforms only). */
   let reads: ReadUsage | undefined;
   let costUsd = 0;
@@ -128,6 +144,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     estimate: number,
     run: () => Promise<T>,
   ): Promise<T> {
+    if (concurrent) return spendReserved(estimate, run);
     try {
       const result = await run();
       const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
@@ -146,6 +163,102 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       }
       throw err;
     }
+  }
+
+  /**
+   * Concurrent syncs: waits for room for `estimate` calls beyond those already reserved by activities in flight,
+   * and reserves it in the same step (no other walk can take it between the check and the reservation). False
+   * when the wait would be longer than allowed.
+   */
+  async function reserveBudget(estimate: number): Promise<boolean> {
+    for (;;) {
+      const wait = waitMsFor(budget, Date.now(), estimate + reserved);
+      if (wait === 0) {
+        reserved += estimate;
+        return true;
+      }
+      if (wait > options.maxBudgetWaitMs && reserved > 0) {
+        // What is in flight decides: once it is charged, the real wait is known.
+        const before = reserved;
+        await condition(() => reserved < before);
+        continue;
+      }
+      if (wait > options.maxBudgetWaitMs) return false;
+      await sleep(wait);
+    }
+  }
+
+  /** `spend` of a concurrent sync: charges what the activity used and releases its reservation. */
+  async function spendReserved<T extends { usage: CallUsage; tokenRefreshed: boolean } & BilledReads>(
+    estimate: number,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    let released = false;
+    const release = () => {
+      if (!released) reserved -= estimate;
+      released = true;
+    };
+    try {
+      const result = await run();
+      release();
+      const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
+      budget = charge(budget, Date.now(), result.usage);
+      calls += used;
+      tokenRefreshed ||= result.tokenRefreshed;
+      if (result.reads) {
+        reads = addReads(reads ?? noReads(), result.reads);
+        costUsd = roundUsd(costUsd + (result.costUsd ?? 0));
+      }
+      return result;
+    } catch (err) {
+      release();
+      if (!isCancellation(err)) {
+        budget = charge(budget, Date.now(), estimate);
+        calls += estimate;
+      }
+      throw err;
+    }
+  }
+
+  /** Room for a page batch: the budget's smallest remaining bucket less what is reserved, 1..PAGES_PER_ACTIVITY. */
+  function batchSize(): number {
+    const room =
+      Math.min(...Object.values(remaining(budget, Date.now())), Number.POSITIVE_INFINITY) - reserved;
+    return Math.max(1, Math.min(PAGES_PER_ACTIVITY, Math.floor(room)));
+  }
+
+  /**
+   * One step of a walk: before CONCURRENT_WALKS_PATCH one `syncItemsPage` activity, after it one `syncItemsPages`
+   * activity of up to PAGES_PER_ACTIVITY pages. Undefined when the budget says stop.
+   */
+  async function readPages(req: {
+    kind: ItemKind;
+    cursor?: string;
+    sinceId?: string;
+    horizon?: number;
+  }): Promise<WalkStep | undefined> {
+    const { kind, cursor, sinceId } = req;
+    if (!concurrent) {
+      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) return undefined;
+      const page = await spend(PAGE_CALL_ESTIMATE, () =>
+        remote.syncItemsPage({ key, kind, syncId, cursor, sinceId, pageSize: options.pageSize }),
+      );
+      return { ...page, pages: 1 };
+    }
+    const maxPages = batchSize();
+    if (!(await reserveBudget(maxPages))) return undefined;
+    return spend(maxPages, () =>
+      pageBatchCalls.syncItemsPages({
+        key,
+        kind,
+        syncId,
+        cursor,
+        sinceId,
+        pageSize: options.pageSize,
+        maxPages,
+        ...(req.horizon !== undefined ? { stopBefore: new Date(req.horizon).toISOString() } : {}),
+      }),
+    );
   }
 
   /** `newOnly`: read only items newer than the checkpoint (their stored ones are refreshed by id instead). */
@@ -175,7 +288,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     const walkStarted = new Date(Date.now()).toISOString();
 
     for (;;) {
-      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) {
+      const page = await readPages({ kind, cursor, sinceId, horizon });
+      if (!page) {
         // Most recent items were covered first; the older rest stays pending for a later sync.
         const covered = (resumeFrom?.covered ?? 0) + seen;
         resume =
@@ -184,10 +298,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
             : { cursor, coveredFrom: oldest ?? resumeFrom?.coveredFrom, covered };
         break;
       }
-      const page: SyncItemsPageResult = await spend(PAGE_CALL_ESTIMATE, () =>
-        remote.syncItemsPage({ key, kind, syncId, cursor, sinceId, pageSize: options.pageSize }),
-      );
-      pages += 1;
+      pages += page.pages;
       written += page.written;
       seen += page.written;
       if (page.newestId && page.newestCreatedAt && (!newest || page.newestCreatedAt > newest.at)) {
@@ -234,7 +345,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     let written = 0;
     let deleted = 0;
     for (const ids of batches(plan.ids, plan.batchSize)) {
-      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) break;
+      // Concurrent syncs reserve (spend then releases the reservation); earlier runs just wait for room.
+      if (!(await (concurrent ? reserveBudget : budgetAllows)(PAGE_CALL_ESTIMATE))) break;
       const result = await spend(PAGE_CALL_ESTIMATE, () =>
         remote.refreshItemsByIds({ key, kind, syncId, ids }),
       );
@@ -281,16 +393,25 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   try {
     // Runs begun before the connection workflow became the one writer of `status` still say `syncing` here.
     if (!patched(STATUS_WRITER_PATCH)) await engine.syncStarted({ key, mode });
+    concurrent = patched(CONCURRENT_WALKS_PATCH);
     const checkpoints = full ? {} : await engine.readCheckpoints({ key });
 
-    let postCount: number | null = null;
-    if (await budgetAllows(ACCOUNT_CALL_ESTIMATE)) {
+    /** Profile and account insights; the post count (null when the budget left no room for it). */
+    const syncAccount = async (): Promise<number | null> => {
       const insightsDays = full ? options.insightsDays : 3;
-      const account = await spend(ACCOUNT_CALL_ESTIMATE, () =>
+      // Never more than a whole window allows (a small budget still reads the account, as before).
+      const estimate = concurrent
+        ? Math.min(
+            ACCOUNT_CALL_ESTIMATE + (ACCOUNT_CALLS_PER_DAY[platform] ?? 0) * insightsDays,
+            ...budget.windows.map((w) => w.limit),
+          )
+        : ACCOUNT_CALL_ESTIMATE;
+      if (!(await (concurrent ? reserveBudget : budgetAllows)(estimate))) return null;
+      const account = await spend(estimate, () =>
         remote.syncAccount({ key, since: Date.now() - insightsDays * 86_400_000, until: Date.now() }),
       );
-      postCount = account.postCount;
-    }
+      return account.postCount;
+    };
 
     let itemsWritten = 0;
     let itemsDeleted = 0;
@@ -302,8 +423,9 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     // A backfill that continues earlier work walks only the kinds left pending.
     const continuing = mode === 'backfill' && input.resume && Object.keys(input.resume).length > 0;
     const kinds = ITEM_KINDS[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
-    for (const kind of kinds) {
-      // Pay-per-use (X): new items with since_id, stored ones by id; runs recorded before this replay without it.
+    // Pay-per-use (X) incremental syncs read new items with since_id and refresh stored ones by id; runs recorded
+    // before REFRESH_BY_IDS_PATCH replay without it.
+    const syncKind = async (kind: ItemKind): Promise<KindResult> => {
       const sinceOnly =
         PAY_PER_USE.includes(platform) &&
         INCREMENTAL_MODES.includes(mode) &&
@@ -311,11 +433,17 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
         patched(REFRESH_BY_IDS_PATCH);
       // A webhook sync is about new and deleted posts (X sends no metric events): it pays for no metric refresh.
       const byIds = sinceOnly && mode !== 'webhook' ? await engine.refreshPlan({ key, kind }) : null;
-      const result = await walk(kind, checkpoints[kind], sinceOnly);
+      const walked = await walk(kind, checkpoints[kind], sinceOnly);
+      return { walked, refreshed: byIds ? await refreshByIds(kind, byIds) : undefined };
+    };
+    const { postCount, walks } = concurrent
+      ? await accountAndWalksAtOnce(syncAccount, kinds, syncKind)
+      : await accountThenWalks(syncAccount, kinds, syncKind);
+    for (const [i, kind] of kinds.entries()) {
+      const { walked: result, refreshed } = walks[i]!;
       itemsWritten += result.written;
       itemsDeleted += result.deleted;
-      if (byIds) {
-        const refreshed = await refreshByIds(kind, byIds);
+      if (refreshed) {
         itemsWritten += refreshed.written;
         itemsDeleted += refreshed.deleted;
       }
@@ -389,6 +517,48 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       cause: err instanceof Error ? err : undefined,
     });
   }
+}
+
+/** One kind's walk, and the refresh by ids that follows it on pay-per-use platforms. */
+interface KindResult {
+  walked: WalkResult;
+  refreshed?: { written: number; deleted: number };
+}
+
+interface AccountAndWalks {
+  postCount: number | null;
+  /** One result per kind, in the order of the kinds. */
+  walks: KindResult[];
+}
+
+/** Before CONCURRENT_WALKS_PATCH: the account, then each kind's walk, one after another. */
+async function accountThenWalks(
+  account: () => Promise<number | null>,
+  kinds: readonly ItemKind[],
+  walk: (kind: ItemKind) => Promise<KindResult>,
+): Promise<AccountAndWalks> {
+  const postCount = await account();
+  const walks: KindResult[] = [];
+  for (const kind of kinds) walks.push(await walk(kind));
+  return { postCount, walks };
+}
+
+/**
+ * CONCURRENT_WALKS_PATCH: the account and every kind's walk at once (they share the budget through reservations).
+ * All of them finish before a failure is reported, so no activity is left running behind a failed sync.
+ */
+async function accountAndWalksAtOnce(
+  account: () => Promise<number | null>,
+  kinds: readonly ItemKind[],
+  walk: (kind: ItemKind) => Promise<KindResult>,
+): Promise<AccountAndWalks> {
+  const [first, ...rest] = await Promise.allSettled([account(), ...kinds.map((kind) => walk(kind))]);
+  const failed = [first, ...rest].find((r) => r?.status === 'rejected');
+  if (failed?.status === 'rejected') throw failed.reason;
+  return {
+    postCount: (first as PromiseFulfilledResult<number | null>).value,
+    walks: rest.map((r) => (r as PromiseFulfilledResult<KindResult>).value),
+  };
 }
 
 /**

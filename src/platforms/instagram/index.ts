@@ -3,8 +3,8 @@
  * PlatformConnector on top of the Graph client, the OAuth provider, the pure mapper and the webhook handler.
  *
  * Call plan per sync (charged to the per-user hourly budget, bucket `*`):
- * - fetchAccount: 1 (`/me`) + 1 per UTC day of the range (last 30 days at most) + 4 demographics (≥ 100 followers)
- *   + 1 probe of the stories edge. A day request the platform refuses (one metric unavailable for this account) is
+ * - fetchAccount: 1 (`/me`) + 1 per UTC day of the range (last 30 days at most; the newest first, then up to 6 at
+ *   once) + 4 demographics (≥ 100 followers) + 1 probe of the stories edge. A day request the platform refuses (one metric unavailable for this account) is
  *   asked metric by metric once; the refused metrics are then left out of the other days and reported in
  *   `unavailable` with the platform's reason.
  * - listItems: 1 per page with insights expanded inline; if the page's insights fail (legacy media, a story under
@@ -52,6 +52,33 @@ const HOUR_MS = 3_600_000;
 /** The Graph API answers account insights for at most 30 days per request; the connector reads the last 30. */
 export const MAX_INSIGHT_DAYS = 30;
 const DEFAULT_PAGE_SIZE = 50;
+/**
+ * Insights requests of one account in flight at once: daily account insights (one call per day; see fetchAccount)
+ * and per-media fallbacks.
+ */
+const DAY_CONCURRENCY = 6;
+
+/** Runs `work` for every value, at most `limit` at once; the first failure is thrown once all have settled. */
+async function forEachConcurrently<T>(
+  values: readonly T[],
+  limit: number,
+  work: (value: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const lane = async () => {
+    while (next < values.length && !failure) {
+      const value = values[next++]!;
+      try {
+        await work(value);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, lane));
+  if (failure) throw failure.err;
+}
 const MAX_PAGE_SIZE = 100;
 
 export interface InstagramConnectorDeps {
@@ -61,6 +88,8 @@ export interface InstagramConnectorDeps {
   now?: () => number;
   /** Short in-call retries of transient failures (src/platforms/http/retry.ts); default 2 retries, 100-400 ms. */
   retry?: RetryOptions;
+  /** Insights requests of one account in flight at once (daily insights, per-media fallbacks); default 6. */
+  insightsConcurrency?: number;
 }
 
 type MediaKind = 'posts' | 'stories';
@@ -114,6 +143,7 @@ export function createInstagramConnector(
   deps: InstagramConnectorDeps = {},
 ): PlatformConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'instagram' });
+  const insightsConcurrency = Math.max(1, Math.floor(deps.insightsConcurrency ?? DAY_CONCURRENCY));
   const now = deps.now ?? Date.now;
   const http = createInstagramHttp({ timeoutMs: deps.timeoutMs ?? 20_000, logger, now, retry: deps.retry });
   const client = new InstagramGraphClient(settings, http);
@@ -188,19 +218,19 @@ export function createInstagramConnector(
     nodes: MediaNode[],
     inline: boolean,
   ): Promise<Item[]> {
-    const items: Item[] = [];
-    // Sequential on purpose: per-media fallbacks can be many calls, and bursts only burn the hourly budget faster.
-    for (const node of nodes) {
+    const items: (Item | undefined)[] = nodes.map(() => undefined);
+    // A few media at a time: the calls are as many either way (the budget counts calls, not their pace), and a page
+    // that fell back to per-media insights is one call per media.
+    await forEachConcurrently([...nodes.keys()], insightsConcurrency, async (i) => {
+      const node = nodes[i]!;
       const extra = inline ? [] : await insightsOf(ctx, node.id, metricsFor(node));
       const hasInsights = (node.insights?.data.length ?? 0) > 0 || extra.length > 0;
       if (kind === 'stories' && hasInsights) extra.push(...(await navigationOf(ctx, node.id)));
-      items.push(
-        mapped(`GET /{ig-user-id}/${kind === 'posts' ? 'media' : 'stories'}`, () =>
-          mapMedia(kind, node, extra),
-        ),
+      items[i] = mapped(`GET /{ig-user-id}/${kind === 'posts' ? 'media' : 'stories'}`, () =>
+        mapMedia(kind, node, extra),
       );
-    }
-    return items;
+    });
+    return items as Item[];
   }
 
   /**
@@ -283,19 +313,35 @@ export function createInstagramConnector(
     const userId = me.user_id ?? token.accountId;
     const unavailable: Record<string, string> = {};
 
-    const daily: DailyInsight[] = [];
     const until = range.until.getTime();
     const days: number[] = [];
     for (let d = Math.floor(range.since.getTime() / DAY_MS) * DAY_MS; d < until; d += DAY_MS) days.push(d);
-    for (const day of days.slice(-MAX_INSIGHT_DAYS)) {
+    const oneDay = async (day: number): Promise<DailyInsight | undefined> => {
       const metrics = ACCOUNT_DAY_METRICS.filter((m) => unavailable[m] === undefined);
       const entries = await dayEntries(ctx, userId, day, metrics, unavailable);
-      const insight = mapDailyInsight(new Date(day).toISOString().slice(0, 10), entries);
-      if (insight) daily.push(insight);
-    }
+      return mapDailyInsight(new Date(day).toISOString().slice(0, 10), entries);
+    };
+    // One call per day is the fewest the API allows: with period=day, `metric_type=total_value` sums the whole
+    // since..until range into one value, and only `reach` has a `time_series` (docs/sync-engine.md). The newest day
+    // goes first and alone, so a metric refused for this account is learned once and left out of the other days;
+    // those are then asked a few at a time. Demographics and the stories probe go meanwhile.
+    const dailyInsights = async (): Promise<DailyInsight[]> => {
+      const wanted = days.slice(-MAX_INSIGHT_DAYS);
+      const byDay = new Map<number, DailyInsight | undefined>();
+      const newest = wanted.at(-1);
+      if (newest !== undefined) byDay.set(newest, await oneDay(newest));
+      await forEachConcurrently(wanted.slice(0, -1), insightsConcurrency, async (day) => {
+        byDay.set(day, await oneDay(day));
+      });
+      return wanted.map((day) => byDay.get(day)).filter((d): d is DailyInsight => d !== undefined);
+    };
+    const audienceNow = () => audienceOf(ctx, userId, profile.followers ?? 0, unavailable);
+    // One at a time (insightsConcurrency 1): the calls in the order they always had.
+    const [daily, audience] =
+      insightsConcurrency > 1
+        ? await Promise.all([dailyInsights(), audienceNow(), probeStories(ctx, userId, unavailable)])
+        : [await dailyInsights(), await audienceNow(), await probeStories(ctx, userId, unavailable)];
 
-    const audience = await audienceOf(ctx, userId, profile.followers ?? 0, unavailable);
-    await probeStories(ctx, userId, unavailable);
     const latest = daily.at(-1);
     return {
       accountId: userId,
