@@ -27,13 +27,43 @@ import {
 } from './sync-benchmarks';
 import { fixed, formatTable, type BenchRow } from './table';
 import { issue13Section } from './issue13';
+import { benchXCost, xCostRows } from './x-cost';
+import { benchmarkWebhookScaleOut, webhookScaleOutRows } from './webhooks';
 import { BENCH_SECTIONS, type BenchSection } from './sections';
 import type { WorkerTuning } from '../src/workers';
 
 const quick = process.env.BENCH_QUICK === '1';
+
+/** Issue 12: post reads per 6-hourly X sync for an account posting 5 a day, before and after (bench/x-cost.ts). */
+const xCostSection: BenchSection = {
+  name: 'xcost',
+  async run({ servers, quick: short, say: progress, rows }) {
+    progress('X cost: post reads per 6-hourly sync (5 posts/day), before and after');
+    rows.push(...xCostRows(await benchXCost(servers, { progress, syncs: short ? 4 : 8 })));
+  },
+};
+
+/** Issue 13 item 5: signed webhook intake on the real stack, 1 and 2 HTTP instances (bench/webhooks.ts). */
+const intakeSection: BenchSection = {
+  name: 'intake',
+  async run({ servers, quick: short, say: progress, rows }) {
+    progress('webhook intake on the real stack, scaled out');
+    rows.push(
+      ...webhookScaleOutRows(
+        await benchmarkWebhookScaleOut({
+          servers,
+          instances: [1, 2],
+          concurrency: [50, 200],
+          quick: short,
+          progress,
+        }),
+      ),
+    );
+  },
+};
 const only = process.env.BENCH_ONLY;
 /** Built-in sections first, then those added by other modules (bench/sections.ts). */
-const sections = (): BenchSection[] => [issue13Section, ...BENCH_SECTIONS];
+const sections = (): BenchSection[] => [issue13Section, xCostSection, intakeSection, ...BENCH_SECTIONS];
 if (only !== undefined && only !== 'fanout' && !sections().some((s) => s.name === only))
   throw new Error(
     `BENCH_ONLY: one of "fanout", ${sections()
