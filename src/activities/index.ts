@@ -16,7 +16,7 @@ import {
   type TokenSet,
 } from '../platforms/types';
 import type { ConnectorRegistry } from '../platforms/registry';
-import { batches as inBatches, estimateCostUsd, usageMonth } from '../platforms/billing';
+import { batches as inBatches, estimateCostUsd, roundUsd, usageMonth } from '../platforms/billing';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
 import { createBusinessFetch, mergeBusiness } from './business-account';
@@ -135,6 +135,10 @@ export function foldPage(
     ...(older ? { oldestCreatedAt: page.oldestCreatedAt } : {}),
     usage,
   };
+}
+
+function addReadUsage(a: ReadUsage | undefined, b: ReadUsage): ReadUsage {
+  return { posts: (a?.posts ?? 0) + b.posts, users: (a?.users ?? 0) + b.users };
 }
 
 function newestAndOldest(
@@ -430,6 +434,11 @@ export function createActivities(deps: ActivityDeps) {
             page.items.length > 0 ? await deps.sink.writeItems(key, kind, page.items, { syncId }) : 0;
           cp = { ...foldPage(cp, { ...edges, written, nextCursor, usage: page.usage }), done: last };
           cp.tokenRefreshed ||= refreshed;
+          const billed = await recordReads(key, page.reads);
+          if (billed.reads) {
+            cp.reads = addReadUsage(cp.reads, billed.reads);
+            cp.costUsd = roundUsd((cp.costUsd ?? 0) + (billed.costUsd ?? 0));
+          }
           beat();
         }
       } finally {
@@ -444,6 +453,7 @@ export function createActivities(deps: ActivityDeps) {
         oldestCreatedAt: cp.oldestCreatedAt,
         usage: cp.usage,
         tokenRefreshed: cp.tokenRefreshed,
+        ...(cp.reads ? { reads: cp.reads, costUsd: cp.costUsd } : {}),
       };
     },
 

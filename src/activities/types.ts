@@ -102,6 +102,9 @@ export interface PagesCheckpoint {
   oldestCreatedAt: string | null;
   usage: CallUsage;
   tokenRefreshed: boolean;
+  /** Billable reads of the pages so far (pay-per-use platforms), already recorded on the connection's usage. */
+  reads?: ReadUsage;
+  costUsd?: number;
   /** The activity read what it meant to (maxPages, the horizon or the end). */
   done: boolean;
 }
