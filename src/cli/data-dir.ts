@@ -1,7 +1,8 @@
 /**
  * The data directory of `npm start` (default `.data/` in the working directory, `SOCIALSYNC_DATA_DIR` overrides):
- * Temporal's database, the Firestore emulator's export, the dev token key, the generated admin key, the logs, and
- * `runtime.json` — where the running instance's servers are, so the CLI finds them without configuration.
+ * Temporal's database, the Firestore emulator's export, the dev token key, the generated admin key, the logs,
+ * `runtime.json` — where the running instance's servers are, so the CLI finds them without configuration — and
+ * the embedded servers' records (`temporal/server.json`, `firestore/server.json`) while they run.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -67,6 +68,14 @@ export interface RuntimeInfo {
   temporal: { address: string; namespace: string; uiUrl?: string; embedded: boolean };
   firestore: { emulatorHost?: string; projectId: string; embedded: boolean };
   sandboxes: Partial<Record<PlatformId, string>>;
+}
+
+/**
+ * Where the guard of an embedded server (`temporal`, `firestore`) records it while it runs: a start that finds the
+ * record of a server still running stops it (it was left by a start that was killed outright).
+ */
+export function serverRecordFile(dataDir: string, server: 'temporal' | 'firestore'): string {
+  return path.join(dataDir, server, 'server.json');
 }
 
 export function writeRuntime(dataDir: string, info: RuntimeInfo): void {
