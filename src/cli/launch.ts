@@ -121,12 +121,14 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     }
   };
   let stopping: Promise<void> | undefined;
+  // Only the runtime.json this start wrote is removed (never that of another start it refused to run beside).
+  let wroteRuntime = false;
   const stop = () =>
     (stopping ??= (async () => {
       const steps = stack.splice(0).reverse();
       for (const step of steps.filter((s) => s.first)) await runStep(step);
       await Promise.all(steps.filter((s) => !s.first).map(runStep));
-      removeRuntime(dataDir);
+      if (wroteRuntime) removeRuntime(dataDir);
     })());
 
   const interrupted = new Promise<never>((_, reject) => {
@@ -299,6 +301,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
       sandboxes: Object.fromEntries((sandboxes?.list() ?? []).map((s) => [s.platform, s.url])),
     };
     writeRuntime(dataDir, runtime);
+    wroteRuntime = true;
 
     const demoPlatforms: PlatformId[] = [];
     if (sandboxes && opts.demo !== false) {

@@ -12,6 +12,7 @@
  * names, and log to stdout. Every role stops on SIGINT or SIGTERM: an interrupt at any moment, even in the middle of
  * starting, ends everything this process started within STOP_DEADLINE_MS; a second interrupt exits at once.
  */
+import { once } from 'node:events';
 import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
@@ -138,7 +139,13 @@ export async function runStart(opts: StartOptions): Promise<number> {
     ensurePrivateDir(dataDir);
     const logFile = path.join(dataDir, 'socialsync.log');
     if (!production) ensurePrivateFile(logFile);
-    logger = createLogger({}, production ? undefined : pino.destination({ dest: logFile, sync: false }));
+    let destination: ReturnType<typeof pino.destination> | undefined;
+    if (!production) {
+      destination = pino.destination({ dest: logFile, sync: false });
+      // Until the file is open, a flush (at exit, even a quick one after a refusal) throws.
+      await once(destination, 'ready');
+    }
+    logger = createLogger({}, destination);
     progress(`data directory ${dataDir}${production ? '' : `; logs in ${logFile}`}`);
   } else {
     try {
@@ -176,8 +183,9 @@ export async function runStart(opts: StartOptions): Promise<number> {
     })());
 
   const onSignal = (signal: NodeJS.Signals) => {
-    // Ctrl-C reaches this process from the terminal and, relayed, from the `tsx` wrapper: repeats within a moment
-    // are the same request. A later one means "stop now".
+    // Ctrl-C reaches this process from the terminal and, forwarded, from npm: repeats within a moment are the same
+    // request. A later one means "stop now". (`npm start` runs `node --import tsx`, not the `tsx` command: its
+    // wrapper SIGKILLs a child that does not acknowledge a relayed signal within 60 ms, which a busy start misses.)
     const now = Date.now();
     if (firstSignalAt && now - firstSignalAt > 2000) {
       note('second interrupt: exiting without waiting');
@@ -263,6 +271,8 @@ export async function runStart(opts: StartOptions): Promise<number> {
         logger,
         workers: false,
         registry: new ProcessMetricsRegistry(),
+        // The workers' prefix (SOCIALSYNC_TASK_QUEUE_PREFIX): the syncs this service starts go to their queues.
+        taskQueuePrefix: env.SOCIALSYNC_TASK_QUEUE_PREFIX?.trim() || undefined,
       });
       running = { stop: () => service.close() };
       log.info({ url: service.url, platforms: service.platforms }, 'service role running (no workers)');

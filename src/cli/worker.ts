@@ -21,12 +21,9 @@ import { opsRoutes } from '../webhooks/ops-routes';
 import { workersReadiness } from '../workers/health';
 import { composeEngine, type Engine } from '../workers/compose';
 
-/** Port of the worker's HTTP server when WORKER_HTTP_PORT is unset. */
-export const DEFAULT_WORKER_HTTP_PORT = 8081;
-
 export interface StartWorkerProcessOptions {
   config: Env;
-  /** Raw environment: SOCIALSYNC_WORKER_PLATFORMS, SOCIALSYNC_TASK_QUEUE_PREFIX, WORKER_HTTP_PORT. */
+  /** Raw environment: SOCIALSYNC_WORKER_PLATFORMS, SOCIALSYNC_TASK_QUEUE_PREFIX. */
   env: NodeJS.ProcessEnv;
   dataDir: string;
   logger: Logger;
@@ -45,19 +42,10 @@ export interface RunningWorkerProcess {
   close(): Promise<void>;
 }
 
-export function workerHttpPort(env: NodeJS.ProcessEnv): number {
-  const raw = env.WORKER_HTTP_PORT?.trim();
-  if (!raw) return DEFAULT_WORKER_HTTP_PORT;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535)
-    throw new Error(`WORKER_HTTP_PORT: expected a port number (got "${raw}")`);
-  return port;
-}
-
 export async function startWorkerProcess(opts: StartWorkerProcessOptions): Promise<RunningWorkerProcess> {
   const { config, env, logger } = opts;
   const log = logger.child({ module: 'worker-process' });
-  const port = workerHttpPort(env);
+  const port = config.WORKER_HTTP_PORT;
   const only = env.SOCIALSYNC_WORKER_PLATFORMS?.split(',')
     .map((p) => p.trim())
     .filter(Boolean)
