@@ -65,10 +65,10 @@ export class StartInterrupted extends Error {
 }
 
 /** Longest one step of a stop may take (the caller's deadline covers the whole stop). */
-const STOP_STEP_TIMEOUT_MS = 8_000;
+const STOP_STEP_TIMEOUT_MS = 10_000;
 
 /** Longest the final Firestore export at stop may take before the emulator is stopped anyway. */
-const SAVE_AT_STOP_TIMEOUT_MS = 3_000;
+const SAVE_AT_STOP_TIMEOUT_MS = 5_000;
 
 function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

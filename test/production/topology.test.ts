@@ -127,6 +127,8 @@ beforeAll(async () => {
     PUBLIC_BASE_URL: 'https://socialsync.test',
     METRICS_BEARER_TOKEN: metricsToken,
     SYNC_INTERVAL: '1h',
+    // Production asks for the credentials of every platform it serves: this deployment serves TikTok only.
+    PLATFORMS: 'tiktok',
     SOCIALSYNC_TASK_QUEUE_PREFIX: `topology-${randomUUID()}`,
     SOCIALSYNC_DATA_DIR: dataDir,
     ...sandbox.env(server.url),
@@ -190,7 +192,8 @@ test('one service and two workers in production: a worker SIGKILLed mid-sync, ev
     ).text();
   await eventually(
     'worker A to sync some pages',
-    async () => /socialsync_api_calls_total\{platform="tiktok"[^}]*\} [1-9]/.test(await metricsOf(portA)),
+    async () =>
+      /socialsync_platform_api_calls_total\{platform="tiktok"[^}]*\} [1-9]/.test(await metricsOf(portA)),
     { timeoutMs: 120_000 },
   );
   await eventually(
@@ -237,7 +240,7 @@ test('one service and two workers in production: a worker SIGKILLed mid-sync, ev
   expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
   expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds /m);
   expect(metrics).toMatch(/^temporal_worker_task_slots_available\{/m);
-  expect(metrics).toMatch(/^socialsync_api_calls_total\{platform="tiktok"/m);
+  expect(metrics).toMatch(/^socialsync_platform_api_calls_total\{platform="tiktok"/m);
   // No token reached any process's log.
   const logs = procs.map((p) => p.output()).join('\n');
   expect(logs).not.toContain(env.ADMIN_API_KEY!);

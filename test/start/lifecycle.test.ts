@@ -6,7 +6,8 @@
  *   server and the Firestore emulator running, in process groups of their own; the next start on the same data
  *   directory and ports stops them (saving the emulator's data first) instead of colliding with them;
  * - a second start on a data directory another running start uses is refused.
- * One data directory and one set of ports for every run, as a user's `.data/` and defaults would be.
+ * Each test has a data directory of its own; the runs of one test share it and one set of fixed ports, as a user's
+ * `.data/` and defaults would be.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,7 +80,8 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-// In the order a start passes them; the first run finds a clean data directory, the later ones the data it left.
+// In the order a start passes them. Each on a clean data directory: what an interrupted start leaves behind is the
+// second test's subject.
 const PHASES: [phase: string, line: string][] = [
   ['provisioning', '[socialsync] provisioning:'],
   ['servers starting', '[socialsync] starting the Firestore emulator'],
