@@ -38,6 +38,14 @@ export function toActivityFailure(err: unknown, now: number): Error {
         details: [{ retryAt: now + delay }],
       });
     }
+    case 'usage_capped':
+      // Retrying before the cap resets only spends calls: the workflow pauses the platform's syncs instead.
+      return ApplicationFailure.create({
+        type: FailureType.usageCapped,
+        message,
+        nonRetryable: true,
+        details: [{ retryAt: err.retryAt ?? null }],
+      });
     case 'transient':
       return ApplicationFailure.create({ type: FailureType.transient, message });
     case 'permanent':

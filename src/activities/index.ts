@@ -16,17 +16,24 @@ import {
   type TokenSet,
 } from '../platforms/types';
 import type { ConnectorRegistry } from '../platforms/registry';
+import { batches as inBatches, estimateCostUsd, usageMonth } from '../platforms/billing';
 import type { ItemCursor, SyncSink, TokenStore } from '../store/types';
 import { pendingPatch } from '../store/pending';
+import { createBusinessFetch, mergeBusiness } from './business-account';
 import { missingTokenFailure, toActivityFailure } from './failures';
 import { createTokenRefresher, type TokenRefreshSettings } from './token-refresh';
 import { validateAccount, validateItems } from './validate-output';
 import type {
+  BilledReads,
   FinishSyncInput,
   FinishSyncResult,
   MarkDeletedInput,
   MarkUnseenDeletedInput,
   PlatformLimits,
+  RefreshItemsByIdInput,
+  RefreshItemsByIdResult,
+  RefreshPlan,
+  RefreshPlanInput,
   RefreshTokenInput,
   RefreshTokenResult,
   ScheduleControlInput,
@@ -39,7 +46,7 @@ import type {
   SyncStartedInput,
   TokenExpiry,
 } from './types';
-import { isValidDocumentId, type ConnectionKey } from '../domain';
+import { isValidDocumentId, type ConnectionKey, type ReadUsage } from '../domain';
 
 export interface Clock {
   now(): number;
@@ -107,6 +114,27 @@ export function createActivities(deps: ActivityDeps) {
     for (const [bucket, calls] of Object.entries(usage)) metrics?.apiCalls.inc({ platform, bucket }, calls);
   }
 
+  /**
+   * Billable reads of one platform call (pay-per-use platforms only): priced, counted in `/metrics` and added to the
+   * connection's usage of the month. Recorded where they happen, so reads of a sync that fails later still count.
+   */
+  async function recordReads(key: ConnectionKey, reads: ReadUsage | undefined): Promise<BilledReads> {
+    const billing = deps.connectors[key.platform]?.billing;
+    if (!billing || !reads) return {};
+    const costUsd = estimateCostUsd(reads, billing.prices);
+    if (reads.posts + reads.users === 0) return { reads, costUsd };
+    metrics?.platformReads.inc({ platform: key.platform, resource: 'posts' }, reads.posts);
+    metrics?.platformReads.inc({ platform: key.platform, resource: 'users' }, reads.users);
+    metrics?.estimatedCost.inc({ platform: key.platform }, costUsd);
+    await deps.sink.addUsage(key, {
+      month: usageMonth(clock.now()),
+      postReads: reads.posts,
+      userReads: reads.users,
+      estimatedCostUsd: costUsd,
+    });
+    return { reads, costUsd };
+  }
+
   function observeSync(
     key: ConnectionKey,
     sync: { mode: string; startedAt?: string; at: number },
@@ -140,6 +168,13 @@ export function createActivities(deps: ActivityDeps) {
     settings: deps.tokenRefresh,
   });
   const refresh = (key: ConnectionKey, tokens: TokenSet): Promise<TokenSet> => refresher.refresh(key, tokens);
+  // The optional second authorization (TikTok Business API), read inside syncAccount (business-account.ts).
+  const fetchBusiness = createBusinessFetch({
+    tokenStore: deps.tokenStore,
+    logger: log,
+    now: () => clock.now(),
+    tokenRefresh: deps.tokenRefresh,
+  });
 
   /**
    * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
@@ -223,8 +258,26 @@ export function createActivities(deps: ActivityDeps) {
           connector.fetchAccount(tokens, { since: new Date(since), until: new Date(until) }),
         ),
       );
-      const { usage, ...account } = snapshot;
+      const { usage, reads, ...fetched } = snapshot;
+      let account = fetched;
+      const business = connector.business
+        ? await heartbeating(() =>
+            fetchBusiness({
+              key,
+              business: connector.business!,
+              range: { since: new Date(since), until: new Date(until) },
+            }),
+          )
+        : undefined;
+      if (business) {
+        const merged = mergeBusiness(fetched, business, await deps.sink.readConnection(key));
+        account = merged.account;
+        for (const [bucket, calls] of Object.entries(business.part?.usage ?? {}))
+          usage[bucket] = (usage[bucket] ?? 0) + calls;
+        await deps.sink.updateConnection(key, { business: merged.state });
+      }
       countCalls(key.platform, usage);
+      const billed = await recordReads(key, reads);
       checked(() => validateAccount(key.platform, account));
       await deps.sink.writeAccount(key, account);
       return {
@@ -232,6 +285,7 @@ export function createActivities(deps: ActivityDeps) {
         postCount: snapshot.profile.postCount ?? null,
         usage,
         tokenRefreshed: refreshed,
+        ...billed,
       };
     },
 
@@ -253,6 +307,7 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
       countCalls(key.platform, page.usage);
+      const billed = await recordReads(key, page.reads);
       checked(() => validateItems(key.platform, kind, page.items));
       const written =
         page.items.length > 0
@@ -264,7 +319,68 @@ export function createActivities(deps: ActivityDeps) {
         ...newestAndOldest(page.items),
         usage: page.usage,
         tokenRefreshed: refreshed,
+        ...billed,
       };
+    },
+
+    /**
+     * Which stored items an incremental sync refreshes by id (pay-per-use platforms: X). Young items every sync,
+     * plus a bounded rotation of older ones (least recently updated first); null where reads are not billed, and the
+     * sync walks the listing as before.
+     */
+    async refreshPlan({ key, kind }: RefreshPlanInput): Promise<RefreshPlan> {
+      const billing = deps.connectors[key.platform]?.billing;
+      if (!billing) return null;
+      const { maxAgeMs, rotation } = billing.refresh;
+      // maxAgeMs 0: nothing is refreshed for its age (the cutoff is now, so every stored item counts as older).
+      const createdSince = new Date(clock.now() - maxAgeMs);
+      const { recent, older } = await deps.sink.refreshCandidates(key, kind, {
+        createdSince,
+        olderLimit: rotation,
+      });
+      return { ids: [...recent, ...older], recent: recent.length, batchSize: 100 };
+    },
+
+    /**
+     * Current metrics of stored items, one batch of ids (X `GET /2/tweets?ids=`, at most 100): written like a page,
+     * and ids the platform no longer has (X: `resource-not-found` errors) marked deleted.
+     */
+    async refreshItemsByIds({
+      key,
+      kind,
+      syncId,
+      ids,
+    }: RefreshItemsByIdInput): Promise<RefreshItemsByIdResult> {
+      const connector = connectorFor(key.platform);
+      const valid = ids.filter((id) => isValidDocumentId(id));
+      const { value: answer, refreshed } = await heartbeating(() =>
+        withToken(key, async (tokens) => {
+          const items: Item[] = [];
+          const missing: string[] = [];
+          const usage: Record<string, number> = {};
+          const reads: ReadUsage = { posts: 0, users: 0 };
+          // The connector splits by its own limit too; batching here keeps one call per activity attempt.
+          for (const batch of inBatches(valid, 100)) {
+            const part = await connector.refreshItems(tokens, { kind, ids: batch });
+            items.push(...part.items);
+            missing.push(...part.missing);
+            for (const [bucket, n] of Object.entries(part.usage)) usage[bucket] = (usage[bucket] ?? 0) + n;
+            reads.posts += part.reads?.posts ?? 0;
+            reads.users += part.reads?.users ?? 0;
+          }
+          return { items, missing, usage, reads };
+        }),
+      );
+      countCalls(key.platform, answer.usage);
+      const billed = await recordReads(key, answer.reads);
+      checked(() => validateItems(key.platform, kind, answer.items));
+      const written =
+        answer.items.length > 0
+          ? await heartbeating(() => deps.sink.writeItems(key, kind, answer.items, { syncId }))
+          : 0;
+      const gone = answer.missing.filter((id) => isValidDocumentId(id));
+      if (gone.length > 0) await deps.sink.markDeleted(key, kind, gone);
+      return { written, deleted: gone.length, usage: answer.usage, tokenRefreshed: refreshed, ...billed };
     },
 
     /** Incremental checkpoints saved by earlier syncs (the platform document is their source of truth). */
@@ -328,12 +444,26 @@ export function createActivities(deps: ActivityDeps) {
       return { counts };
     },
 
-    async setConnectionStatus({ key, status, error, accountId, failedSync }: SetStatusInput): Promise<void> {
+    async setConnectionStatus({
+      key,
+      status,
+      error,
+      accountId,
+      failedSync,
+      pausedUntil,
+    }: SetStatusInput): Promise<void> {
       if (failedSync) observeSync(key, { ...failedSync, at: Date.parse(failedSync.failedAt) }, 'failed');
       const current = await deps.sink.readConnection(key);
       // Once disconnected, only a new connect (which writes its own status) brings the connection back.
       if (current?.status === 'disconnected' && status !== 'disconnected') return;
-      await deps.sink.updateConnection(key, { status, error, ...(accountId ? { accountId } : {}) });
+      await deps.sink.updateConnection(key, {
+        status,
+        error,
+        ...(accountId ? { accountId } : {}),
+        ...(pausedUntil !== undefined
+          ? { pausedUntil: pausedUntil === null ? null : new Date(pausedUntil) }
+          : {}),
+      });
     },
 
     async pauseSchedule({ key, note }: ScheduleControlInput): Promise<void> {

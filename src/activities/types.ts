@@ -1,7 +1,14 @@
 /** Inputs and results of the activities. Small and token-free: everything here is recorded in history. */
 import type { CallUsage, ItemKind, RateWindow } from '../platforms/types';
 import type { ItemCursor } from '../store/types';
-import type { ConnectionKey, ConnectionStatusName, SyncMode } from '../domain';
+import type { ConnectionKey, ConnectionStatusName, ReadUsage, SyncMode } from '../domain';
+
+/** What a platform call read on a pay-per-use platform (X) and what that cost; both absent elsewhere. */
+export interface BilledReads {
+  reads?: ReadUsage;
+  /** At the configured prices, US dollars. */
+  costUsd?: number;
+}
 
 export interface PlatformLimits {
   rateLimits: RateWindow[];
@@ -38,7 +45,7 @@ export interface SyncAccountInput {
   until: number;
 }
 
-export interface SyncAccountResult {
+export interface SyncAccountResult extends BilledReads {
   accountId: string;
   postCount: number | null;
   usage: CallUsage;
@@ -55,13 +62,45 @@ export interface SyncItemsPageInput {
   pageSize?: number;
 }
 
-export interface SyncItemsPageResult {
+export interface SyncItemsPageResult extends BilledReads {
   written: number;
   nextCursor: string | null;
   newestId: string | null;
   /** ISO instants of the newest and oldest item of the page. */
   newestCreatedAt: string | null;
   oldestCreatedAt: string | null;
+  usage: CallUsage;
+  tokenRefreshed: boolean;
+}
+
+export interface RefreshPlanInput {
+  key: ConnectionKey;
+  kind: ItemKind;
+}
+
+/**
+ * Stored items an incremental sync refreshes by id instead of re-walking the listing (X: young posts plus a small
+ * rotation of older ones, src/platforms/billing.ts); null where the platform does not bill reads.
+ */
+export type RefreshPlan = {
+  ids: string[];
+  /** How many of `ids` are young enough for the age rule; the rest are the rotation of older ones. */
+  recent: number;
+  /** Ids per `refreshItemsByIds` call (X: 100). */
+  batchSize: number;
+} | null;
+
+export interface RefreshItemsByIdInput {
+  key: ConnectionKey;
+  kind: ItemKind;
+  syncId: string;
+  ids: string[];
+}
+
+export interface RefreshItemsByIdResult extends BilledReads {
+  written: number;
+  /** Ids the platform no longer has, now marked `deleted: true`. */
+  deleted: number;
   usage: CallUsage;
   tokenRefreshed: boolean;
 }
@@ -112,6 +151,8 @@ export interface SetStatusInput {
   accountId?: string;
   /** The sync whose failure this status reports, for the sync metrics. */
   failedSync?: { mode: SyncMode; startedAt: string; failedAt: string };
+  /** ISO instant syncs are paused until (X's monthly usage cap); null clears it; absent leaves it as stored. */
+  pausedUntil?: string | null;
 }
 
 /** What the activities need of the connection's Temporal Schedule (implemented in src/sync/schedules.ts). */

@@ -5,7 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DEFAULT_PORT } from '../config';
+import {
+  DEFAULT_PORT,
+  TemporalConfigError,
+  temporalConnectConfig,
+  temporalSettingsFromEnv,
+  type TemporalConnectConfig,
+} from '../config';
 import { PlatformId } from '../platforms/types';
 import { ServiceApi } from './api';
 import { ADMIN_KEY_FILE, readRuntime, resolveDataDir, type RuntimeInfo } from './data-dir';
@@ -45,7 +51,12 @@ export interface CliContext {
   out(line: string): void;
   err(line: string): void;
   api(opts?: { timeoutMs?: number }): ServiceApi;
-  /** A Temporal client on TEMPORAL_ADDRESS or the running instance's server; closed by `close()`. */
+  /**
+   * Where Temporal is: the environment or its TOML profile (TEMPORAL_ADDRESS, TEMPORAL_CONFIG_FILE,
+   * TEMPORAL_PROFILE, TLS, API key — src/config/temporal.ts), else the running instance's server.
+   */
+  temporalTarget(): TemporalConnectConfig;
+  /** A Temporal client on `temporalTarget()`; closed by `close()`. */
   temporal(): Promise<Client>;
   sandboxUrl(platform: PlatformId, given?: string): string;
   close(): Promise<void>;
@@ -86,6 +97,29 @@ export function createContext(opts: {
     );
   };
 
+  const temporalTarget = (): TemporalConnectConfig => {
+    let settings;
+    try {
+      settings = temporalSettingsFromEnv(env);
+    } catch (err) {
+      if (err instanceof TemporalConfigError) throw new CliError(err.message, EXIT.usage);
+      throw err;
+    }
+    if (!settings.TEMPORAL_ADDRESS && runtime) {
+      settings = {
+        ...settings,
+        TEMPORAL_ADDRESS: runtime.temporal.address,
+        TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE?.trim() || runtime.temporal.namespace,
+      };
+    }
+    if (!settings.TEMPORAL_ADDRESS)
+      throw new CliError(
+        'no Temporal address: set TEMPORAL_ADDRESS (or TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE) or start socialsync with `npm start`',
+        EXIT.usage,
+      );
+    return temporalConnectConfig(settings);
+  };
+
   return {
     dataDir,
     runtime,
@@ -95,23 +129,18 @@ export function createContext(opts: {
     err: opts.err ?? ((line) => process.stderr.write(`${line}\n`)),
     api: (o = {}) =>
       new ServiceApi({ baseUrl: serviceUrl(), adminApiKey: adminKey(), timeoutMs: o.timeoutMs }),
+    temporalTarget,
     async temporal() {
-      const address = env.TEMPORAL_ADDRESS || runtime?.temporal.address;
-      if (!address)
-        throw new CliError(
-          'no Temporal address: set TEMPORAL_ADDRESS or start socialsync with `npm start`',
-          EXIT.usage,
-        );
-      const namespace = env.TEMPORAL_NAMESPACE || runtime?.temporal.namespace || 'default';
+      const target = temporalTarget();
       try {
-        connection ??= await Connection.connect({ address, connectTimeout: 5_000 });
+        connection ??= await Connection.connect({ ...target.client, connectTimeout: 5_000 });
       } catch (err) {
         throw new CliError(
-          `cannot reach Temporal at ${address}: ${(err as Error).message}`,
+          `cannot reach Temporal at ${target.address}: ${(err as Error).message}`,
           EXIT.unreachable,
         );
       }
-      return new Client({ connection, namespace });
+      return new Client({ connection, namespace: target.namespace });
     },
     sandboxUrl(platform, given) {
       const url = given ?? runtime?.sandboxes[platform];

@@ -13,14 +13,21 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, publicBaseUrl, type Env } from '../config';
 import type { Registry } from 'prom-client';
+import {
+  ConfigError,
+  firestoreTarget,
+  loadConfig,
+  productionProblems,
+  publicBaseUrl,
+  type Env,
+} from '../config';
 import { saveEmulatorData, startFirestoreEmulator } from '../infra/firestore-emulator';
 import { freePort } from '../infra/ports';
 import { stopLeftover } from '../infra/process';
 import { startTemporalDevServer } from '../infra/temporal-server';
-import { isConfigured } from '../platforms/registry';
-import { PLATFORM_IDS, type PlatformId } from '../platforms/types';
+import { isConfigured, platformDescriptors } from '../platforms/registry';
+import type { PlatformId } from '../platforms/types';
 import { startSandboxes, subscribeSandboxWebhooks, type SandboxSet } from '../sandbox';
 import type { Logger } from '../shared/logger';
 import { ServiceApi } from './api';
@@ -32,7 +39,7 @@ import {
   writeRuntime,
   type RuntimeInfo,
 } from './data-dir';
-import { connectThroughOAuth } from './oauth-driver';
+import { connectBusinessThroughOAuth, connectThroughOAuth } from './oauth-driver';
 import { startService, type RunningService } from './service';
 
 export const DEMO_USER_ID = 'demo';
@@ -108,6 +115,9 @@ const numberEnv = (v: string | undefined): number | undefined =>
 export async function launch(opts: LaunchOptions): Promise<Launched> {
   const { progress, logger, dataDir } = opts;
   const env: NodeJS.ProcessEnv = { ...opts.env };
+  // NODE_ENV=production: every dev fallback refused at once, before anything starts (src/config/production.ts).
+  const refused = productionProblems(env, platformDescriptors());
+  if (refused.length > 0) throw new ConfigError(refused);
   fs.mkdirSync(dataDir, { recursive: true });
   const signal = opts.signal ?? new AbortController().signal;
   // `first`: stopped before the others (the service, so its workers drain while everything they use still runs);
@@ -200,7 +210,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     }
 
     let firestoreInfo: RuntimeInfo['firestore'];
-    if (config.FIRESTORE_EMULATOR_HOST || config.GOOGLE_APPLICATION_CREDENTIALS) {
+    if (firestoreTarget(env).kind !== 'embedded') {
       firestoreInfo = {
         emulatorHost: config.FIRESTORE_EMULATOR_HOST,
         projectId: config.GCLOUD_PROJECT,
@@ -249,7 +259,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     process.env.GCLOUD_PROJECT ??= config.GCLOUD_PROJECT;
 
     checkpoint();
-    const missing = PLATFORM_IDS.filter((p) => !isConfigured(p, config));
+    const missing = config.PLATFORMS.filter((p) => !isConfigured(p, config));
     let sandboxes: SandboxSet | undefined;
     if (missing.length > 0) {
       sandboxes = await step(
@@ -276,7 +286,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     checkpoint();
     progress('starting the workers (bundling workflow code) and the HTTP service…');
     // With only sandboxes, token expiry and rate-limit resets follow the sandboxes' (advanceable) clock.
-    const onlySandboxes = sandboxes !== undefined && missing.length === PLATFORM_IDS.length;
+    const onlySandboxes = sandboxes !== undefined && missing.length === config.PLATFORMS.length;
     const service = await step(
       startService({
         config,
@@ -315,6 +325,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
           `demo: connected ${platform} account ${connected.accountId} through OAuth; initial sync started`,
         );
         demoPlatforms.push(platform);
+        // TikTok's optional Business API authorization (audience, daily history), served by the sandbox too.
+        if (platform === 'tiktok' && config.TIKTOK_BUSINESS_APP_ID) {
+          await step(connectBusinessThroughOAuth({ api, userId: DEMO_USER_ID, platform }));
+          progress('demo: connected the TikTok Business authorization (audience and daily history)');
+        }
       }
     }
     checkpoint();

@@ -95,3 +95,31 @@ export async function connectThroughOAuth(opts: {
   }
   return json as ConnectedResult;
 }
+
+/**
+ * The optional second authorization of a connection (TikTok Business API) through the same consent page:
+ * `POST …/connections/{platform}/business` → approve → callback `/oauth/{platform}/business/callback/`.
+ */
+export async function connectBusinessThroughOAuth(opts: {
+  api: ServiceApi;
+  userId: string;
+  platform: PlatformId;
+}): Promise<{ status: 'connected'; slot: string }> {
+  const { authorizeUrl, callbackCookie } = await opts.api.request<{
+    authorizeUrl: string;
+    callbackCookie?: string;
+  }>('POST', `/api/users/${encodeURIComponent(opts.userId)}/connections/${opts.platform}/business`, {
+    body: {},
+  });
+  const callbackUrl = await approveConsent(authorizeUrl);
+  const res = await fetch(callbackUrl, {
+    headers: { accept: 'application/json', ...(callbackCookie ? { cookie: callbackCookie } : {}) },
+  });
+  const json = (await res.json().catch(() => ({}))) as { status?: string; slot?: string; error?: string };
+  if (!res.ok || json.status !== 'connected') {
+    throw new Error(
+      `the business OAuth callback of ${opts.platform} failed (HTTP ${res.status}): ${json.error ?? 'unexpected answer'}`,
+    );
+  }
+  return { status: 'connected', slot: json.slot ?? 'business' };
+}

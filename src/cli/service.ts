@@ -90,8 +90,13 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
               dataDir: opts.dataDir,
               taskQueuePrefix: opts.taskQueuePrefix,
             })),
-            // The service builds authorize URLs, exchanges codes and verifies webhooks itself.
-            connectors: createConnectors(config, { logger, now }),
+            // The service builds authorize URLs, exchanges codes and verifies webhooks itself; PLATFORMS narrows
+            // what it serves, as it does for the workers (composeEngine).
+            connectors: Object.fromEntries(
+              Object.entries(createConnectors(config, { logger, now })).filter(([p]) =>
+                config.PLATFORMS.includes(p as PlatformId),
+              ),
+            ),
             workers: undefined,
           }
         : await composeEngine({

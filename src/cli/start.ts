@@ -17,8 +17,9 @@ import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import pino from 'pino';
-import { ConfigError, loadConfig, type Env } from '../config';
+import { ConfigError, loadConfig, productionProblems, type Env } from '../config';
 import { freePort } from '../infra/ports';
+import { platformDescriptors } from '../platforms/registry';
 import { createLogger, type Logger } from '../shared/logger';
 import { WORKER_NODE_FLAGS } from '../workers';
 import { ProcessMetricsRegistry, temporalRuntimeTelemetry } from '../workers/health';
@@ -130,6 +131,16 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const { role } = opts;
   const production = env.NODE_ENV === 'production';
+  // NODE_ENV=production with a dev fallback needed: name every missing setting and start nothing, not even the
+  // data directory (src/config/production.ts). A worker serves no API: the service's address and key are not its
+  // concern.
+  const refused = productionProblems(env, platformDescriptors()).filter(
+    (problem) => role !== 'worker' || !/^(ADMIN_API_KEY|PUBLIC_BASE_URL):/.test(problem),
+  );
+  if (refused.length > 0) {
+    say(new ConfigError(refused).message);
+    return 2;
+  }
   const dataDir = resolveDataDir(env);
   const interactive = role === 'all';
 

@@ -4,6 +4,22 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../shared/duration';
+import { googleCloudProject } from './firestore';
+import { parsePlatforms } from './platforms';
+import { TemporalConfigError, temporalSettingsProblems, withTemporalProfile } from './temporal';
+
+export { firestoreTarget, googleCloudProject, type FirestoreTarget } from './firestore';
+export { parsePlatforms } from './platforms';
+export { MIN_PRODUCTION_ADMIN_KEY_LENGTH, productionProblems, type PlatformCredentials } from './production';
+export {
+  TEMPORAL_VARIABLES,
+  temporalConnectConfig,
+  temporalProfileRequested,
+  temporalSettingsFromEnv,
+  TemporalConfigError,
+  type TemporalConnectConfig,
+  type TemporalSettings,
+} from './temporal';
 
 const optionalString = z
   .string()
@@ -34,6 +50,8 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_WORKER_HTTP_PORT = 8081;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const usd = (fallback: number) => z.coerce.number().nonnegative().finite().default(fallback);
 
 /** `kid1:base64key,kid2:base64key` — 32-byte AES-256 keys; the first encrypts, all decrypt. */
 const keyring = z
@@ -73,8 +91,39 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /**
+   * Temporal (src/config/temporal.ts, the variables of @temporalio/envconfig): values from a TOML profile
+   * (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) are folded in by loadConfig, the variables winning.
+   */
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_PROFILE: optionalString,
+  TEMPORAL_CONFIG_FILE: optionalString,
+  TEMPORAL_TLS: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalString,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optionalString,
+
+  /** The platforms this deployment serves (`instagram,twitter`); unset = all (src/config/platforms.ts). */
+  PLATFORMS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parsed = parsePlatforms(raw);
+      if (parsed.unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown platform ${parsed.unknown.map((n) => `"${n}"`).join(', ')} (expected instagram, twitter, tiktok)`,
+        });
+        return z.NEVER;
+      }
+      return parsed.platforms;
+    }),
 
   FIRESTORE_EMULATOR_HOST: optionalString,
   GCLOUD_PROJECT: z.string().trim().min(1).default('socialsync-local'),
@@ -120,11 +169,27 @@ export const EnvSchema = z.object({
   TWITTER_API_URL: url('https://api.x.com'),
   TWITTER_CONSUMER_KEY: optionalString,
   TWITTER_CONSUMER_SECRET: optionalString,
+  /** X cost (docs/twitter.md → Cost): refresh window of incremental syncs in days (0: new posts only). */
+  TWITTER_METRICS_REFRESH_DAYS: nonNegativeInt(30),
+  /** Older posts whose metrics each incremental sync refreshes, least recently updated first (0: none). */
+  TWITTER_OLDER_POSTS_REFRESH_PER_SYNC: nonNegativeInt(10),
+  /** X's pay-per-use prices per resource read (https://docs.x.com/x-api/getting-started/pricing). */
+  TWITTER_PRICE_PER_POST_READ_USD: usd(0.005),
+  TWITTER_PRICE_PER_USER_READ_USD: usd(0.01),
+  /** Day of the month (UTC) X's monthly post cap resets: the project's `cap_reset_day` in X's Usage API. */
+  TWITTER_USAGE_CAP_RESET_DAY: z.coerce.number().int().min(1).max(28).default(1),
 
   TIKTOK_CLIENT_KEY: optionalString,
   TIKTOK_CLIENT_SECRET: optionalString,
   TIKTOK_AUTHORIZE_URL: url('https://www.tiktok.com/v2/auth/authorize/'),
   TIKTOK_API_URL: url('https://open.tiktokapis.com'),
+  /**
+   * TikTok API for Business (Accounts API): the optional second authorization of a TikTok connection that brings
+   * daily account metrics and audience (docs/tiktok.md). Both unset → the feature is off.
+   */
+  TIKTOK_BUSINESS_APP_ID: optionalString,
+  TIKTOK_BUSINESS_SECRET: optionalString,
+  TIKTOK_BUSINESS_API_URL: url('https://business-api.tiktok.com'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -139,6 +204,9 @@ export const SECRET_VARIABLES = new Set([
   'TWITTER_CLIENT_SECRET',
   'TWITTER_CONSUMER_SECRET',
   'TIKTOK_CLIENT_SECRET',
+  'TIKTOK_BUSINESS_SECRET',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
 ]);
 
 /** Where clients reach the service: PUBLIC_BASE_URL, or this host at PORT (OAuth redirect URIs start with it). */
@@ -155,10 +223,25 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parse an environment (default: `process.env`). Throws `ConfigError` naming each bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Env {
+/**
+ * Parse an environment (default: `process.env`). Throws `ConfigError` naming each bad variable. A Temporal profile
+ * named by TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE is read here and folded in (src/config/temporal.ts), and
+ * GOOGLE_CLOUD_PROJECT stands in for an unset GCLOUD_PROJECT.
+ */
+export function loadConfig(original: NodeJS.ProcessEnv = process.env): Env {
+  let source: NodeJS.ProcessEnv;
+  try {
+    source = { ...withTemporalProfile(original) };
+  } catch (err) {
+    if (err instanceof TemporalConfigError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  const project = googleCloudProject(source);
+  if (project) source.GCLOUD_PROJECT = project;
   const result = EnvSchema.safeParse(source);
   if (result.success) {
+    const temporalProblems = temporalSettingsProblems(result.data);
+    if (temporalProblems.length > 0) throw new ConfigError(temporalProblems);
     // A short admin key can be guessed online; production refuses it (finding 7 of issue 14).
     const key = result.data.ADMIN_API_KEY;
     if (result.data.NODE_ENV === 'production' && key !== undefined && key.length < MIN_ADMIN_KEY_LENGTH)

@@ -62,4 +62,6 @@ export interface ConnectionStatus {
   nextSyncAt: string | null;
   counts: Partial<Record<ItemKind, number>>;
   error?: string;
+  /** ISO instant until which syncs are paused by the platform's usage cap (X's monthly post cap); absent otherwise. */
+  pausedUntil?: string;
 }

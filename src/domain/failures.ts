@@ -9,6 +9,11 @@ export const FailureType = {
   tokenExpired: 'TokenExpired',
   /** 429 / throttle: retried at the time the platform named. */
   rateLimited: 'RateLimited',
+  /**
+   * A pay-per-use platform's billing-period cap is used up (X's monthly post cap): not retried; the connection
+   * pauses that platform's syncs until the cap resets (details carry `retryAt`).
+   */
+  usageCapped: 'UsageCapped',
   /** 5xx, timeouts, resets: retried with backoff. */
   transient: 'PlatformTransient',
   /** Bad request or unexpected response shape: not retried. */
@@ -25,6 +30,7 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 /** Failure types no retry can fix. */
 export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureTypeName[] = [
   FailureType.reauthRequired,
+  FailureType.usageCapped,
   FailureType.permanent,
   FailureType.unsupported,
 ];

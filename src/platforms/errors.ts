@@ -5,6 +5,8 @@
  * - token_expired    → refresh the token, then retry
  * - reauth_required  → consent revoked / token dead: status `needs_reauth`, schedule paused, no retry
  * - rate_limited     → retry at `retryAt` (from the platform's reset header or error body)
+ * - usage_capped     → a pay-per-use platform's billing-period cap (X's monthly post cap): no retry helps before
+ *                      `retryAt` (the cap's reset), so the connection pauses that platform's syncs until then
  * - transient        → 5xx, timeouts, connection resets: retried briefly inside the call (idempotent requests),
  *                      then by the activity with backoff
  * - permanent        → bad request, changed API shape: no retry, clear message
@@ -13,7 +15,13 @@
 import type { PlatformId } from './types';
 
 export type PlatformErrorKind =
-  'token_expired' | 'reauth_required' | 'rate_limited' | 'transient' | 'permanent' | 'unsupported';
+  | 'token_expired'
+  | 'reauth_required'
+  | 'rate_limited'
+  | 'usage_capped'
+  | 'transient'
+  | 'permanent'
+  | 'unsupported';
 
 export interface PlatformErrorDetails {
   platform: PlatformId;
@@ -22,7 +30,7 @@ export interface PlatformErrorDetails {
   status?: number;
   /** The platform's own error code (Meta `code`, TikTok `error.code`, OAuth `error`). */
   platformCode?: string | number;
-  /** Epoch ms when a rate-limited call may be retried. */
+  /** Epoch ms when a rate-limited call may be retried (for `usage_capped`: when the cap resets). */
   retryAt?: number;
   cause?: unknown;
 }

@@ -4,8 +4,10 @@
  * Firestore layout and metric names: docs/contract.md → Firestore.
  */
 import { z } from 'zod';
+import type { ReadBilling } from './billing';
 import {
   ITEM_KIND_NAMES,
+  type ReadUsage,
   PLATFORM_IDS,
   type ItemKind as ItemKindName,
   type PlatformId as PlatformName,
@@ -78,6 +80,8 @@ export interface AccountSnapshot {
    */
   unavailable?: Record<string, string>;
   usage: CallUsage;
+  /** Resources returned, on platforms that bill reads (X); absent elsewhere. */
+  reads?: ReadUsage;
 }
 
 /**
@@ -99,6 +103,8 @@ export interface ItemPage {
   /** Opaque cursor for the next (older) page; absent on the last page. */
   nextCursor?: string;
   usage: CallUsage;
+  /** Resources returned, on platforms that bill reads (X); absent elsewhere. */
+  reads?: ReadUsage;
 }
 
 export interface ListItemsRequest {
@@ -210,6 +216,25 @@ export interface WebhookSubscriptions {
   unsubscribe(tokens: TokenSet): Promise<void>;
 }
 
+/** What a second authorization adds to a sync's account snapshot (TikTok Business API: daily history, audience). */
+export type AccountPart = Pick<AccountSnapshot, 'insights' | 'daily' | 'audience' | 'unavailable' | 'usage'> & {
+  /** The authorized account's handle, to check that both grants are for the same account. */
+  username?: string;
+};
+
+/**
+ * An optional second authorization of a connection, with its own app, consent, tokens (token store slot `slot`)
+ * and refresh: TikTok's Business API grant next to the Login Kit one. The sync reads it after the connector's own
+ * `fetchAccount`; its failures are recorded, never fatal to the sync.
+ */
+export interface SecondaryAuthorization {
+  /** Token store slot and route segment, e.g. `business`. */
+  readonly slot: string;
+  readonly oauth: OAuthProvider;
+  /** Daily insights for `[since, until)`, latest insights and audience of the authorized account. */
+  fetchAccount(token: TokenSet, range: { since: Date; until: Date }): Promise<AccountPart>;
+}
+
 export interface PlatformConnector {
   readonly id: PlatformId;
   readonly oauth: OAuthProvider;
@@ -218,6 +243,13 @@ export interface PlatformConnector {
   readonly subscriptions?: WebhookSubscriptions;
   /** Per-user budgets, durable in the connection workflow. */
   readonly rateLimits: readonly RateWindow[];
+  /** The optional second authorization (TikTok Business API); absent when the platform or deployment has none. */
+  readonly business?: SecondaryAuthorization;
+  /**
+   * Present where the platform bills every read (X): its prices, and which stored items incremental syncs refresh
+   * by id instead of re-walking the listing (src/platforms/billing.ts).
+   */
+  readonly billing?: ReadBilling;
   /** Profile, latest account insights, daily insights for `[since, until)`, audience. */
   fetchAccount(token: TokenSet, range: { since: Date; until: Date }): Promise<AccountSnapshot>;
   listItems(token: TokenSet, req: ListItemsRequest): Promise<ItemPage>;
@@ -228,5 +260,11 @@ export interface PlatformConnector {
   refreshItems(
     token: TokenSet,
     req: { kind: ItemKind; ids: string[] },
-  ): Promise<{ items: Item[]; missing: string[]; unsupported?: string[]; usage: CallUsage }>;
+  ): Promise<{
+    items: Item[];
+    missing: string[];
+    unsupported?: string[];
+    usage: CallUsage;
+    reads?: ReadUsage;
+  }>;
 }

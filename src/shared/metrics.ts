@@ -22,10 +22,17 @@ export interface SocialsyncMetrics {
   apiCalls: Counter<'platform' | 'bucket'>;
   /** Platform answers that were rate limits (HTTP 429 or the platform's throttle codes). */
   rateLimited: Counter<'platform'>;
+  /** Billable resources read on pay-per-use platforms (X), by `resource`: `posts` | `users`. */
+  platformReads: Counter<'platform' | 'resource'>;
+  /** Those reads at the configured prices, in US dollars (an upper bound: X bills a resource once per UTC day). */
+  estimatedCost: Counter<'platform'>;
 }
 
 /** What the sync engine's activities record (the worker side of the same registry). */
-export type EngineMetrics = Pick<SocialsyncMetrics, 'syncDuration' | 'apiCalls' | 'rateLimited'>;
+export type EngineMetrics = Pick<
+  SocialsyncMetrics,
+  'syncDuration' | 'apiCalls' | 'rateLimited' | 'platformReads' | 'estimatedCost'
+>;
 
 const byRegistry = new WeakMap<Registry, SocialsyncMetrics>();
 
@@ -75,6 +82,18 @@ export function socialsyncMetrics(registry: Registry): SocialsyncMetrics {
     rateLimited: new Counter({
       name: 'socialsync_platform_rate_limited_total',
       help: 'Platform answers that were rate limits (429 or throttle codes), by platform',
+      labelNames: ['platform'],
+      registers,
+    }),
+    platformReads: new Counter({
+      name: 'socialsync_platform_reads_total',
+      help: 'Billable resources read on pay-per-use platforms, by platform and resource (posts, users)',
+      labelNames: ['platform', 'resource'],
+      registers,
+    }),
+    estimatedCost: new Counter({
+      name: 'socialsync_platform_estimated_cost_usd_total',
+      help: 'Estimated cost of those reads at the configured prices (US dollars), by platform',
       labelNames: ['platform'],
       registers,
     }),

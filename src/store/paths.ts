@@ -7,7 +7,9 @@
  *   users/{userId}/platforms/{platform}/insights/{YYYY-MM-DD}
  * Server-only (no client access at all; leading underscore marks them as internal):
  *   _tokens/{platform}:{userId}                 encrypted TokenSet
+ *   _tokens/{platform}+{slot}:{userId}          encrypted TokenSet of a second authorization (e.g. tiktok+business)
  *   _tokenLeases/{platform}:{userId}            who is refreshing that token, until when (no token material)
+ *   _tokenLeases/{platform}+{slot}:{userId}     the same for a second authorization's token
  *   _accountIndex/{platform}:{accountId}        which users connected a platform account
  *   _oauthStates/{sha256(state)}                pending OAuth connects (10 min)
  *   _webhookEvents/{platform}:{sha256(userId|eventId)} webhook redelivery dedupe (TTL field `expiresAt`)
@@ -56,6 +58,14 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
+/** `{platform}` or `{platform}+{slot}`; a slot is a short lowercase name. */
+function tokenPrefix(platform: PlatformId, slot: string | undefined): string {
+  if (slot === undefined) return platform;
+  if (!/^[a-z]{1,32}$/.test(slot))
+    throw new Error(`token slot ${JSON.stringify(slot)} is not a lowercase name`);
+  return `${platform}+${slot}`;
+}
+
 export const paths = {
   platformDoc({ userId, platform }: ConnectionKey): string {
     return `${COLLECTIONS.users}/${assertDocId(userId, 'userId')}/${COLLECTIONS.platforms}/${assertDocId(platform, 'platform')}`;
@@ -80,14 +90,18 @@ export const paths = {
     return `${paths.insightsCollection(key)}/${date}`;
   },
 
-  /** The platform cannot contain `:`, so `{platform}:{userId}` splits unambiguously at the first colon. */
-  tokenDoc({ userId, platform }: ConnectionKey): string {
-    return `${COLLECTIONS.tokens}/${platform}:${assertDocId(userId, 'userId')}`;
+  /**
+   * The platform cannot contain `:`, so `{platform}:{userId}` splits unambiguously at the first colon. A second
+   * authorization of the connection (`slot`, e.g. TikTok's `business`) lives at `{platform}+{slot}:{userId}`:
+   * neither platform ids nor slots contain `+` or `:`, so no user id can make two documents collide.
+   */
+  tokenDoc({ userId, platform }: ConnectionKey, slot?: string): string {
+    return `${COLLECTIONS.tokens}/${tokenPrefix(platform, slot)}:${assertDocId(userId, 'userId')}`;
   },
 
   /** The refresh lease of one connection's token, under the same id as its token document. */
-  tokenLeaseDoc({ userId, platform }: ConnectionKey): string {
-    return `${COLLECTIONS.tokenLeases}/${platform}:${assertDocId(userId, 'userId')}`;
+  tokenLeaseDoc({ userId, platform }: ConnectionKey, slot?: string): string {
+    return `${COLLECTIONS.tokenLeases}/${tokenPrefix(platform, slot)}:${assertDocId(userId, 'userId')}`;
   },
 
   /** Account ids are URI-encoded: TikTok open_ids and future platforms may use characters ids cannot hold. */

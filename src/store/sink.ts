@@ -16,7 +16,7 @@ import {
 import type { AccountSnapshot, Item, ItemKind } from '../platforms/types';
 import { chunk, MAX_BATCH_WRITES, writeInBatches } from './batches';
 import { paths } from './paths';
-import type { ConnectionDoc, SyncSink } from './types';
+import type { ConnectionDoc, ConnectionUsage, SyncSink } from './types';
 import type { ConnectionKey } from '../domain';
 
 /** Per-kind maps of the platform document that `updateConnection` merges kind by kind (see `toConnectionWrite`). */
@@ -96,7 +96,8 @@ export function toConnectionWrite(patch: Partial<ConnectionDoc>): FieldWrite {
       if (Object.keys(perKind).length > 0) data[field] = perKind;
       continue;
     }
-    data[field] = field === 'lastSync' && value instanceof Date ? Timestamp.fromDate(value) : value;
+    const instant = (field === 'lastSync' || field === 'pausedUntil') && value instanceof Date;
+    data[field] = instant ? Timestamp.fromDate(value) : value;
     mergeFields.push(field);
   }
   data.updatedAt = FieldValue.serverTimestamp();
@@ -119,6 +120,7 @@ export function fromConnectionData(data: DocumentData): ConnectionDoc {
     lastSync: toDate(data.lastSync),
     lastSyncMode: data.lastSyncMode ?? null,
   };
+  if (data.pausedUntil !== undefined) doc.pausedUntil = toDate(data.pausedUntil);
   const fields = [
     'profile',
     'insights',
@@ -129,6 +131,8 @@ export function fromConnectionData(data: DocumentData): ConnectionDoc {
     'pending',
     'unavailable',
     'webhooks',
+    'business',
+    'usage',
   ] as const;
   for (const field of fields) {
     if (data[field] !== undefined) (doc as unknown as Record<string, unknown>)[field] = data[field];
@@ -230,6 +234,52 @@ export function createFirestoreSink(db: Firestore): SyncSink {
       const snap = await db.doc(paths.platformDoc(key)).get();
       const data = snap.data();
       return data === undefined ? undefined : fromConnectionData(data);
+    },
+
+    async refreshCandidates(key, kind, { createdSince, olderLimit }) {
+      const items = db.collection(paths.itemCollection(key, kind));
+      // Single-field createdAt range; `deleted` is compared here (no composite index for a select on a range).
+      const recentSnap = await items
+        .where('createdAt', '>=', Timestamp.fromDate(createdSince))
+        .select('deleted')
+        .get();
+      const recent = recentSnap.docs.filter((doc) => doc.get('deleted') !== true).map((doc) => doc.id);
+      if (olderLimit <= 0) return { recent, older: [] };
+      // Least recently updated first among live items (composite index deleted+updatedAt, firestore.indexes.json);
+      // recent items are refreshed every sync, so they sit at the end and a small overshoot skips them.
+      const olderSnap = await items
+        .where('deleted', '==', false)
+        .orderBy('updatedAt', 'asc')
+        .limit(olderLimit + recent.length)
+        .select('createdAt')
+        .get();
+      const since = createdSince.getTime();
+      const older = olderSnap.docs
+        .filter((doc) => {
+          const at = doc.get('createdAt');
+          return at instanceof Timestamp && at.toMillis() < since;
+        })
+        .slice(0, olderLimit)
+        .map((doc) => doc.id);
+      return { recent, older };
+    },
+
+    async addUsage(key, add) {
+      const ref = db.doc(paths.platformDoc(key));
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        const stored = snap.get('usage') as ConnectionUsage | undefined;
+        const same = stored && stored.month === add.month;
+        const usage: ConnectionUsage = {
+          month: add.month,
+          postReads: (same ? stored.postReads : 0) + add.postReads,
+          userReads: (same ? stored.userReads : 0) + add.userReads,
+          estimatedCostUsd:
+            Math.round(((same ? stored.estimatedCostUsd : 0) + add.estimatedCostUsd) * 1e6) / 1e6,
+        };
+        tx.set(ref, { usage }, { mergeFields: ['usage'] });
+        return usage;
+      });
     },
 
     async countItems(key, kind) {

@@ -4,6 +4,10 @@
  * The whole TokenSet is one AES-256-GCM ciphertext (see crypto.ts) with AAD `${userId}:${platform}`: a ciphertext
  * copied into another user's document cannot be decrypted there. Nothing of the token is stored in plaintext; the
  * document holds only who it belongs to, the key id and the envelope.
+ *
+ * A connection may hold a second authorization in a named slot (TikTok's Business API grant, slot `business`):
+ * `forSlot(slot)` is the same store over `_tokens/{platform}+{slot}:{userId}` with AAD `${userId}:${platform}+${slot}`
+ * and its own refresh lease, so the two grants never overwrite, decrypt or block each other.
  */
 import {
   FieldValue,
@@ -43,6 +47,8 @@ const StoredTokenSet = z.object({
 interface TokenDocument extends Envelope {
   userId: string;
   platform: PlatformId;
+  /** Present for a second authorization's token (see `forSlot`). */
+  slot?: string;
 }
 
 /**
@@ -60,6 +66,8 @@ export interface FirestoreTokenStore extends TokenStore {
     key: ConnectionKey,
     change: (current: TokenSet | undefined) => Promise<TokenSet | undefined> | TokenSet | undefined,
   ): Promise<TokenSet | undefined>;
+  /** The same store for the connection's second authorization named `slot` (e.g. `business`). */
+  forSlot(slot: string): FirestoreTokenStore;
 }
 
 export interface CreateTokenStoreOptions {
@@ -72,6 +80,8 @@ export interface CreateTokenStoreOptions {
    * a sandbox clock; tests pass a shifted one to stand for a holder that crashed long ago.
    */
   now?: () => number;
+  /** A second authorization's slot (see `forSlot`); absent = the connection's own token. */
+  slot?: string;
 }
 
 /**
@@ -104,19 +114,21 @@ export async function loadReadableTokens(
   }
 }
 
-export const tokenAad = ({ userId, platform }: ConnectionKey): string => `${userId}:${platform}`;
+export const tokenAad = ({ userId, platform }: ConnectionKey, slot?: string): string =>
+  slot === undefined ? `${userId}:${platform}` : `${userId}:${platform}+${slot}`;
 
 export function createTokenStore({
   db,
   keyring,
   logger = silentLogger,
   now = Date.now,
+  slot,
 }: CreateTokenStoreOptions): FirestoreTokenStore {
-  const log = logger.child({ module: 'token-store' });
-  const ref = (key: ConnectionKey) => db.doc(paths.tokenDoc(key));
-  const leaseRef = (key: ConnectionKey) => db.doc(paths.tokenLeaseDoc(key));
+  const log = logger.child({ module: 'token-store', ...(slot ? { slot } : {}) });
+  const ref = (key: ConnectionKey) => db.doc(paths.tokenDoc(key, slot));
+  const leaseRef = (key: ConnectionKey) => db.doc(paths.tokenLeaseDoc(key, slot));
 
-  const seal = (key: ConnectionKey, tokens: TokenSet): TokenDocument => {
+  const seal = (key: ConnectionKey, tokens: TokenSet, docSlot = slot): TokenDocument => {
     const valid = StoredTokenSet.safeParse(tokens);
     if (!valid.success) {
       // Name the bad fields only; their values may be secrets.
@@ -128,16 +140,17 @@ export function createTokenStore({
     return {
       userId: key.userId,
       platform: key.platform,
-      ...encrypt({ keyring, plaintext: JSON.stringify(valid.data), aad: tokenAad(key) }),
+      ...(docSlot !== undefined ? { slot: docSlot } : {}),
+      ...encrypt({ keyring, plaintext: JSON.stringify(valid.data), aad: tokenAad(key, docSlot) }),
     };
   };
 
-  const open = (key: ConnectionKey, data: DocumentData): TokenSet => {
-    const where = `token of ${key.platform}:${key.userId}`;
+  const open = (key: ConnectionKey, data: DocumentData, docSlot = slot): TokenSet => {
+    const where = `token of ${key.platform}${docSlot ? `+${docSlot}` : ''}:${key.userId}`;
     if (!isEnvelope(data)) throw new CryptoError('malformed', `${where} is not an encrypted envelope`);
     let plaintext: string;
     try {
-      plaintext = decrypt({ keyring, envelope: data, aad: tokenAad(key) });
+      plaintext = decrypt({ keyring, envelope: data, aad: tokenAad(key, docSlot) });
     } catch (err) {
       if (err instanceof CryptoError) throw new CryptoError(err.code, `${where}: ${err.message}`);
       throw err;
@@ -161,20 +174,37 @@ export function createTokenStore({
     return tx ? tx.set(target, data) : target.set(data);
   };
 
-  /** The connection a token document belongs to, checked against its id so a moved document is refused. */
-  const keyOf = (docRef: DocumentReference, data: DocumentData): ConnectionKey => {
+  /**
+   * The connection (and slot) a token document belongs to, checked against its id so a moved document is refused.
+   * Key rotation walks the whole collection, so it meets the documents of every slot.
+   */
+  const keyOf = (
+    docRef: DocumentReference,
+    data: DocumentData,
+  ): { key: ConnectionKey; docSlot: string | undefined } => {
     const platform = PlatformId.safeParse(data.platform);
+    const docSlot = typeof data.slot === 'string' ? data.slot : undefined;
     const key =
       platform.success && typeof data.userId === 'string'
         ? { userId: data.userId, platform: platform.data }
         : undefined;
-    if (!key || paths.tokenDoc(key) !== docRef.path) {
+    let expected: string | undefined;
+    try {
+      expected = key ? paths.tokenDoc(key, docSlot) : undefined;
+    } catch {
+      expected = undefined;
+    }
+    if (!key || expected !== docRef.path) {
       throw new CryptoError('malformed', `${docRef.path} does not name the connection it is stored under`);
     }
-    return key;
+    return { key, docSlot };
   };
 
   return {
+    forSlot(name: string) {
+      return createTokenStore({ db, keyring, logger, now, slot: name });
+    },
+
     async save(key, tokens) {
       await write(undefined, ref(key), seal(key, tokens));
     },
@@ -236,8 +266,8 @@ export function createTokenStore({
           const snap = await tx.get(docRef);
           const data = snap.data();
           if (data === undefined || !isEnvelope(data) || !needsRotation(keyring, data)) return false;
-          const key = keyOf(docRef, data);
-          write(tx, docRef, seal(key, open(key, data)));
+          const { key, docSlot } = keyOf(docRef, data);
+          write(tx, docRef, seal(key, open(key, data, docSlot), docSlot));
           return true;
         });
         if (changed) rewritten += 1;

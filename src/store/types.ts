@@ -33,6 +33,11 @@ export interface TokenStore {
   acquireRefreshLease(key: ConnectionKey, lease: RefreshLeaseRequest): Promise<boolean>;
   /** Gives the lease back if `holder` still has it (a taken-over lease is left to its new holder). */
   releaseRefreshLease(key: ConnectionKey, holder: string): Promise<void>;
+  /**
+   * The same store for a second authorization of the connection named `slot` (TikTok's Business API grant:
+   * `business`): its own encrypted documents and refresh lease. Absent in stores that hold only one grant.
+   */
+  forSlot?(slot: string): TokenStore;
 }
 
 export interface RefreshLeaseRequest {
@@ -69,6 +74,39 @@ export interface ConnectionDoc {
   unavailable?: Record<string, string>;
   /** Webhook delivery at the platform: subscribed on connect; `error` says why not (scheduled syncs still cover). */
   webhooks?: ConnectionWebhooks;
+  /** The optional second authorization (TikTok Business API): absent until it is connected. */
+  business?: ConnectionBusiness;
+  /** Billable reads of the current calendar month (UTC) on a pay-per-use platform (X); absent elsewhere. */
+  usage?: ConnectionUsage;
+  /** Syncs of this connection are paused until then (X's monthly usage cap); null once it is lifted. */
+  pausedUntil?: Date | null;
+}
+
+/** Billable reads accumulated per calendar month (UTC): a new month starts from zero. */
+export interface ConnectionUsage {
+  /** `YYYY-MM` (UTC). */
+  month: string;
+  postReads: number;
+  userReads: number;
+  /** At the configured prices; an upper bound of the bill (the platform charges a resource once per UTC day). */
+  estimatedCostUsd: number;
+}
+
+/** Ids of stored, not deleted items a sync refreshes by id (a pay-per-use platform's cheaper incremental path). */
+export interface RefreshCandidates {
+  /** Created at or after `createdSince`. */
+  recent: string[];
+  /** Created before it, least recently updated first, at most `olderLimit`. */
+  older: string[];
+}
+
+/**
+ * State of a connection's second authorization (TikTok Business API). Its failures never fail the connection's
+ * sync: they show here and under `unavailable`, and only this part needs reconnecting when its grant is revoked.
+ */
+export interface ConnectionBusiness {
+  status: 'connected' | 'needs_reauth' | 'error' | 'disconnected';
+  error: string | null;
 }
 
 export interface ConnectionWebhooks {
@@ -101,4 +139,12 @@ export interface SyncSink {
   updateConnection(key: ConnectionKey, patch: Partial<ConnectionDoc>): Promise<void>;
   readConnection(key: ConnectionKey): Promise<ConnectionDoc | undefined>;
   countItems(key: ConnectionKey, kind: ItemKind): Promise<number>;
+  /** Stored, not deleted items to refresh by id: those created since `createdSince` and a rotation of older ones. */
+  refreshCandidates(
+    key: ConnectionKey,
+    kind: ItemKind,
+    opts: { createdSince: Date; olderLimit: number },
+  ): Promise<RefreshCandidates>;
+  /** Adds reads to the connection's `usage` of `month` (a new month replaces the previous one's totals). */
+  addUsage(key: ConnectionKey, add: ConnectionUsage): Promise<ConnectionUsage>;
 }

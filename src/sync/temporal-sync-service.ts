@@ -227,6 +227,7 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
         nextSyncAt: nextSyncAt ? nextSyncAt.toISOString() : null,
         counts: doc.counts ?? {},
         ...(error ? { error } : {}),
+        ...(doc.pausedUntil ? { pausedUntil: doc.pausedUntil.toISOString() } : {}),
         ...(Object.keys(pending).length > 0 ? { pending } : {}),
       };
     },

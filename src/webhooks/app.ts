@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { cachedAccountIndex } from './account-cache';
 import { requireUserAccess, userWriteLimit } from './auth';
+import { businessConnectRoutes } from './business-connect';
 import { ConnectFlow } from './connect-flow';
 import { DEFAULT_LIMITS, type AppDeps } from './deps';
 import { errorHandler, notFound } from './http-error';
@@ -99,6 +100,22 @@ export function createApp(deps: AppDeps): Express {
       userAccess,
       jsonBody,
       limits: [writeLimit, connectLimit],
+    }),
+  );
+  // The optional second authorization (TikTok Business API): its own connect, callback and disconnect routes.
+  app.use(
+    businessConnectRoutes({
+      connectors: deps.connectors,
+      publicBaseUrl,
+      stateTtlMs: limits.oauthStateTtlMs,
+      oauthStates: deps.oauthStates,
+      tokenStore: deps.tokenStore,
+      syncService: deps.syncService,
+      connections: deps.connections,
+      userAccess,
+      limits: [writeLimit, connectLimit],
+      jsonBody,
+      logger,
     }),
   );
   app.use(

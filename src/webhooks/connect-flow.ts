@@ -176,7 +176,11 @@ export class ConnectFlow {
       );
     }
     // Stores that cannot check the platform themselves hand the record back: refuse it here (it is spent by now).
-    if (pending.platform !== platform) {
+    // A state issued for another callback of this platform (e.g. its business authorization) is not this one's.
+    if (
+      pending.platform !== platform ||
+      pending.redirectUri !== redirectUriFor(this.deps.publicBaseUrl, platform)
+    ) {
       this.log.warn({ platform, expected: pending.platform }, 'state used on the wrong callback');
       throw new HttpError(400, 'state does not belong to this platform; start the connection again');
     }

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger';
 import { loadReadableTokens } from '../store/token-store';
 import type { AccountIndex, TokenStore } from '../store/types';
 import type { SyncService } from '../sync/service';
+import { disconnectBusiness } from './business-connect';
 import { summarize, type ConnectionRecorder } from './connect-flow';
 import type { ConnectorRegistry } from '../platforms/registry';
 import { HttpError } from './http-error';
@@ -95,6 +96,8 @@ export function managementRoutes(deps: ManagementRoutesDeps): Router {
         log.warn({ ...key, err: summarize(err) }, 'webhook unsubscription at the platform failed');
       }
     }
+    // The connection's second authorization (TikTok Business API) ends with it.
+    await disconnectBusiness({ connector, tokenStore: deps.tokenStore, key, logger: log });
     if (tokens) {
       try {
         revoked = await connector.oauth.revoke(tokens);

@@ -8,7 +8,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Registry } from 'prom-client';
-import type { Env } from '../config';
+import { temporalConnectConfig, type Env, type TemporalConnectConfig } from '../config';
 import type { PlatformId } from '../domain';
 import { createConnectors, type ConnectorRegistry } from '../platforms/registry';
 import { silentLogger, type Logger } from '../shared/logger';
@@ -117,10 +117,10 @@ async function buildSyncClient(
   opts: ComposeClientOptions,
   logger: Logger,
   cleanups: Cleanups,
-): Promise<Omit<SyncClient, 'close'> & { address: string }> {
+): Promise<Omit<SyncClient, 'close'> & { temporal: TemporalConnectConfig }> {
   const { config } = opts;
-  const address = config.TEMPORAL_ADDRESS;
-  if (!address) throw new Error('the sync engine needs TEMPORAL_ADDRESS');
+  // Address, namespace, TLS and API key from the environment or a TOML profile (src/config/temporal.ts).
+  const temporal = temporalConnectConfig(config, 'the sync engine');
   const { keyring, source: keyringSource } = resolveKeyring({ env: config, dataDir: opts.dataDir });
   let db = opts.db;
   if (!db) {
@@ -131,9 +131,9 @@ async function buildSyncClient(
   const store = createStore({ db, keyring, logger });
   let client = opts.client;
   if (!client) {
-    const connection = await Connection.connect({ address });
+    const connection = await Connection.connect(temporal.client);
     cleanups.push(() => connection.close());
-    client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    client = new Client({ connection, namespace: temporal.namespace });
   }
   const syncService = createTemporalSyncService({
     client,
@@ -144,7 +144,7 @@ async function buildSyncClient(
     engine: opts.engine,
   });
   return {
-    address,
+    temporal,
     config,
     db,
     store,
@@ -163,7 +163,7 @@ export async function composeSyncClient(opts: ComposeClientOptions): Promise<Syn
   const logger = opts.logger ?? silentLogger;
   const cleanups = new Cleanups(logger);
   try {
-    const { address: _address, ...parts } = await buildSyncClient(opts, logger, cleanups);
+    const { temporal: _temporal, ...parts } = await buildSyncClient(opts, logger, cleanups);
     return { ...parts, close: () => cleanups.run() };
   } catch (err) {
     await cleanups.run();
@@ -177,21 +177,27 @@ export async function composeEngine(opts: ComposeEngineOptions): Promise<Engine>
   try {
     // Configuration mistakes first, before anything connects.
     const { config, clock } = opts;
+    // PLATFORMS narrows what this deployment serves: a configured platform left out gets no connector.
+    const only = opts.platforms ?? config.PLATFORMS;
     const connectors =
       opts.connectors ??
-      createConnectors(config, { logger, now: clock ? () => clock.now() : undefined }, opts.platforms);
+      Object.fromEntries(
+        Object.entries(
+          createConnectors(config, { logger, now: clock ? () => clock.now() : undefined }, opts.platforms),
+        ).filter(([p]) => only.includes(p as PlatformId)),
+      );
     const platforms = (opts.platforms ?? (Object.keys(connectors) as PlatformId[])).filter(
       (p) => connectors[p] !== undefined,
     );
     if (platforms.length === 0)
       throw new Error('no platform is configured: set credentials or run the sandboxes');
-    const { address, ...parts } = await buildSyncClient(opts, logger, cleanups);
+    const { temporal, ...parts } = await buildSyncClient(opts, logger, cleanups);
     const { store, client } = parts;
     const registry = opts.registry ?? new Registry();
     const metrics = socialsyncMetrics(registry);
 
     const startWorkers = async (): Promise<WorkersHandle> => {
-      const connection = await NativeConnection.connect({ address });
+      const connection = await NativeConnection.connect(temporal.worker);
       try {
         const workers = await runWorkers({
           config,

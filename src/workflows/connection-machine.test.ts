@@ -14,6 +14,7 @@ import {
   MIN_REFRESH_RETRY_MS,
   RECENT_SYNCS_KEPT,
   SEEN_EVENT_IDS_KEPT,
+  usageCapMessage,
   type ConnectionDecision,
   type ConnectionOptions,
   type ConnectionState,
@@ -749,5 +750,119 @@ describe('disconnect', () => {
     d.machine.webhookEvents([event('item_changed')]);
     d.machine.syncRequested('manual');
     expect(d.status).toMatchObject({ pendingWebhookEvents: 0, queued: [] });
+  });
+});
+
+describe('usage cap (X monthly post cap): syncs paused until it resets', () => {
+  const budget = emptyBudget(WINDOWS);
+  const RESET = T0 + 2 * HOUR;
+  const resetIso = new Date(RESET).toISOString();
+  const message = usageCapMessage('tiktok', RESET);
+
+  function capped(): { d: Driver; queued: number; mark: number } {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    const queued = d.machine.requestSync('backfill');
+    const mark = d.done.length;
+    d.failSync({
+      cancelled: false,
+      message: 'x',
+      details: {
+        reason: 'usage_capped',
+        error: 'UsageCapped: HTTP 429: Usage cap exceeded: Monthly product cap',
+        budget,
+        calls: 1,
+        pausedUntil: resetIso,
+      },
+    });
+    return { d, queued, mark };
+  }
+
+  test('the message names the platform and the reset instant', () => {
+    expect(usageCapMessage('twitter', Date.UTC(2027, 0, 1))).toBe(
+      'X monthly post cap reached; syncs paused until 2027-01-01T00:00:00.000Z',
+    );
+  });
+
+  test('status error with pausedUntil, queued requests refused with the reason, then it waits for the reset', () => {
+    const { d, queued, mark } = capped();
+    const after = d.since(mark);
+    expect(after[0]).toEqual({
+      type: 'setStatus',
+      status: 'error',
+      error: message,
+      pausedUntil: resetIso,
+      failedSync: {
+        mode: 'manual',
+        startedAt: new Date(d.now).toISOString(),
+        failedAt: new Date(d.now).toISOString(),
+      },
+    });
+    expect(after.slice(1)).toEqual([{ type: 'wait', until: RESET }]);
+    expect(d.machine.outcome(queued)).toEqual({ refused: message });
+    expect(d.status).toMatchObject({
+      status: 'error',
+      error: message,
+      pausedUntil: resetIso,
+      queued: ['incremental'],
+    });
+  });
+
+  test('while paused: a manual request is refused with the reason; schedule ticks and webhooks start nothing', () => {
+    const { d } = capped();
+    expect(() => d.machine.validateSyncRequest('manual')).toThrow(message);
+    d.machine.syncRequested('scheduled');
+    d.machine.webhookEvents([
+      event('item_changed'),
+      event('item_deleted', { itemKind: 'videos', itemId: 'v9' }),
+    ]);
+    d.poke();
+    d.advance(HOUR);
+    expect(d.stop).toEqual({ type: 'wait', until: RESET });
+    expect(d.status).toMatchObject({ queued: ['incremental'], pendingWebhookEvents: 0, syncCount: 2 });
+    // A reconnect does not lift an app-level cap.
+    d.machine.reconnected('acct-1');
+    d.poke();
+    expect(d.status).toMatchObject({ status: 'error', pausedUntil: resetIso });
+  });
+
+  test('at the reset one incremental sync runs (carrying webhook deletions); its success clears the pause', () => {
+    const { d } = capped();
+    d.machine.webhookEvents([event('item_deleted', { itemKind: 'videos', itemId: 'v9' })]);
+    d.poke();
+    d.fireTimer();
+    expect(d.now).toBe(RESET);
+    expect(d.sync).toMatchObject({ mode: 'incremental', deletions: [{ kind: 'videos', id: 'v9' }] });
+    const mark = d.done.length;
+    d.finishSync();
+    expect(d.since(mark)[0]).toEqual({
+      type: 'setStatus',
+      status: 'active',
+      error: null,
+      patch: STATUS_WRITER_PATCH,
+      pausedUntil: null,
+    });
+    expect(d.status).toMatchObject({ status: 'active', error: null, pausedUntil: null });
+    expect(() => d.machine.validateSyncRequest('manual')).not.toThrow();
+  });
+
+  test('the pause survives continue-as-new', () => {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    d.historyLength = 101;
+    d.failSync({
+      cancelled: false,
+      message: 'x',
+      details: { reason: 'usage_capped', error: 'UsageCapped', budget, calls: 1, pausedUntil: resetIso },
+    });
+    const state = (d.stop as Extract<ConnectionDecision, { type: 'continueAsNew' }>).state;
+    const next = new Driver({ state: structuredClone(state) });
+    next.now = d.now;
+    expect(next.status).toMatchObject({ status: 'error', pausedUntil: resetIso, queued: ['incremental'] });
+    expect(() => next.machine.validateSyncRequest('manual')).toThrow(message);
+    next.fireTimer();
+    expect(next.sync).toMatchObject({ mode: 'incremental' });
   });
 });

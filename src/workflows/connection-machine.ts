@@ -96,6 +96,12 @@ export interface ConnectionState {
   lastSyncMode: SyncMode | null;
   recentSyncs: SyncSummary[];
   tokenExpiresAt: number | null;
+  /**
+   * Epoch ms until which the platform's syncs are paused: its billing-period cap is used up (X's monthly post cap).
+   * Schedule ticks and webhook events are skipped meanwhile, requested syncs refused; one incremental sync is
+   * queued for the moment it lifts. Absent in state carried from runs before it.
+   */
+  pausedUntil?: number | null;
 }
 
 /** A deletion a webhook announced; `failedSyncs` counts the failed syncs that carried it back to the queue. */
@@ -115,6 +121,12 @@ export const SEEN_EVENT_IDS_KEPT = 1_000;
 export const RECENT_SYNCS_KEPT = 20;
 /** Refresh never retried faster than this when the platform keeps the old expiry (e.g. Instagram < 24 h). */
 export const MIN_REFRESH_RETRY_MS = 10 * 60_000;
+
+/** The connection's status message while a usage cap pauses it. */
+export function usageCapMessage(platform: PlatformId, until: number): string {
+  const what = platform === 'twitter' ? 'X monthly post cap' : `${platform} usage cap`;
+  return `${what} reached; syncs paused until ${new Date(until).toISOString()}`;
+}
 
 export function initialConnectionState(): ConnectionState {
   return {
@@ -174,6 +186,8 @@ export interface StatusWrite {
   failedSync?: { mode: SyncMode; startedAt: string; failedAt: string };
   /** Written only when `patched(patch)` holds (a command added after runs had started). */
   patch?: string;
+  /** ISO instant syncs are paused until; null clears it; absent leaves the stored value alone. */
+  pausedUntil?: string | null;
 }
 
 export type ConnectionDecision =
@@ -257,6 +271,8 @@ export class ConnectionMachine {
       throw new Error('connection is disconnected');
     if (this.state.status === 'needs_reauth')
       throw new Error('connection needs re-authorization: reconnect first');
+    // Any call now would meet the same cap: say when it lifts instead of spending a sync on it.
+    if (this.paused()) throw new Error(usageCapMessage(this.platform, this.state.pausedUntil!));
     if (!(REQUESTABLE_SYNC_MODES as readonly string[]).includes(mode))
       throw new Error(`unknown sync mode ${mode}`);
   }
@@ -276,7 +292,7 @@ export class ConnectionMachine {
 
   /** Fire-and-forget request (the schedule's tick): dropped while disconnected or waiting for a reconnect. */
   syncRequested(mode: RequestedSyncMode): void {
-    if (this.disconnected || this.state.status === 'needs_reauth') return;
+    if (this.disconnected || this.state.status === 'needs_reauth' || this.paused()) return;
     this.enqueue(this.resolveMode(mode));
   }
 
@@ -309,7 +325,8 @@ export class ConnectionMachine {
     this.accountId = accountId;
     this.reconnectedFlag = true;
     // Leave needs_reauth at once, so the sync request that follows the reconnect passes the update validator.
-    if (this.state.status === 'needs_reauth' || this.state.status === 'error') {
+    // A usage cap is the app's, not the account's: a reconnect does not lift it.
+    if (this.state.status === 'needs_reauth' || (this.state.status === 'error' && !this.paused())) {
       this.reactivate = true;
       this.state.status = this.state.initialDone ? 'active' : 'connecting';
       this.state.error = null;
@@ -353,6 +370,7 @@ export class ConnectionMachine {
       tokenExpiresAt: state.tokenExpiresAt,
       syncCount: state.syncCount,
       droppedDeletions: state.droppedDeletions ?? 0,
+      pausedUntil: this.paused() ? new Date(state.pausedUntil!).toISOString() : null,
     };
   }
 
@@ -401,8 +419,17 @@ export class ConnectionMachine {
     state.status = 'active';
     state.error = null;
     state.recentSyncs = [result.summary, ...state.recentSyncs].slice(0, RECENT_SYNCS_KEPT);
+    // The first sync after a usage cap lifted clears the pause from the status as well.
+    const wasPaused = state.pausedUntil != null;
+    state.pausedUntil = null;
     this.first(
-      () => ({ type: 'setStatus', status: 'active', error: null, patch: STATUS_WRITER_PATCH }),
+      () => ({
+        type: 'setStatus',
+        status: 'active',
+        error: null,
+        patch: STATUS_WRITER_PATCH,
+        ...(wasPaused ? { pausedUntil: null } : {}),
+      }),
       () => (result.tokenRefreshed ? { type: 'loadTokenExpiry' } : undefined),
       () => {
         if (Object.keys(state.resume).length > 0 && state.budget) {
@@ -442,6 +469,8 @@ export class ConnectionMachine {
       : undefined;
     if (details?.reason === 'needs_reauth') {
       this.first(...this.needsReauth(details.error, failedSync), () => this.syncDone());
+    } else if (details?.reason === 'usage_capped' && details.pausedUntil) {
+      this.first(...this.usageCapped(Date.parse(details.pausedUntil), failedSync), () => this.syncDone());
     } else {
       // The platform is down or answered oddly: cached data stays, the status says why; the next sync retries.
       this.first(this.statusStep('error', details?.error ?? message, failedSync), () => this.syncDone());
@@ -515,6 +544,8 @@ export class ConnectionMachine {
           state.queue = [];
           return undefined;
         }
+        // Paused by a usage cap: events are covered by the sync queued for when it lifts (deletions stay queued).
+        if (this.paused()) state.webhook = null;
         this.then(
           () => {
             const due = this.nextRefreshAt;
@@ -564,6 +595,13 @@ export class ConnectionMachine {
       // Nothing to do until the user reconnects (or disconnects).
       this.waiting = { kind: 'reauth' };
       return { type: 'wait', until: null };
+    }
+    if (this.paused()) {
+      // Only the cap's reset (or a token refresh) can make work: queued syncs wait for it.
+      this.waiting = { kind: 'work', webhookDue: this.webhookDueAt() };
+      const wakeups = [this.state.pausedUntil!, this.nextRefreshAt].filter((t): t is number => t !== null);
+      const until = Math.min(...wakeups);
+      return until > this.env.now() ? { type: 'wait', until } : undefined;
     }
     const webhookDue = this.webhookDueAt();
     this.waiting = { kind: 'work', webhookDue };
@@ -659,6 +697,37 @@ export class ConnectionMachine {
     ];
   }
 
+  /** True while a usage cap pauses the platform's syncs. */
+  private paused(): boolean {
+    const until = this.state.pausedUntil;
+    return until != null && until > this.env.now();
+  }
+
+  /**
+   * The platform's usage cap is used up until `until`: what is queued is refused with the reason, one incremental
+   * sync is queued for the moment it lifts, and the status says `error` with the reset instant.
+   */
+  private usageCapped(until: number, failedSync?: StatusWrite['failedSync']): Step[] {
+    return [
+      () => {
+        const message = usageCapMessage(this.platform, until);
+        this.state.pausedUntil = until;
+        this.refuseQueued(message);
+        this.state.webhook = null;
+        this.enqueue(this.resolveMode('incremental'), until);
+        this.state.status = 'error';
+        this.state.error = message;
+        return {
+          type: 'setStatus',
+          status: 'error',
+          error: message,
+          pausedUntil: new Date(until).toISOString(),
+          ...(failedSync ? { failedSync } : {}),
+        };
+      },
+    ];
+  }
+
   /** Chooses the mode a request really runs in: nothing is incremental before the first backfill completed. */
   private resolveMode(mode: RequestedSyncMode | 'webhook'): SyncMode {
     if (!this.state.initialDone && mode !== 'manual' && mode !== 'backfill') return 'initial';
@@ -713,7 +782,7 @@ export class ConnectionMachine {
   }
 
   private runnable(): QueuedSync | undefined {
-    if (this.state.status === 'needs_reauth') return undefined;
+    if (this.state.status === 'needs_reauth' || this.paused()) return undefined;
     const now = this.env.now();
     return this.state.queue.find((q) => q.notBefore === undefined || q.notBefore <= now);
   }

@@ -182,13 +182,14 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       case 'setStatus': {
         // A write added after runs had started: a run replaying history from before it goes without.
         if (decision.patch !== undefined && !patched(decision.patch)) break;
-        const { status, error, accountId, failedSync } = decision;
+        const { status, error, accountId, failedSync, pausedUntil } = decision;
         await engine.setConnectionStatus({
           key,
           status,
           error,
           ...(accountId ? { accountId } : {}),
           ...(failedSync ? { failedSync } : {}),
+          ...(pausedUntil !== undefined ? { pausedUntil } : {}),
         });
         break;
       }

@@ -108,6 +108,8 @@ export interface ConnectionQueryResult {
   syncCount: number;
   /** Webhook deletions given up: invalid ids, or carried back by too many failed syncs (finding 2 of issue 14). */
   droppedDeletions: number;
+  /** ISO instant until which syncs are paused by the platform's usage cap (X's monthly post cap); else null. */
+  pausedUntil?: string | null;
 }
 
 export const connectionStatusQuery = defineQuery<ConnectionQueryResult>('status');

@@ -4,15 +4,21 @@
  * sync workflow, so both classify a failure the same way.
  */
 import { ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
-import { FailureType } from '../domain';
+import { FailureType, type ReadUsage } from '../domain';
 import type { BudgetState } from './budget';
 
 /** Carried in the details of a `SyncFailed` failure so the connection workflow keeps an honest budget. */
 export interface SyncFailureDetails {
-  reason: 'needs_reauth' | 'error';
+  /** `usage_capped`: the platform's billing-period cap (X's monthly post cap) is used up until `pausedUntil`. */
+  reason: 'needs_reauth' | 'error' | 'usage_capped';
   error: string;
   budget: BudgetState;
   calls: number;
+  /** ISO instant the cap resets (reason `usage_capped`). */
+  pausedUntil?: string;
+  /** Billable reads the failed sync made before it failed (they are billed all the same). */
+  reads?: ReadUsage;
+  estimatedCostUsd?: number;
 }
 
 /** True when any failure in the cause chain says the user must reconnect (activity, or a refresh behind it). */
@@ -23,6 +29,24 @@ export function isReauthFailure(err: unknown): boolean {
     cause = cause.cause;
   }
   return false;
+}
+
+/**
+ * The ISO instant a usage-capped failure in the cause chain lifts (the activity's `retryAt`), else undefined.
+ * A cap without a known reset is taken to last until the first of the next UTC month.
+ */
+export function usageCappedUntil(err: unknown): string | undefined {
+  let cause: unknown = err;
+  while (cause instanceof Error) {
+    if (cause instanceof ApplicationFailure && cause.type === FailureType.usageCapped) {
+      const retryAt = (cause.details?.[0] as { retryAt?: number | null } | undefined)?.retryAt;
+      if (typeof retryAt === 'number' && Number.isFinite(retryAt)) return new Date(retryAt).toISOString();
+      const now = new Date(Date.now());
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
+    }
+    cause = cause.cause;
+  }
+  return undefined;
 }
 
 /**

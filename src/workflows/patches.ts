@@ -15,3 +15,9 @@ export const STATUS_WRITER_PATCH = 'connection-writes-sync-status';
  * they waited for 10 s of quiet (LEGACY_WEBHOOK_OPTIONS).
  */
 export const WEBHOOK_LEADING_EDGE_PATCH = 'webhook-leading-edge';
+
+/**
+ * Incremental syncs of pay-per-use platforms (X) read only new items (`since_id`) and refresh stored ones by id
+ * (`refreshPlan`, then `refreshItemsByIds` batches); before this patch they re-walked the 30-day window.
+ */
+export const REFRESH_BY_IDS_PATCH = 'refresh-by-ids';

@@ -11,7 +11,10 @@ import { platformTaskQueue, workflowTaskQueue } from './definitions';
 /** Failure types no retry can fix (src/domain/failures.ts). */
 const NON_RETRYABLE = [...NON_RETRYABLE_FAILURE_TYPES];
 
-export type PlatformCalls = Pick<Activities, 'syncItemsPage' | 'syncAccount' | 'refreshToken'>;
+export type PlatformCalls = Pick<
+  Activities,
+  'syncItemsPage' | 'syncAccount' | 'refreshToken' | 'refreshItemsByIds'
+>;
 export type Bookkeeping = Omit<Activities, keyof PlatformCalls>;
 
 /**

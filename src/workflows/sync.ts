@@ -11,20 +11,23 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SyncItemsPageResult } from '../activities/types';
+import type { BilledReads, RefreshPlan, SyncItemsPageResult } from '../activities/types';
+import { addReads, batches, noReads, roundUsd } from '../platforms/billing';
 import type { CallUsage } from '../platforms/types';
 import type { ItemCursor } from '../store/types';
 import {
   FailureType,
+  INCREMENTAL_MODES,
   ITEM_KINDS,
   type ItemKind,
   type PlatformId,
+  type ReadUsage,
   type SyncMode,
   type SyncSummary,
 } from '../domain';
 import { charge, waitMsFor, type BudgetState } from './budget';
-import { describeFailure, isReauthFailure, type SyncFailureDetails } from './failures';
-import { STATUS_WRITER_PATCH } from './patches';
+import { describeFailure, isReauthFailure, usageCappedUntil, type SyncFailureDetails } from './failures';
+import { REFRESH_BY_IDS_PATCH, STATUS_WRITER_PATCH } from './patches';
 import { bookkeeping, platformCalls } from './profiles';
 
 /** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
@@ -34,6 +37,13 @@ const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, po
 
 /** Budget reserved before an activity whose real usage is known only afterwards. */
 const PAGE_CALL_ESTIMATE = 1;
+
+/**
+ * Platforms that bill every read (X). Their incremental syncs read only new items (`since_id`) and refresh stored
+ * ones by id as the connector's `billing` policy says (docs/twitter.md → Cost); this list only spares the other
+ * platforms the planning step.
+ */
+const PAY_PER_USE: readonly PlatformId[] = ['twitter'];
 const ACCOUNT_CALL_ESTIMATE = 4;
 
 export interface SyncOptions {
@@ -100,6 +110,9 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   let budget = input.budget;
   let calls = 0;
   let tokenRefreshed = false;
+  /** Billable reads and their cost, summed over the sync's platform calls (pay-per-use platforms only). */
+  let reads: ReadUsage | undefined;
+  let costUsd = 0;
 
   /** Waits (durably) for room in the budget; false when the wait would be longer than allowed. */
   async function budgetAllows(estimate: number): Promise<boolean> {
@@ -111,7 +124,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   }
 
   /** Runs a platform activity, charging what it used (or the estimate, when it failed after calling out). */
-  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean }>(
+  async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean } & BilledReads>(
     estimate: number,
     run: () => Promise<T>,
   ): Promise<T> {
@@ -121,6 +134,10 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       budget = charge(budget, Date.now(), result.usage);
       calls += used;
       tokenRefreshed ||= result.tokenRefreshed;
+      if (result.reads) {
+        reads = addReads(reads ?? noReads(), result.reads);
+        costUsd = roundUsd(costUsd + (result.costUsd ?? 0));
+      }
       return result;
     } catch (err) {
       if (!isCancellation(err)) {
@@ -131,7 +148,12 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     }
   }
 
-  async function walk(kind: ItemKind, checkpoint: ItemCursor | undefined): Promise<WalkResult> {
+  /** `newOnly`: read only items newer than the checkpoint (their stored ones are refreshed by id instead). */
+  async function walk(
+    kind: ItemKind,
+    checkpoint: ItemCursor | undefined,
+    newOnly = false,
+  ): Promise<WalkResult> {
     const resumeFrom = mode === 'backfill' ? input.resume?.[kind] : undefined;
     const incremental = !full && checkpoint?.newestCreatedAt !== undefined;
     // Incremental walks go newest-first until past both the checkpoint and the metric-refresh window.
@@ -139,7 +161,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       ? Math.min(Date.parse(checkpoint!.newestCreatedAt!), Date.now() - options.recentWindowMs)
       : undefined;
     // Without a refresh window only new items matter: let X filter server-side with since_id.
-    const sinceId = incremental && options.recentWindowMs === 0 ? checkpoint?.newestId : undefined;
+    const sinceId =
+      incremental && (newOnly || options.recentWindowMs === 0) ? checkpoint?.newestId : undefined;
 
     let cursor = resumeFrom?.cursor;
     let pages = 0;
@@ -203,6 +226,24 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     };
   }
 
+  /**
+   * The stored items of `plan`, refreshed in batches by id (X `GET /2/tweets?ids=`); ids the platform no longer has
+   * are marked deleted. What the budget does not cover now waits for the next sync.
+   */
+  async function refreshByIds(kind: ItemKind, plan: NonNullable<RefreshPlan>) {
+    let written = 0;
+    let deleted = 0;
+    for (const ids of batches(plan.ids, plan.batchSize)) {
+      if (!(await budgetAllows(PAGE_CALL_ESTIMATE))) break;
+      const result = await spend(PAGE_CALL_ESTIMATE, () =>
+        remote.refreshItemsByIds({ key, kind, syncId, ids }),
+      );
+      written += result.written;
+      deleted += result.deleted;
+    }
+    return { written, deleted };
+  }
+
   /** Marks stored items of the covered createdAt range that this sync did not see. */
   async function detectDeletions(w: {
     kind: ItemKind;
@@ -262,9 +303,22 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     const continuing = mode === 'backfill' && input.resume && Object.keys(input.resume).length > 0;
     const kinds = ITEM_KINDS[platform].filter((kind) => !continuing || input.resume?.[kind] !== undefined);
     for (const kind of kinds) {
-      const result = await walk(kind, checkpoints[kind]);
+      // Pay-per-use (X): new items with since_id, stored ones by id; runs recorded before this replay without it.
+      const byIds =
+        PAY_PER_USE.includes(platform) &&
+        INCREMENTAL_MODES.includes(mode) &&
+        checkpoints[kind]?.newestId !== undefined &&
+        patched(REFRESH_BY_IDS_PATCH)
+          ? await engine.refreshPlan({ key, kind })
+          : null;
+      const result = await walk(kind, checkpoints[kind], byIds !== null);
       itemsWritten += result.written;
       itemsDeleted += result.deleted;
+      if (byIds) {
+        const refreshed = await refreshByIds(kind, byIds);
+        itemsWritten += refreshed.written;
+        itemsDeleted += refreshed.deleted;
+      }
       if (result.cursor) cursors[kind] = result.cursor;
       if (result.resume !== undefined) {
         resume[kind] = result.resume;
@@ -310,6 +364,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
         calls,
         durationMs: Date.now() - started,
         pending,
+        ...(reads ? { reads, estimatedCostUsd: costUsd } : {}),
       },
       budget,
       resume,
@@ -317,11 +372,14 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     };
   } catch (err) {
     if (isCancellation(err) || err instanceof CancelledFailure) throw err;
+    const cappedUntil = usageCappedUntil(err);
     const details: SyncFailureDetails = {
-      reason: isReauthFailure(err) ? 'needs_reauth' : 'error',
+      reason: isReauthFailure(err) ? 'needs_reauth' : cappedUntil ? 'usage_capped' : 'error',
       error: describeFailure(err),
       budget,
       calls,
+      ...(cappedUntil ? { pausedUntil: cappedUntil } : {}),
+      ...(reads ? { reads, estimatedCostUsd: costUsd } : {}),
     };
     throw ApplicationFailure.create({
       type: FailureType.syncFailed,

@@ -17,6 +17,12 @@ import {
   WebhookBody,
   WebhookContent,
 } from '../../src/platforms/tiktok/schemas';
+import {
+  BusinessEnvelope,
+  BusinessGetResponse,
+  BusinessRevokeResponse,
+  BusinessTokenResponse,
+} from '../../src/platforms/tiktok/business/schemas';
 import { Item, Profile, WebhookEvent, type PlatformConnector } from '../../src/platforms/types';
 import type { z } from 'zod';
 import {
@@ -46,6 +52,13 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'webhook-authorization-removed': WebhookBody,
   'webhook-video-publish-completed': WebhookBody,
   'webhook-video-upload-failed': WebhookBody,
+  // TikTok API for Business (the optional second authorization; its own checks: tiktok-business.test.ts).
+  'business-oauth-token': BusinessTokenResponse,
+  'business-oauth-refresh': BusinessTokenResponse,
+  'business-oauth-revoke': BusinessRevokeResponse,
+  'business-get': BusinessGetResponse,
+  'business-error-throttled': BusinessEnvelope,
+  'business-error-token': BusinessEnvelope,
 };
 /** Fixtures that record documented facts rather than a body (see their `_source.notes`). */
 const FACT_FIXTURES = ['webhook-signature'];
@@ -53,7 +66,8 @@ const FACT_FIXTURES = ['webhook-signature'];
 describe('TikTok fixtures', () => {
   describeFixtureCoverage(P, {
     schemas: SCHEMAS,
-    sourceUrl: /^https:\/\/developers\.tiktok\.com\/doc\//,
+    // Login Kit and Display API pages, and TikTok API for Business pages for the business-* fixtures.
+    sourceUrl: /^https:\/\/(developers\.tiktok\.com\/doc\/|business-api\.tiktok\.com\/portal\/docs\?id=\d+$)/,
     factSheets: FACT_FIXTURES,
   });
 

@@ -190,6 +190,8 @@ describe('data', () => {
       accountId,
       profile: sandbox.groundTruth(accountId).profile,
       usage: { 'users/me': 1 },
+      // One billable user read (X's pay-per-use pricing, docs/twitter.md → Cost).
+      reads: { posts: 0, users: 1 },
     });
     expect(requests('GET /2/users/me')).toHaveLength(1);
     expect(lastRequest('GET /2/users/me').url).toBe(

@@ -1,7 +1,8 @@
 /**
  * The production topology of docker-compose.yml, as processes (issue 15, item 5): the compiled code (`npm run build`,
  * `node dist/src/cli/main.js start --role …`) in NODE_ENV=production — one `service` and two `worker` processes —
- * against the run's Temporal dev server and an explicitly named Firestore emulator, with the platform served by a
+ * against the run's Temporal dev server, reached through an envconfig TOML profile (TEMPORAL_CONFIG_FILE,
+ * TEMPORAL_PROFILE; plain, the dev server serves no TLS), and an explicitly named Firestore emulator, with the platform served by a
  * sandbox this test runs as an external HTTP server and names through the platform's variables, exactly as a real
  * platform would be configured (production refuses in-process sandboxes).
  *
@@ -112,13 +113,19 @@ beforeAll(async () => {
   firestore = await testFirestore();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-topology-'));
   const { temporalAddress, temporalNamespace } = testServers();
+  // Temporal through an envconfig TOML profile, as a deployment names Temporal Cloud or its cluster.
+  const profileFile = path.join(dataDir, 'temporal.toml');
+  fs.writeFileSync(
+    profileFile,
+    `[profile.topology]\naddress = "${temporalAddress}"\nnamespace = "${temporalNamespace}"\n`,
+  );
   env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: temporalNamespace,
+    TEMPORAL_CONFIG_FILE: profileFile,
+    TEMPORAL_PROFILE: 'topology',
     FIRESTORE_EMULATOR_HOST: firestore.host,
     GCLOUD_PROJECT: firestore.projectId,
     METADATA_SERVER_DETECTION: 'none',

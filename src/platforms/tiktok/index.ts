@@ -1,9 +1,9 @@
 /**
  * The TikTok connector: Login Kit OAuth + Display API v2 behind the PlatformConnector interface.
  *
- * Left out on purpose (see docs/tiktok.md): audience insights need the Business API and a separate TikTok for
- * Business authorization that Login Kit tokens do not grant, so `audience` stays absent; "trending sounds" has
- * no public endpoint, so the connector offers nothing for it rather than inventing data.
+ * Audience and daily history come from the optional TikTok API for Business authorization (`business`, see
+ * business/ and docs/tiktok.md): Login Kit tokens do not grant them. "Trending sounds" has no public endpoint, so
+ * the connector offers nothing for it rather than inventing data.
  */
 import { silentLogger, type Logger } from '../../shared/logger';
 import { PlatformError } from '../errors';
@@ -34,6 +34,7 @@ import {
 } from './schemas';
 import type { TikTokSettings } from './settings';
 import { createTikTokWebhookHandler } from './webhook';
+import { createTikTokBusiness } from './business';
 
 export { TIKTOK_CREDENTIALS, tiktokSettingsFromEnv, type TikTokSettings } from './settings';
 
@@ -99,9 +100,14 @@ export function createTikTokConnector(
     windowMs: 60_000,
   }));
 
+  const business = settings.business
+    ? createTikTokBusiness(settings.business, { logger, now, timeoutMs: deps.timeoutMs, retry: deps.retry })
+    : undefined;
+
   return {
     id: 'tiktok',
     oauth,
+    ...(business ? { business } : {}),
     webhooks: createTikTokWebhookHandler({
       clientKey: settings.clientKey,
       clientSecret: settings.clientSecret,

@@ -1,5 +1,6 @@
 import type { Env } from '../../config';
 import { requireCredentials, type CredentialVariable } from '../descriptor';
+import { tiktokBusinessSettingsFromEnv, type TikTokBusinessSettings } from './business/settings';
 
 /** The TikTok app's credentials (Login Kit); without both, TikTok is served by its sandbox. */
 export const TIKTOK_CREDENTIALS = [
@@ -19,15 +20,19 @@ export interface TikTokSettings {
   callsPerMinute: number;
   /** How the PKCE challenge is encoded; default `S256-hex` (see oauth.ts). */
   pkce?: 'S256' | 'S256-hex';
+  /** The optional Business API authorization (`TIKTOK_BUSINESS_*`); absent = feature off. */
+  business?: TikTokBusinessSettings;
 }
 
 export function tiktokSettingsFromEnv(env: Env): TikTokSettings {
   const [clientKey, clientSecret] = requireCredentials(env, 'tiktok', TIKTOK_CREDENTIALS);
+  const business = tiktokBusinessSettingsFromEnv(env);
   return {
     clientKey,
     clientSecret,
     authorizeUrl: env.TIKTOK_AUTHORIZE_URL,
     apiUrl: env.TIKTOK_API_URL,
     callsPerMinute: env.TIKTOK_CALLS_PER_MINUTE,
+    ...(business ? { business } : {}),
   };
 }

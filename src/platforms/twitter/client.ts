@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../../shared/logger';
 import { basicAuth, bearer, joinUrl, type ConnectorHttp, type RetryOptions } from '../http';
+import type { ReadUsage } from '../../domain';
 import type { CallUsage } from '../types';
 import { oauthClassifier } from './errors';
 import { createTwitterHttp } from './http';
@@ -50,6 +51,8 @@ export interface TimelineQuery {
 
 export interface TwitterClientOptions {
   apiUrl: string;
+  /** Day of the month X's monthly usage cap resets (errors.ts `nextCapReset`). */
+  capResetDay?: number;
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
@@ -67,6 +70,7 @@ export class TwitterClient {
       logger: opts.logger,
       now: opts.now,
       retry: opts.retry,
+      capResetDay: opts.capResetDay,
     });
   }
 
@@ -125,7 +129,11 @@ export class TwitterClient {
     return answer.revoked;
   }
 
-  async me(accessToken: string, usage?: CallUsage): Promise<User> {
+  /**
+   * X bills reads per resource returned (https://docs.x.com/x-api/getting-started/pricing): every user and post in
+   * an answer's `data` is counted into `reads` (requests are counted separately, in `usage`).
+   */
+  async me(accessToken: string, usage?: CallUsage, reads?: ReadUsage): Promise<User> {
     const body = await this.api({
       endpoint: ENDPOINTS.me,
       path: '/2/users/me',
@@ -135,11 +143,17 @@ export class TwitterClient {
       bucket: BUCKETS.me,
       usage,
     });
+    if (reads) reads.users += 1;
     return body.data;
   }
 
-  timeline(accessToken: string, q: TimelineQuery, usage?: CallUsage): Promise<TimelineResponse> {
-    return this.api({
+  async timeline(
+    accessToken: string,
+    q: TimelineQuery,
+    usage?: CallUsage,
+    reads?: ReadUsage,
+  ): Promise<TimelineResponse> {
+    const body = await this.api({
       endpoint: ENDPOINTS.timeline,
       path: `/2/users/${encodeURIComponent(q.userId)}/tweets`,
       params: {
@@ -156,16 +170,23 @@ export class TwitterClient {
       bucket: BUCKETS.timeline,
       usage,
     });
+    if (reads) reads.posts += body.data?.length ?? 0;
+    return body;
   }
 
-  /** `GET /2/tweets?ids=` (1..100 ids): found posts in `data`, missing ones as errors in the same 200. */
-  lookup(
+  /**
+   * `GET /2/tweets?ids=` (1..100 ids, https://docs.x.com/x-api/posts/lookup): found posts in `data`, missing ones as
+   * `resource-not-found` entries of `errors` in the same 200 (partial errors,
+   * https://docs.x.com/x-api/fundamentals/response-codes-and-errors). Only posts returned are billed.
+   */
+  async lookup(
     accessToken: string,
     ids: readonly string[],
     tweetFields: readonly TweetField[],
     usage?: CallUsage,
+    reads?: ReadUsage,
   ): Promise<TweetsLookupResponse> {
-    return this.api({
+    const body = await this.api({
       endpoint: ENDPOINTS.lookup,
       path: '/2/tweets',
       params: { ids: ids.join(','), 'tweet.fields': tweetFields.join(',') },
@@ -174,5 +195,7 @@ export class TwitterClient {
       bucket: BUCKETS.lookup,
       usage,
     });
+    if (reads) reads.posts += body.data?.length ?? 0;
+    return body;
   }
 }

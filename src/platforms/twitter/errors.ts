@@ -37,11 +37,49 @@ function describe(body: unknown): string {
   );
 }
 
+/**
+ * X's billing-period cap (pay-per-use: a monthly cap of Post reads) answers 429 like a window limit, but with the
+ * problem type `https://api.twitter.com/2/problems/usage-capped` (title `UsageCapExceeded`, detail "Usage cap
+ * exceeded: Monthly product cap", `period: "Monthly"`) while `x-rate-limit-remaining` still shows room: the
+ * window's reset header says nothing about when the cap lifts. Sources:
+ * https://docs.x.com/x-api/fundamentals/response-codes-and-errors (429 "Rate limit or usage cap exceeded", error
+ * type `.../usage-capped`), https://docs.x.com/x-api/fundamentals/post-cap (monthly cap of Post reads),
+ * a real answer in https://github.com/xdevplatform/xdk/issues/25.
+ */
+export function isUsageCapped(body: unknown): boolean {
+  const type = field(body, 'type') ?? '';
+  return type.endsWith('/usage-capped') || field(body, 'title') === 'UsageCapExceeded';
+}
+
+/**
+ * When the monthly cap lifts: X gives no header for it; the cap follows the project's billing cycle, whose day of
+ * the month X's Usage API reports as `cap_reset_day` (https://docs.x.com/x-api/usage/introduction). We take the
+ * next occurrence of `resetDay` (1-28, default the 1st) at 00:00 UTC strictly after `now`.
+ */
+export function nextCapReset(now: number, resetDay = 1): number {
+  const day = Math.min(28, Math.max(1, Math.trunc(resetDay)));
+  const at = new Date(now);
+  const thisMonth = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), day);
+  return thisMonth > now ? thisMonth : Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, day);
+}
+
+/** Options of the data endpoints' classification (the connector's settings). */
+export interface ApiClassifyOptions {
+  /** Day of the month X's monthly cap resets (`TWITTER_USAGE_CAP_RESET_DAY`, default 1). */
+  capResetDay?: number;
+}
+
 /** An HTTP answer other than 2xx from an API (not OAuth) endpoint. */
-export function classifyApiFailure(failure: ApiFailure): PlatformError {
+export function classifyApiFailure(failure: ApiFailure, options: ApiClassifyOptions = {}): PlatformError {
   const { endpoint, status, body, headers, now } = failure;
   const details = { platform: 'twitter' as const, endpoint, status, platformCode: field(body, 'type') };
   const message = `HTTP ${status}: ${describe(body)}`;
+  if (status === 429 && isUsageCapped(body)) {
+    return new PlatformError('usage_capped', message, {
+      ...details,
+      retryAt: nextCapReset(now, options.capResetDay),
+    });
+  }
   if (status === 429) {
     return new PlatformError('rate_limited', message, { ...details, retryAt: retryAtFrom(headers, now) });
   }
@@ -84,7 +122,12 @@ export function classifyOAuthFailure(
 }
 
 /** The data endpoints' rules, as the kit's hook: any non-2xx is a failure. */
-export const classifyApiAnswer: AnswerClassifier = failsUnless2xx(classifyApiFailure);
+export const classifyApiAnswer: AnswerClassifier = failsUnless2xx((failure) => classifyApiFailure(failure));
+
+/** The same rules with the deployment's cap reset day. */
+export function apiClassifier(options: ApiClassifyOptions): AnswerClassifier {
+  return failsUnless2xx((failure) => classifyApiFailure(failure, options));
+}
 
 /**
  * The OAuth endpoints' rules for one grant: anything but 200 fails; a body that is not an OAuth error is not

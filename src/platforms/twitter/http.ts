@@ -1,14 +1,15 @@
 /** The connector HTTP kit bound to X: the data endpoints' classification by default (errors.ts). */
 import { createConnectorHttp, type ConnectorHttp, type PlatformHttpOptions } from '../http';
-import { classifyApiAnswer } from './errors';
+import { apiClassifier, classifyApiAnswer, type ApiClassifyOptions } from './errors';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-export function createTwitterHttp(options: PlatformHttpOptions): ConnectorHttp {
+export function createTwitterHttp(options: PlatformHttpOptions & ApiClassifyOptions): ConnectorHttp {
+  const { capResetDay, ...rest } = options;
   return createConnectorHttp({
-    ...options,
+    ...rest,
     platform: 'twitter',
-    classify: classifyApiAnswer,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    classify: capResetDay === undefined ? classifyApiAnswer : apiClassifier({ capResetDay }),
+    timeoutMs: rest.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
 }

@@ -18,7 +18,10 @@ import type {
   RateWindow,
   TokenSet,
 } from '../types';
+import type { ReadUsage } from '../../domain';
+import { noReads } from '../billing';
 import { TwitterClient, ENDPOINTS } from './client';
+import { LOOKUP_BATCH, twitterBilling, twitterCost } from './cost';
 import { decodeCursor, encodeCursor, xTime, type TimelineCursor } from './cursor';
 import { mapProfile, mapTweet, snowflakeTime } from './mapper';
 import { TwitterOAuth } from './oauth';
@@ -44,7 +47,6 @@ const WINDOW_MS = 15 * 60_000;
 const RECENT_WINDOW_MS = NON_PUBLIC_WINDOW_MS - 3_600_000;
 const PUBLIC_FIELDS: TweetField[] = ['created_at', 'public_metrics'];
 const RECENT_FIELDS: TweetField[] = ['created_at', 'public_metrics', 'non_public_metrics', 'organic_metrics'];
-const LOOKUP_BATCH = 100;
 
 type RefreshResult = Awaited<ReturnType<PlatformConnector['refreshItems']>>;
 
@@ -64,7 +66,9 @@ export function createTwitterConnector(
 ): TwitterConnector {
   const logger = (deps.logger ?? silentLogger).child({ module: 'platform.twitter' });
   const now = deps.now ?? Date.now;
+  const cost = twitterCost(settings.cost);
   const client = new TwitterClient({
+    capResetDay: cost.capResetDay,
     apiUrl: settings.apiUrl,
     clientId: settings.clientId,
     clientSecret: settings.clientSecret,
@@ -94,9 +98,10 @@ export function createTwitterConnector(
 
   async function fetchAccount(token: TokenSet): Promise<AccountSnapshot> {
     const usage: CallUsage = {};
-    const user = await client.me(token.accessToken, usage);
+    const reads: ReadUsage = noReads();
+    const user = await client.me(token.accessToken, usage, reads);
     // X API v2 has no account-level insights or audience endpoints: those stay absent, never invented.
-    return { accountId: user.id, profile: mapProfile(user), usage };
+    return { accountId: user.id, profile: mapProfile(user), usage, reads };
   }
 
   async function listItems(token: TokenSet, req: ListItemsRequest): Promise<ItemPage> {
@@ -117,6 +122,7 @@ export function createTwitterConnector(
     const boundaryMs = Date.parse(cursor.boundary);
     const recent = cursor.phase === 'recent';
     const usage: CallUsage = {};
+    const reads: ReadUsage = noReads();
     const res = await client.timeline(
       token.accessToken,
       {
@@ -132,6 +138,7 @@ export function createTwitterConnector(
         tweetFields: recent ? RECENT_FIELDS : PUBLIC_FIELDS,
       },
       usage,
+      reads,
     );
     const failures = res.errors ?? [];
     if (!res.data && failures.some(isNotFound)) {
@@ -152,7 +159,7 @@ export function createTwitterConnector(
       // Recent window done; posts before the boundary come next (skipped when since_id is newer than it).
       next = { phase: 'older', boundary: cursor.boundary };
     }
-    return { items, ...(next ? { nextCursor: encodeCursor(next) } : {}), usage };
+    return { items, ...(next ? { nextCursor: encodeCursor(next) } : {}), usage, reads };
   }
 
   async function refreshItems(
@@ -174,8 +181,9 @@ export function createTwitterConnector(
       batches.push({ ids: older.slice(i, i + LOOKUP_BATCH), fields: PUBLIC_FIELDS });
     const items: Item[] = [];
     const usage: CallUsage = {};
+    const reads: ReadUsage = noReads();
     for (const batch of batches) {
-      const res = await client.lookup(token.accessToken, batch.ids, batch.fields, usage);
+      const res = await client.lookup(token.accessToken, batch.ids, batch.fields, usage, reads);
       items.push(...(res.data ?? []).map(mapTweet));
       const found = new Set((res.data ?? []).map((t) => t.id));
       for (const error of res.errors ?? []) {
@@ -183,7 +191,7 @@ export function createTwitterConnector(
           missing.push(error.resource_id);
       }
     }
-    return { items, missing, usage };
+    return { items, missing, usage, reads };
   }
 
   // Real-time delivery needs the app's consumer key and secret; without them X webhooks are refused and the
@@ -212,6 +220,7 @@ export function createTwitterConnector(
     webhooks: createTwitterWebhookHandler({ consumerSecret, logger }),
     ...(subscriptions ? { subscriptions, registerWebhook: () => subscriptions.register() } : {}),
     rateLimits,
+    billing: twitterBilling(cost),
     fetchAccount,
     listItems,
     refreshItems,

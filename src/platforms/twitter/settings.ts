@@ -27,6 +27,21 @@ export interface TwitterSettings {
   consumerSecret?: string;
   /** `{PUBLIC_BASE_URL}/webhooks/twitter`: the URL registered with X. */
   webhookUrl?: string;
+  /** What X bills and what incremental syncs refresh by id (docs/twitter.md → Cost); defaults in cost.ts. */
+  cost?: Partial<TwitterCostSettings>;
+}
+
+/** X cost settings (docs/twitter.md → Cost). */
+export interface TwitterCostSettings {
+  /** `TWITTER_METRICS_REFRESH_DAYS`: stored posts younger than this get fresh metrics every incremental sync. */
+  metricsRefreshDays: number;
+  /** `TWITTER_OLDER_POSTS_REFRESH_PER_SYNC`: older posts refreshed per incremental sync, least recently first. */
+  olderPostsPerSync: number;
+  /** `TWITTER_PRICE_PER_POST_READ_USD`, `TWITTER_PRICE_PER_USER_READ_USD`. */
+  postReadUsd: number;
+  userReadUsd: number;
+  /** `TWITTER_USAGE_CAP_RESET_DAY`: day of the month (UTC) the monthly post cap resets. */
+  capResetDay: number;
 }
 
 export function twitterSettingsFromEnv(env: Env): TwitterSettings {
@@ -40,5 +55,12 @@ export function twitterSettingsFromEnv(env: Env): TwitterSettings {
     consumerKey: env.TWITTER_CONSUMER_KEY,
     consumerSecret: env.TWITTER_CONSUMER_SECRET,
     webhookUrl: `${publicBaseUrl(env).replace(/\/+$/, '')}/webhooks/twitter`,
+    cost: {
+      metricsRefreshDays: env.TWITTER_METRICS_REFRESH_DAYS,
+      olderPostsPerSync: env.TWITTER_OLDER_POSTS_REFRESH_PER_SYNC,
+      postReadUsd: env.TWITTER_PRICE_PER_POST_READ_USD,
+      userReadUsd: env.TWITTER_PRICE_PER_USER_READ_USD,
+      capResetDay: env.TWITTER_USAGE_CAP_RESET_DAY,
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { SlidingWindowLimiter } from '../core/limiter';
 import type { RequestLog } from '../core/request-log';
 import type { WebhookOutbox } from '../core/webhooks';
 import type { AuthStore } from './auth';
+import type { BusinessState } from './business/state';
 import type { LogIds } from './responses';
 import type { TikTokWorld } from './world';
 
@@ -26,6 +27,8 @@ export interface TikTokContext {
   outbox: WebhookOutbox;
   logIds: LogIds;
   credentials: { clientId: string; clientSecret: string };
+  /** The TikTok API for Business app, its grants and data (business/). */
+  business: BusinessState;
   /** 600 requests per minute per endpoint, counted per user and per app (sliding windows). */
   limits: { perUser: SlidingWindowLimiter; perApp: SlidingWindowLimiter };
   state: TikTokSandboxState;

@@ -206,6 +206,26 @@ export class TikTokControl {
     };
   }
 
+  /**
+   * The TikTok API for Business side of an account (business/state.ts): its app-scoped business id, and the daily
+   * insights of `[from, to]` (default: the whole 60-day window) and audience a complete sync stores, normalized.
+   */
+  businessGroundTruth(accountId: string, range: { from?: string; to?: string } = {}) {
+    const account = this.account(accountId);
+    const { earliest, latest } = this.ctx.business.availableDays();
+    return {
+      accountId,
+      businessId: this.ctx.business.businessIdOf(accountId),
+      ...this.ctx.business.groundTruth(account, { from: range.from ?? earliest, to: range.to ?? latest }),
+    };
+  }
+
+  /** "Remove access" for the business app in the TikTok app: every business grant of the account dies. */
+  revokeBusiness(accountId: string): { revoked: number } {
+    this.account(accountId);
+    return { revoked: this.ctx.business.revokeAccount(accountId) };
+  }
+
   accounts() {
     return {
       loggedIn: this.ctx.state.loggedIn ?? null,
@@ -376,6 +396,29 @@ export function createControlRouter(ctx: TikTokContext, control: TikTokControl):
   router.get(
     '/ground-truth/:accountId',
     route((req) => control.groundTruth(param(req, 'accountId'))),
+  );
+  router.get(
+    '/ground-truth/:accountId/business',
+    route((req) => {
+      const q = parse(
+        z.object({
+          from: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}$/)
+            .optional(),
+          to: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}$/)
+            .optional(),
+        }),
+        req.query,
+      );
+      return control.businessGroundTruth(param(req, 'accountId'), q);
+    }),
+  );
+  router.post(
+    '/accounts/:accountId/business/revoke',
+    route((req) => control.revokeBusiness(param(req, 'accountId'))),
   );
 
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -1,6 +1,7 @@
 /**
- * A faithful local TikTok (Login Kit + Display API v2) for tests and `npm start` without credentials.
- * One handler serves both hosts' paths (`www.tiktok.com/v2/auth/authorize/` and `open.tiktokapis.com/v2/...`)
+ * A faithful local TikTok (Login Kit + Display API v2, and the TikTok API for Business authorization with daily
+ * metrics and audience in business/) for tests and `npm start` without credentials. One handler serves every host's
+ * paths (`www.tiktok.com/v2/auth/authorize/`, `open.tiktokapis.com/v2/...`, `business-api.tiktok.com/open_api/...`)
  * from one base URL, plus the `/_sandbox` control API. See docs/tiktok.md.
  */
 import express from 'express';
@@ -13,6 +14,7 @@ import { WebhookOutbox } from '../core/webhooks';
 import { Random } from '../core/random';
 import { DISPLAY_SCOPES, RATE_LIMIT_PER_MINUTE, RATE_LIMIT_WINDOW_MS } from './facts';
 import { AuthStore } from './auth';
+import { BusinessState } from './business/state';
 import type { TikTokContext } from './context';
 import { TikTokControl, createControlRouter } from './control';
 import { createPlatformHandler } from './platform';
@@ -42,9 +44,11 @@ export function createTikTokSandbox(opts: TikTokSandboxOptions): TikTokSandbox {
   const { clock, seed } = opts;
   const random = new Random(seed ^ 0x7177);
   const credentials = { clientId: `aw${random.hex(14)}`, clientSecret: random.hex(32) };
+  const world = new TikTokWorld(clock, seed);
   const ctx: TikTokContext = {
     clock,
-    world: new TikTokWorld(clock, seed),
+    world,
+    business: new BusinessState(clock, world, seed),
     auth: new AuthStore(clock, seed),
     faults: new FaultInjector(clock, seed),
     log: new RequestLog(),
@@ -87,6 +91,10 @@ export function createTikTokSandbox(opts: TikTokSandboxOptions): TikTokSandbox {
         TIKTOK_CLIENT_SECRET: credentials.clientSecret,
         TIKTOK_AUTHORIZE_URL: `${base}/v2/auth/authorize/`,
         TIKTOK_API_URL: base,
+        // The TikTok API for Business app (business/): the same consent page, its own App ID and host.
+        TIKTOK_BUSINESS_APP_ID: ctx.business.credentials.appId,
+        TIKTOK_BUSINESS_SECRET: ctx.business.credentials.secret,
+        TIKTOK_BUSINESS_API_URL: base,
       };
     },
     groundTruth(accountId: string): GroundTruthAccount {

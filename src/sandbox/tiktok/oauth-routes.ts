@@ -3,12 +3,22 @@
  * `/v2/oauth/token/` + `/v2/oauth/revoke/` (open.tiktokapis.com) with TikTok's OAuth error bodies.
  */
 import { DISPLAY_SCOPES } from './facts';
+import { BUSINESS_SCOPES } from './business/facts';
 import { verifierMatches } from './auth';
 import { formBody, type Call, type TikTokContext } from './context';
 import { escapeHtml, redirect, sendHtml, sendJson, sendOAuthError } from './responses';
 
 /** Every scope the sandbox knows: Login Kit + Display API's (facts.ts). */
 const KNOWN_SCOPES = new Set<string>(DISPLAY_SCOPES);
+/** The same consent page serves the TikTok API for Business app, with its App ID as `client_key` (business/facts.ts). */
+const BUSINESS_SCOPE_SET = new Set<string>(BUSINESS_SCOPES);
+
+/** Which app asks: the Login Kit app or the business app (undefined: neither). */
+function appOf(ctx: TikTokContext, clientKey: string): 'login' | 'business' | undefined {
+  if (clientKey === ctx.credentials.clientId) return 'login';
+  if (clientKey === ctx.business.credentials.appId) return 'business';
+  return undefined;
+}
 
 interface AuthorizeParams {
   clientKey: string;
@@ -55,7 +65,8 @@ function redirectWith(call: Call, redirectUri: string, params: Record<string, st
  * app as `error` + `error_description` on the redirect, with the state.
  */
 function validateAuthorize(ctx: TikTokContext, call: Call, p: AuthorizeParams): boolean {
-  if (p.clientKey !== ctx.credentials.clientId) {
+  const app = appOf(ctx, p.clientKey);
+  if (!app) {
     sendHtml(call.res, 400, 'TikTok', '<h1>Something went wrong</h1><p>client_key: invalid</p>');
     return false;
   }
@@ -69,7 +80,9 @@ function validateAuthorize(ctx: TikTokContext, call: Call, p: AuthorizeParams): 
   };
   if (p.responseType !== 'code') return fail('invalid_request', 'response_type must be code');
   if (p.scopes.length === 0) return fail('invalid_scope', 'scope is required');
-  const unknown = p.scopes.find((s) => !KNOWN_SCOPES.has(s) || !ctx.state.appScopes.has(s));
+  const unknown = p.scopes.find((s) =>
+    app === 'business' ? !BUSINESS_SCOPE_SET.has(s) : !KNOWN_SCOPES.has(s) || !ctx.state.appScopes.has(s),
+  );
   if (unknown) return fail('invalid_scope', `scope not available for this app: ${unknown}`);
   if (p.codeChallenge !== undefined && p.codeChallengeMethod !== 'S256') {
     return fail('invalid_request', 'code_challenge_method must be S256');
@@ -84,6 +97,18 @@ function validateAuthorize(ctx: TikTokContext, call: Call, p: AuthorizeParams): 
 function approve(ctx: TikTokContext, call: Call, p: AuthorizeParams): void {
   const openId = ctx.state.loggedIn!;
   call.user = openId;
+  if (appOf(ctx, p.clientKey) === 'business') {
+    const businessCode = ctx.business.issueCode({
+      accountId: openId,
+      scopes: p.scopes,
+      redirectUri: p.redirectUri,
+    });
+    return redirectWith(call, p.redirectUri, {
+      code: businessCode,
+      scopes: p.scopes.join(','),
+      state: p.state,
+    });
+  }
   const code = ctx.auth.issueCode({
     openId,
     scopes: p.scopes,

@@ -5,12 +5,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActiveFault } from '../core/faults';
 import * as api from './api';
+import * as business from './business/routes';
+import { BUSINESS_PATHS } from './business/facts';
 import type { Call, TikTokContext } from './context';
 import { PATHS } from './facts';
 import * as oauth from './oauth-routes';
 import { sendApiError, sendHtml, sendOAuthError, sendJson } from './responses';
 
-type Style = 'api' | 'oauth' | 'page';
+type Style = 'api' | 'oauth' | 'page' | 'business';
 
 interface Route {
   endpoint: string;
@@ -35,6 +37,10 @@ const ROUTES: Record<string, Route> = Object.fromEntries([
   entry('GET', PATHS.userInfo, 'api', api.userInfo),
   entry('POST', PATHS.videoList, 'api', api.videoList),
   entry('POST', PATHS.videoQuery, 'api', api.videoQuery),
+  entry('POST', BUSINESS_PATHS.token, 'business', business.token),
+  entry('POST', BUSINESS_PATHS.refresh, 'business', business.refreshToken),
+  entry('POST', BUSINESS_PATHS.revoke, 'business', business.revoke),
+  entry('GET', BUSINESS_PATHS.businessGet, 'business', business.businessGet),
 ]);
 
 export const TIKTOK_ENDPOINTS = Object.keys(ROUTES);
@@ -67,7 +73,8 @@ async function applyFault(fault: ActiveFault, call: Call, style: Style): Promise
   }
   if (fault.rateLimit) {
     // TikTok sends no Retry-After / reset headers: the body is all a client gets.
-    if (style === 'api') sendApiError(call.res, call.logId, 'rate_limit_exceeded');
+    if (style === 'business') business.sendBusinessError(call.res, call.logId, 'throttled');
+    else if (style === 'api') sendApiError(call.res, call.logId, 'rate_limit_exceeded');
     else
       sendOAuthError(
         call.res,
@@ -80,7 +87,16 @@ async function applyFault(fault: ActiveFault, call: Call, style: Style): Promise
   }
   if (fault.status !== undefined) {
     const status = fault.status;
-    if (style === 'api') {
+    if (style === 'business') {
+      // The Business API answers with its envelope; an outage is a 5xx with code 50000.
+      business.sendBusinessError(
+        call.res,
+        call.logId,
+        status === 401 ? 'tokenInvalid' : status >= 500 ? 'internal' : 'invalidParams',
+        undefined,
+        status,
+      );
+    } else if (style === 'api') {
       const code =
         status === 401
           ? 'access_token_invalid'
@@ -160,7 +176,10 @@ export function createPlatformHandler(ctx: TikTokContext) {
       route.handle(ctx, call);
     } catch (err) {
       // A sandbox bug must still look like a platform failure, not hang the client.
-      if (!res.headersSent) sendApiError(res, call.logId, 'internal_error', (err as Error).message);
+      if (res.headersSent) return;
+      if (route.style === 'business')
+        business.sendBusinessError(res, call.logId, 'internal', (err as Error).message, 500);
+      else sendApiError(res, call.logId, 'internal_error', (err as Error).message);
     }
   };
 }

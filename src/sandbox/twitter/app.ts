@@ -16,6 +16,7 @@ import {
   sendOAuthError,
   sendProblem,
   sendThrottled,
+  sendUsageCapped,
   setRateLimitHeaders,
 } from './respond';
 import { DATA_ENDPOINTS, type DataEndpoint, type TwitterWorld } from './state';
@@ -36,6 +37,8 @@ const KNOWN_SCOPES = new Set([
   'block.read',
 ]);
 const NON_PUBLIC_FIELDS: TweetField[] = ['non_public_metrics', 'organic_metrics'];
+/** Data endpoints whose posts count toward the monthly post cap (https://docs.x.com/x-api/fundamentals/post-cap). */
+const POST_CAPPED = new Set<DataEndpoint>(['GET /2/users/:id/tweets', 'GET /2/tweets']);
 const ID = /^[0-9]{1,19}$/;
 
 interface Ctx {
@@ -375,6 +378,12 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
       sendProblem(res, 403);
       return undefined;
     }
+    // Endpoints that return posts count toward the monthly post cap (users/me does not).
+    if (POST_CAPPED.has(endpoint) && world.usageCap.exhausted()) {
+      res.locals.whileRateLimited = true;
+      sendUsageCapped(res);
+      return undefined;
+    }
     return grant;
   }
 
@@ -542,6 +551,7 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
         meta.oldest_id = page[page.length - 1]!.id;
       }
       if (next) meta.next_token = encodePaginationToken(next.id);
+      world.usageCap.charge(page.length);
       res.json(page.length > 0 ? { data: page.map((t) => renderTweet(t, fields, now)), meta } : { meta });
     }),
   );
@@ -590,6 +600,7 @@ export function createTwitterApp(world: TwitterWorld, opts: { autoApprove: boole
         }
         data.push(renderTweet(found.tweet, shown, now));
       }
+      world.usageCap.charge(data.length);
       res.json({ ...(data.length > 0 ? { data } : {}), ...(errors.length > 0 ? { errors } : {}) });
     }),
   );

@@ -181,6 +181,22 @@ export function createControlRouter(world: TwitterWorld): express.Router {
     }),
   );
 
+  // X's monthly post cap (pay-per-use): `{ postCap: number | null, used?: number }`; null lifts the cap.
+  router.get(
+    '/usage-cap',
+    wrap(() => world.usageCap.state()),
+  );
+  router.put(
+    '/usage-cap',
+    wrap((req) => {
+      const b = body(req);
+      const postCap = b.postCap === null ? null : optionalNumber(b.postCap, 'postCap');
+      if (postCap === undefined)
+        throw new BadInput('postCap is required (a number, or null to lift the cap)');
+      return world.usageCap.set({ postCap, used: optionalNumber(b.used, 'used') });
+    }),
+  );
+
   router.post(
     '/webhooks/subscribe',
     wrap(async (req, res) => {

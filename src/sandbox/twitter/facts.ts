@@ -45,6 +45,21 @@ export type UserField = (typeof USER_FIELDS)[number];
  */
 export const NON_PUBLIC_WINDOW_MS = 30 * 24 * 3_600_000;
 
+// ── Pay-per-use usage cap ───────────────────────────────────────────────────────────────────────────────
+// https://docs.x.com/x-api/fundamentals/post-cap (monthly cap of Post reads; Post lookup and user timelines count),
+// https://docs.x.com/x-api/fundamentals/response-codes-and-errors (429 "Rate limit or usage cap exceeded", type
+// `.../usage-capped`), and a real answer quoted in https://github.com/xdevplatform/xdk/issues/25: a 429 whose body is
+// this problem while the window's `x-rate-limit-*` headers still show room.
+
+/** The 429 body of a request made once the monthly cap is reached (X's account/product fields left out). */
+export const USAGE_CAPPED_PROBLEM = {
+  title: 'UsageCapExceeded',
+  period: 'Monthly',
+  scope: 'Product',
+  detail: 'Usage cap exceeded: Monthly product cap',
+  type: 'https://api.twitter.com/2/problems/usage-capped',
+};
+
 // ── App-only authentication ──────────────────────────────────────────────────────────────────────────────
 // https://docs.x.com/fundamentals/authentication/oauth-2-0/application-only
 

@@ -4,6 +4,7 @@
  */
 import type { Response } from 'express';
 import type { SlidingWindowLimiter } from '../core/limiter';
+import { USAGE_CAPPED_PROBLEM } from './facts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -80,4 +81,13 @@ export function sendThrottled(res: Response, headers: { limit: number; resetAtMs
   res.setHeader('x-rate-limit-remaining', '0');
   res.setHeader('x-rate-limit-reset', String(Math.ceil(headers.resetAtMs / 1000)));
   sendProblem(res, 429);
+}
+
+/**
+ * The monthly usage cap: 429 with the `usage-capped` problem. The `x-rate-limit-*` headers already set for the
+ * request stay as they are (the window still has room), which is how a client tells the cap from a window limit.
+ */
+export function sendUsageCapped(res: Response): void {
+  res.status(429).setHeader('content-type', PROBLEM_CONTENT_TYPE);
+  res.end(JSON.stringify(USAGE_CAPPED_PROBLEM));
 }

@@ -12,6 +12,7 @@ import { WebhookOutbox, type WebhookDelivery } from '../core/webhooks';
 import { followEvent, postCreateEvent, postDeleteEvent, revokeEvent } from './activity';
 import { DeliveryRefusal, DeliveryState, type SandboxWebhook } from './delivery';
 import { GrantStore } from './grants';
+import { UsageCap } from './usage-cap';
 import { groundTruthItem, type GroundTruthTweet } from './render';
 import {
   generateAccount,
@@ -95,6 +96,8 @@ export class TwitterWorld {
   readonly limiters: Record<DataEndpoint, EndpointLimiters>;
   readonly credentials: TwitterCredentials;
   readonly delivery: DeliveryState;
+  /** The pay-per-use monthly cap of post reads (off unless the control API sets one). */
+  readonly usageCap: UsageCap;
   /** X's numeric app id, named in revoke events. */
   readonly appId: string;
   loggedIn: string | undefined;
@@ -109,6 +112,7 @@ export class TwitterWorld {
     this.random = new Random(opts.seed);
     this.faults = new FaultInjector(clock, opts.seed);
     this.grants = new GrantStore(clock);
+    this.usageCap = new UsageCap(clock);
     // Generated posts sit before the start of the current UTC day, so one seed builds the same world all day.
     this.anchor = Math.floor(clock.now() / 86_400_000) * 86_400_000;
     this.credentials = {
