@@ -50,6 +50,7 @@ export function resolveRole(argv: readonly string[], env: NodeJS.ProcessEnv): Ro
     if (arg === '--role') given = argv[i + 1] ?? '';
     else if (arg.startsWith('--role=')) given = arg.slice('--role='.length);
   });
+  if (given === '') throw new UsageError(`--role needs a value (${ROLES.join(', ')})`);
   const role = (given ?? env.SOCIALSYNC_ROLE?.trim()) || 'all';
   if (!(ROLES as readonly string[]).includes(role))
     throw new UsageError(`unknown role "${role}" (expected ${ROLES.join(', ')})`);

@@ -1,8 +1,7 @@
 /**
  * `npm run worker` (`start --role worker`) scales socialsync out: a worker process of its own (no HTTP service, no
- * embedded servers),
- * started with the production memory flags, picks up a connection's syncs from Temporal and writes Firestore;
- * SIGTERM drains it and it exits 0.
+ * embedded servers), started with the production memory flags, picks up a connection's syncs from Temporal and
+ * writes Firestore; SIGTERM drains it and it exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
