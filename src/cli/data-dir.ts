@@ -89,7 +89,19 @@ export function readRuntime(dataDir: string): RuntimeInfo | undefined {
     const info = JSON.parse(fs.readFileSync(path.join(dataDir, RUNTIME_FILE), 'utf8')) as RuntimeInfo;
     // A file left behind by an instance that was killed outright describes nothing that runs.
     process.kill(info.pid, 0);
+    // Nor does a zombie: killed, but not yet reaped by a parent that was killed with it.
+    if (processState(info.pid) === 'Z') return undefined;
     return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state letter of `pid` in /proc (Linux; `Z` = zombie), or undefined where /proc does not have it. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
     return undefined;
   }

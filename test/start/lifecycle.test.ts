@@ -101,7 +101,7 @@ test('a start finds the servers of a start that was SIGKILLed and stops them, ke
   await killed.waitForOutput('[socialsync] ready; press Ctrl-C to stop', 240_000);
   const runtime = JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime.json'), 'utf8')) as RuntimeInfo;
   killed.kill();
-  await killed.exited;
+  await killed.closed;
 
   // The servers outlive the killed group: their guards died with it.
   const temporalPort = Number(runtime.temporal.address.split(':')[1]);
