@@ -11,6 +11,7 @@ import { connectCommand, disconnectCommand, statusCommand } from './commands/con
 import { rotateKeysCommand } from './commands/keys';
 import { sandboxAccounts, sandboxAddPost, sandboxAdvance, sandboxWebhook } from './commands/sandbox';
 import { controlSchedule, listSchedules } from './commands/schedules';
+import { setupTemporalCommand } from './commands/setup';
 import { syncCommand } from './commands/sync';
 import { CliError, createContext, EXIT, type CliContext, type GlobalOptions } from './context';
 
@@ -119,6 +120,15 @@ export function buildProgram(
     .command('rotate-keys')
     .description('re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEYS')
     .action(act((ctx) => rotateKeysCommand(ctx)));
+
+  program
+    .command('setup')
+    .description('prepare existing infrastructure for socialsync')
+    .command('temporal')
+    .description(
+      'register the search attributes UserId, Platform, SyncMode (Keyword) on the configured namespace (idempotent)',
+    )
+    .action(act((ctx) => setupTemporalCommand(ctx)));
 
   const sandbox = program
     .command('sandbox')

@@ -95,6 +95,21 @@ describe('productionProblems', () => {
     ).toEqual([expect.stringMatching(/^FIREBASE_AUTH_EMULATOR_HOST: set: /)]);
   });
 
+  it('a worker process needs no admin key (it serves no management API), but a short one is still refused', () => {
+    const noKey = without('ADMIN_API_KEY');
+    expect(productionProblems(noKey, PLATFORMS, 'worker')).toEqual([]);
+    expect(productionProblems(noKey, PLATFORMS, 'service')).toEqual([
+      expect.stringMatching(/^ADMIN_API_KEY: not set/),
+    ]);
+    expect(productionProblems(noKey, PLATFORMS)).toHaveLength(1);
+    expect(productionProblems({ ...COMPLETE, ADMIN_API_KEY: 'short' }, PLATFORMS, 'worker')).toEqual([
+      'ADMIN_API_KEY: must be at least 32 characters',
+    ]);
+    expect(productionProblems({ NODE_ENV: 'production' }, PLATFORMS, 'worker').join('\n')).not.toContain(
+      'ADMIN_API_KEY',
+    );
+  });
+
   it('never echoes a secret value', () => {
     const short = 'tiny-secret-admin-key';
     expect(productionProblems({ ...COMPLETE, ADMIN_API_KEY: short }, PLATFORMS).join('\n')).not.toContain(

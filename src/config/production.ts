@@ -37,12 +37,21 @@ function temporalProblem(env: RawEnv): string | undefined {
     : 'TEMPORAL_ADDRESS: not set (or TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE): production starts no embedded Temporal';
 }
 
+/** What the process runs: the HTTP service, workers only, or both (the default). */
+export type ProcessRole = 'service' | 'worker' | 'all';
+
 /**
  * Every missing or unsafe setting of a production start, one line each (`NAME: why`); empty outside production or
  * when all is well. `platforms` are the platforms' credential lists (`platformDescriptors()` of
- * src/platforms/registry.ts). Reads only the environment, and the Temporal profile file when one is named.
+ * src/platforms/registry.ts). A `worker` process serves no management API, so it needs no ADMIN_API_KEY; everything
+ * else applies to every role (workers build the same connectors, whose webhook URLs start with PUBLIC_BASE_URL).
+ * Reads only the environment, and the Temporal profile file when one is named.
  */
-export function productionProblems(env: RawEnv, platforms: readonly PlatformCredentials[]): string[] {
+export function productionProblems(
+  env: RawEnv,
+  platforms: readonly PlatformCredentials[],
+  role: ProcessRole = 'all',
+): string[] {
   if (value(env, 'NODE_ENV') !== 'production') return [];
   const problems: string[] = [];
 
@@ -59,13 +68,14 @@ export function productionProblems(env: RawEnv, platforms: readonly PlatformCred
       'FIREBASE_AUTH_EMULATOR_HOST: set: ID tokens would be checked against the Auth emulator, which accepts forged tokens; unset it',
     );
 
+  // A worker serves no management API: it needs no key, but one that is set must still be long enough.
   const adminKey = value(env, 'ADMIN_API_KEY');
-  if (!adminKey)
+  if (adminKey !== undefined && adminKey.length < MIN_PRODUCTION_ADMIN_KEY_LENGTH)
+    problems.push(`ADMIN_API_KEY: must be at least ${MIN_PRODUCTION_ADMIN_KEY_LENGTH} characters`);
+  else if (adminKey === undefined && role !== 'worker')
     problems.push(
       `ADMIN_API_KEY: not set: production generates no admin key (use at least ${MIN_PRODUCTION_ADMIN_KEY_LENGTH} random characters)`,
     );
-  else if (adminKey.length < MIN_PRODUCTION_ADMIN_KEY_LENGTH)
-    problems.push(`ADMIN_API_KEY: must be at least ${MIN_PRODUCTION_ADMIN_KEY_LENGTH} characters`);
 
   const baseUrl = value(env, 'PUBLIC_BASE_URL');
   if (!baseUrl)

@@ -217,7 +217,10 @@ export interface WebhookSubscriptions {
 }
 
 /** What a second authorization adds to a sync's account snapshot (TikTok Business API: daily history, audience). */
-export type AccountPart = Pick<AccountSnapshot, 'insights' | 'daily' | 'audience' | 'unavailable' | 'usage'> & {
+export type AccountPart = Pick<
+  AccountSnapshot,
+  'insights' | 'daily' | 'audience' | 'unavailable' | 'usage'
+> & {
   /** The authorized account's handle, to check that both grants are for the same account. */
   username?: string;
 };

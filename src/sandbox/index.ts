@@ -14,7 +14,7 @@ export { SandboxClock } from './core/clock';
 export type { PlatformSandbox } from './core/types';
 
 export interface StartSandboxesOptions {
-  /** Seed of the generated worlds: the same seed gives the same accounts, items, metrics and app credentials. */
+  /** Seed of the generated worlds: the same seed gives the same accounts, items, metrics and client ids (secrets are random). */
   seed: number;
   clock?: SandboxClock;
   /** Consent screens approve at once instead of waiting for the "Allow" click (default false). */

@@ -192,6 +192,14 @@ export function createTemporalSyncService(deps: TemporalSyncServiceDeps): Tempor
 
     async deliverWebhookEvents(key, events: WebhookEvent[]) {
       if (events.length === 0) return;
+      // A running connection workflow takes the events directly: no Firestore read per delivery (issue 13). It
+      // drops them itself once disconnected. Only when none runs is the connection read, to start one.
+      try {
+        await handleOf(key).signal(webhookEventsSignal, events);
+        return;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
       const connection = await sink.readConnection(key);
       if (!connection || connection.status === 'disconnected') {
         // Events for a connection that no longer exists are acknowledged and dropped: there is nothing to sync.

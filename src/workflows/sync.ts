@@ -37,6 +37,7 @@ const LISTING_COUNT_CAP: Partial<Record<ItemKind, number>> = { tweets: 3_200, po
 
 /** Budget reserved before an activity whose real usage is known only afterwards. */
 const PAGE_CALL_ESTIMATE = 1;
+const ACCOUNT_CALL_ESTIMATE = 4;
 
 /**
  * Platforms that bill every read (X). Their incremental syncs read only new items (`since_id`) and refresh stored
@@ -44,7 +45,6 @@ const PAGE_CALL_ESTIMATE = 1;
  * platforms the planning step.
  */
 const PAY_PER_USE: readonly PlatformId[] = ['twitter'];
-const ACCOUNT_CALL_ESTIMATE = 4;
 
 export interface SyncOptions {
   /** Incremental syncs refresh metrics of items created within this window (default 30 days). */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
 import type { TokenSet } from '../../src/platforms/types';
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
+import { createTokenStore } from '../../src/store/token-store';
 import type { TokenStore } from '../../src/store/types';
 import type { ConnectionKey } from '../../src/domain';
 import { eventually, startEngine, type EngineHarness } from './harness';
@@ -193,4 +194,23 @@ test('revoking the business grant at TikTok ends it there; its token never appea
   await expect(engine.connector.business!.oauth.refresh(tokens)).rejects.toMatchObject({
     kind: 'reauth_required',
   });
+});
+
+test('key rotation re-encrypts business tokens in their slot; they stay readable only there', async () => {
+  const { key } = await connectBoth();
+  const tokens = (await businessTokens.load(key))!;
+  const keyring = [
+    { kid: 'k2', key: Buffer.alloc(32, 8) },
+    { kid: 'k1', key: Buffer.alloc(32, 7) },
+  ];
+  const rotated = createTokenStore({ db: engine.firestore.db, keyring });
+  expect(await rotated.rotateKeys()).toBeGreaterThanOrEqual(2);
+  const doc = (await engine.firestore.db.doc(`_tokens/tiktok+business:${key.userId}`).get()).data();
+  expect(doc).toMatchObject({ kid: 'k2', slot: 'business', userId: key.userId, platform: 'tiktok' });
+  expect(await rotated.forSlot('business').load(key)).toEqual(tokens);
+  // The Login Kit slot and the business slot never read each other's documents.
+  expect((await rotated.load(key))?.accessToken).not.toBe(tokens.accessToken);
+  // Back to the harness's key, so the workers (keyring k1 only) read every token again.
+  await createTokenStore({ db: engine.firestore.db, keyring: [keyring[1]!, keyring[0]!] }).rotateKeys();
+  expect(await businessTokens.load(key)).toEqual(tokens);
 });

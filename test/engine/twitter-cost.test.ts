@@ -135,6 +135,27 @@ test('incremental X sync: since_id for new posts, ids in batches for stored ones
   ).toBe(usage!.estimatedCostUsd);
 });
 
+test('a window 429 or a 5xx on the lookup is retried (at the reset) and the sync completes: no pause', async () => {
+  const { world } = engine.sandbox;
+  const accountId = await engine.freshAccount();
+  const connected = await engine.connect(accountId);
+  const key = { userId: connected.userId, platform: 'twitter' as const };
+  await engine.syncResult(connected.workflowId, connected.runId);
+
+  world.log.clear();
+  engine.sandbox.faults.add({ endpoint: LOOKUP, rateLimit: true, retryAfterSeconds: 1, times: 1 });
+  engine.sandbox.faults.add({ endpoint: LOOKUP, status: 503, times: 1 });
+  const { result } = await incremental(key);
+  const summary = (await result).summary;
+  const statuses = world.log.all({ endpoint: LOOKUP }).map((r) => r.status);
+  expect(statuses.slice(0, 2).sort()).toEqual([429, 503]);
+  expect(statuses.slice(2).every((s) => s === 200)).toBe(true);
+  expect(summary.reads?.posts).toBeGreaterThan(0);
+  const state = await connection(key).query(connectionStatusQuery);
+  expect(state).toMatchObject({ status: 'active', error: null, pausedUntil: null });
+  expect((await engine.sink.readConnection(key))?.pausedUntil ?? null).toBeNull();
+});
+
 test('monthly usage cap: the 429 pauses the connection with a clear status; nothing is retried while paused', async () => {
   const { world } = engine.sandbox;
   const accountId = await engine.freshAccount();
@@ -201,4 +222,44 @@ test('monthly usage cap: the 429 pauses the connection with a clear status; noth
   } finally {
     world.usageCap.set({ postCap: null, used: 0 });
   }
+});
+
+test('usage accumulates per calendar month and restarts in a new one; refresh candidates skip deleted posts', async () => {
+  const key = { userId: `usage-${Date.now()}`, platform: 'twitter' as const };
+  const add = (month: string, postReads: number, estimatedCostUsd: number) =>
+    engine.sink.addUsage(key, { month, postReads, userReads: 1, estimatedCostUsd });
+  await add('2026-11', 100, 0.51);
+  expect(await add('2026-11', 20, 0.11)).toEqual({
+    month: '2026-11',
+    postReads: 120,
+    userReads: 2,
+    estimatedCostUsd: 0.62,
+  });
+  expect(await add('2026-12', 5, 0.035)).toEqual({
+    month: '2026-12',
+    postReads: 5,
+    userReads: 1,
+    estimatedCostUsd: 0.035,
+  });
+
+  const now = engine.clock.now();
+  const post = (id: string, ageDays: number) => ({
+    kind: 'tweets' as const,
+    id,
+    createdAt: new Date(now - ageDays * DAY).toISOString(),
+    text: null,
+    metrics: {},
+  });
+  // Written in this order, so the older ones were updated least recently in the order 901, 902, 903.
+  for (const item of [post('901', 90), post('902', 80), post('903', 70), post('910', 2), post('911', 1)])
+    await engine.sink.writeItems(key, 'tweets', [item], { syncId: 's1' });
+  await engine.sink.markDeleted(key, 'tweets', ['901', '911']);
+  const candidates = await engine.sink.refreshCandidates(key, 'tweets', {
+    createdSince: new Date(now - 30 * DAY),
+    olderLimit: 1,
+  });
+  expect(candidates).toEqual({ recent: ['910'], older: ['902'] });
+  expect(
+    await engine.sink.refreshCandidates(key, 'tweets', { createdSince: new Date(now), olderLimit: 0 }),
+  ).toEqual({ recent: [], older: [] });
 });

@@ -150,3 +150,40 @@ test('disconnecting the TikTok connection revokes the business grant too', async
     kind: 'reauth_required',
   });
 });
+
+test('bad input on the business routes: clear errors, nothing stored', async () => {
+  const key = { userId: 'biz-alice', platform: 'tiktok' as const };
+  const before = await businessStore().load(key);
+  const post = (path: string, init: RequestInit = {}) =>
+    fetch(`${h.url}${path}`, { method: 'POST', ...init });
+  expect((await post('/api/users/biz-alice/connections/tiktok/business')).status).toBe(401);
+  expect((await post('/api/users/biz-alice/connections/instagram/business', { headers: admin })).status).toBe(
+    404,
+  );
+  expect((await post('/api/users/__x__/connections/tiktok/business', { headers: admin })).status).toBe(400);
+  const badBody = await post('/api/users/biz-alice/connections/tiktok/business', {
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ scope: 'everything' }),
+  });
+  expect(badBody.status).toBe(400);
+  const unbound = await post('/api/users/biz-alice/connections/tiktok/business', {
+    headers: {
+      authorization: `Bearer ${await h.userToken('biz-alice')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ bindBrowser: false }),
+  });
+  expect(unbound.status).toBe(403);
+  for (const query of [
+    '',
+    '?state=nope&code=x',
+    '?state=a&error=access_denied',
+    `?state=${'x'.repeat(600)}`,
+  ]) {
+    const res = await fetch(`${h.url}/oauth/tiktok/business/callback/${query}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(400);
+  }
+  expect(await businessStore().load(key)).toEqual(before);
+});

@@ -51,3 +51,17 @@ it('one read and batched writes for many events: more than one commit of 500 wri
   now += 61_000;
   expect(await dedupe.seen(key, ['m1', 'm2'])).toEqual(new Set());
 });
+
+it('concurrent calls of many connections, sent together, each get exactly their own answer', async () => {
+  const dedupe = createWebhookDedupe({ db: fs.db });
+  const keys = Array.from({ length: 12 }, (_, i) => ({ userId: `con-${i}`, platform: 'tiktok' as const }));
+  // Every connection remembers its own event and one id all of them share, at once (one batched commit).
+  await Promise.all(keys.map((key, i) => dedupe.remember(key, [`e${i}`, `shared`])));
+  const answers = await Promise.all(keys.map((key, i) => dedupe.seen(key, [`e${i}`, `e${i + 1}`, 'shared'])));
+  keys.forEach((_, i) => expect(answers[i]).toEqual(new Set([`e${i}`, 'shared'])));
+  // Reads and writes racing each other: a read sees either nothing or the whole write of that connection.
+  const late = { userId: 'con-late', platform: 'tiktok' as const };
+  const [before] = await Promise.all([dedupe.seen(late, ['x']), dedupe.remember(late, ['x'])]);
+  expect(before.size === 0 || before.has('x')).toBe(true);
+  expect(await dedupe.seen(late, ['x'])).toEqual(new Set(['x']));
+});

@@ -3,7 +3,7 @@
  * key first in TOKEN_ENCRYPTION_KEYS (old keys stay listed until this has run); it talks to Firestore directly.
  */
 import path from 'node:path';
-import { loadConfig } from '../../config';
+import { firestoreTarget, loadConfig } from '../../config';
 import { closeFirestore, createFirestore, createTokenStore, resolveKeyring } from '../../store';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../context';
@@ -11,9 +11,10 @@ import { CliError, EXIT } from '../context';
 export async function rotateKeysCommand(ctx: CliContext): Promise<void> {
   const env = { ...ctx.env };
   env.FIRESTORE_EMULATOR_HOST ||= ctx.runtime?.firestore.emulatorHost;
-  if (!env.FIRESTORE_EMULATOR_HOST && !env.GOOGLE_APPLICATION_CREDENTIALS) {
+  // Application Default Credentials count as real Firestore too (metadata server on Cloud Run / GKE).
+  if (firestoreTarget(env).kind === 'embedded') {
     throw new CliError(
-      'no Firestore: set FIRESTORE_EMULATOR_HOST or GOOGLE_APPLICATION_CREDENTIALS, or run `npm start`',
+      'no Firestore: set FIRESTORE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CLOUD_PROJECT on Google Cloud, or run `npm start`',
       EXIT.usage,
     );
   }

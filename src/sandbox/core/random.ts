@@ -1,3 +1,5 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
 /** Seeded PRNG (mulberry32): the same seed builds the same world, byte for byte. */
 export class Random {
   private state: number;
@@ -36,3 +38,24 @@ export class Random {
     return s;
   }
 }
+
+/**
+ * Secrets of the sandboxes — app secrets, webhook verify tokens, authorization codes, access and refresh tokens —
+ * come from the system's cryptographic generator, never from the world's seed: a seeded secret can be computed by
+ * anyone who knows the seed (the default seed is 1), and a sandbox reachable from elsewhere would then accept
+ * forged tokens and signatures. Only what should look the same on every start (accounts, posts, metrics, client
+ * ids) is seeded.
+ */
+export const secret = {
+  hex(length: number): string {
+    return randomBytes(Math.ceil(length / 2))
+      .toString('hex')
+      .slice(0, length);
+  },
+  /** A digit string of the given length, not starting with 0. */
+  digits(length: number): string {
+    let s = String(randomInt(1, 10));
+    while (s.length < length) s += String(randomInt(0, 10));
+    return s;
+  },
+};

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from '../core/faults';
 import { SlidingWindowLimiter } from '../core/limiter';
-import { Random } from '../core/random';
+import { Random, secret } from '../core/random';
 import { RequestLog } from '../core/request-log';
 import type { GroundTruthAccount, PlatformSandbox, SandboxOptions } from '../core/types';
 import type { InstagramSandbox } from './api';
@@ -47,8 +47,8 @@ export function createInstagramSandbox(opts: SandboxOptions): InstagramSandbox {
   const rnd = new Random(opts.seed ^ 0x1a57a);
   const credentials = {
     clientId: rnd.digits(16),
-    clientSecret: rnd.hex(32),
-    webhookVerifyToken: `verify-${rnd.hex(16)}`,
+    clientSecret: secret.hex(32),
+    webhookVerifyToken: `verify-${secret.hex(16)}`,
   };
   const world = new InstagramWorld(clock, {
     seed: opts.seed,

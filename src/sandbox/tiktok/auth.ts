@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SandboxClock } from '../core/clock';
-import { Random } from '../core/random';
+import { secret } from '../core/random';
 import { ACCESS_TTL_S, CODE_TTL_MS, REFRESH_TTL_S } from './facts';
 
 export interface AuthCode {
@@ -62,18 +62,13 @@ export class AuthStore {
   private readonly access = new Map<string, AccessToken>();
   private readonly refresh = new Map<string, RefreshToken>();
   private readonly grants: Grant[] = [];
-  private readonly random: Random;
 
-  constructor(
-    private readonly clock: SandboxClock,
-    seed: number,
-  ) {
-    this.random = new Random(seed ^ 0x5eed);
-  }
+  /** Codes and tokens come from `secret` (cryptographic), never from the world's seed. */
+  constructor(private readonly clock: SandboxClock) {}
 
   issueCode(input: Omit<AuthCode, 'code' | 'expiresAt' | 'used'>): AuthCode {
     // Real codes carry `*` and `!`, which break clients that forget to URL-decode the callback.
-    const code = `${this.random.hex(40)}*0!${this.random.digits(4)}.va`;
+    const code = `${secret.hex(40)}*0!${secret.digits(4)}.va`;
     const record: AuthCode = { ...input, code, expiresAt: this.clock.now() + CODE_TTL_MS, used: false };
     this.codes.set(code, record);
     return record;
@@ -102,8 +97,8 @@ export class AuthStore {
   }
 
   private issue(grant: Grant): IssuedTokens {
-    const accessToken = `act.${this.random.hex(64)}!${this.random.digits(4)}.va`;
-    const refreshToken = `rft.${this.random.hex(64)}!${this.random.digits(4)}.va`;
+    const accessToken = `act.${secret.hex(64)}!${secret.digits(4)}.va`;
+    const refreshToken = `rft.${secret.hex(64)}!${secret.digits(4)}.va`;
     this.access.set(accessToken, { grant, expiresAt: this.clock.now() + ACCESS_TTL_S * 1000 });
     this.refresh.set(refreshToken, { grant, used: false });
     return {

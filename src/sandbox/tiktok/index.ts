@@ -11,7 +11,7 @@ import { SlidingWindowLimiter } from '../core/limiter';
 import { RequestLog } from '../core/request-log';
 import type { GroundTruthAccount, PlatformSandbox, SandboxOptions } from '../core/types';
 import { WebhookOutbox } from '../core/webhooks';
-import { Random } from '../core/random';
+import { Random, secret } from '../core/random';
 import { DISPLAY_SCOPES, RATE_LIMIT_PER_MINUTE, RATE_LIMIT_WINDOW_MS } from './facts';
 import { AuthStore } from './auth';
 import { BusinessState } from './business/state';
@@ -43,13 +43,13 @@ export interface TikTokSandbox extends PlatformSandbox {
 export function createTikTokSandbox(opts: TikTokSandboxOptions): TikTokSandbox {
   const { clock, seed } = opts;
   const random = new Random(seed ^ 0x7177);
-  const credentials = { clientId: `aw${random.hex(14)}`, clientSecret: random.hex(32) };
+  const credentials = { clientId: `aw${random.hex(14)}`, clientSecret: secret.hex(32) };
   const world = new TikTokWorld(clock, seed);
   const ctx: TikTokContext = {
     clock,
     world,
     business: new BusinessState(clock, world, seed),
-    auth: new AuthStore(clock, seed),
+    auth: new AuthStore(clock),
     faults: new FaultInjector(clock, seed),
     log: new RequestLog(),
     outbox: new WebhookOutbox(),

@@ -5,7 +5,7 @@
 import type { SandboxClock } from '../core/clock';
 import { FaultInjector } from '../core/faults';
 import { SlidingWindowLimiter } from '../core/limiter';
-import { Random } from '../core/random';
+import { Random, secret } from '../core/random';
 import { RequestLog } from '../core/request-log';
 import type { GroundTruthAccount } from '../core/types';
 import { WebhookOutbox, type WebhookDelivery } from '../core/webhooks';
@@ -117,10 +117,10 @@ export class TwitterWorld {
     this.anchor = Math.floor(clock.now() / 86_400_000) * 86_400_000;
     this.credentials = {
       clientId: Buffer.from(`sandbox-${this.random.hex(12)}:1:ci`).toString('base64url'),
-      clientSecret: Buffer.from(this.random.hex(48)).toString('base64url'),
+      clientSecret: Buffer.from(secret.hex(48)).toString('base64url'),
       // A different secret on purpose: a connector that signs with the client secret fails against the sandbox.
       consumerKey: this.random.hex(12).replace(/[a-f]/g, (c) => c.toUpperCase()) + this.random.hex(6),
-      consumerSecret: Buffer.from(this.random.hex(40)).toString('base64url'),
+      consumerSecret: Buffer.from(secret.hex(40)).toString('base64url'),
     };
     this.delivery = new DeliveryState(clock, this.outbox, () => this.credentials.consumerSecret, opts.seed);
     this.appId = this.random.digits(8);

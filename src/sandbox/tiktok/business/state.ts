@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { SandboxClock } from '../../core/clock';
 import { SlidingWindowLimiter } from '../../core/limiter';
-import { Random } from '../../core/random';
+import { Random, secret } from '../../core/random';
 import type { GroundTruthAudience, GroundTruthDailyInsight } from '../../core/types';
 import type { SandboxAccount, TikTokWorld } from '../world';
 import {
@@ -97,7 +97,7 @@ export class BusinessState {
     seed: number,
   ) {
     this.random = new Random(seed ^ 0xb115);
-    this.credentials = { appId: this.random.digits(19), secret: this.random.hex(40) };
+    this.credentials = { appId: this.random.digits(19), secret: secret.hex(40) };
     this.limiter = new SlidingWindowLimiter(clock, PER_ACCOUNT_PER_MINUTE, RATE_WINDOW_MS);
   }
 
@@ -111,7 +111,7 @@ export class BusinessState {
   }
 
   issueCode(req: { accountId: string; scopes: string[]; redirectUri: string }): string {
-    const code = this.random.hex(48);
+    const code = secret.hex(48);
     this.codes.set(code, { ...req, expiresAt: this.clock.now() + AUTH_CODE_TTL_MS, used: false });
     return code;
   }
@@ -136,8 +136,8 @@ export class BusinessState {
   }
 
   private issue(grant: Grant): BusinessTokenData {
-    const accessToken = `act.${this.random.hex(40)}`;
-    const refreshToken = `rft.${this.random.hex(40)}`;
+    const accessToken = `act.${secret.hex(40)}`;
+    const refreshToken = `rft.${secret.hex(40)}`;
     this.access.set(accessToken, { grant, expiresAt: this.clock.now() + ACCESS_TOKEN_TTL_S * 1000 });
     this.refresh.set(refreshToken, { grant, used: false });
     return {
