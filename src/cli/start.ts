@@ -133,11 +133,8 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const { role } = opts;
   const production = env.NODE_ENV === 'production';
   // NODE_ENV=production with a dev fallback needed: name every missing setting and start nothing, not even the
-  // data directory (src/config/production.ts). A worker serves no API: the service's address and key are not its
-  // concern.
-  const refused = productionProblems(env, platformDescriptors()).filter(
-    (problem) => role !== 'worker' || !/^(ADMIN_API_KEY|PUBLIC_BASE_URL):/.test(problem),
-  );
+  // data directory (src/config/production.ts; a worker serves no management API and needs no admin key).
+  const refused = productionProblems(env, platformDescriptors(), role);
   if (refused.length > 0) {
     say(new ConfigError(refused).message);
     return 2;
