@@ -56,7 +56,7 @@ async function interruptAndExpectStopped(run: NpmStart, phase: string): Promise<
   expect(fs.existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);
 }
 
-beforeAll(async () => {
+beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-lifecycle-'));
   env = await npmStartEnv(dataDir);
   ports = [
@@ -67,9 +67,13 @@ beforeAll(async () => {
   ].map((name) => Number(env[name]));
 });
 
-afterAll(() => {
+afterEach(async () => {
   // Whatever happened above, nothing may outlive the test.
-  for (const run of runs) if (!run.hasExited()) run.kill();
+  for (const run of runs.splice(0)) {
+    if (!run.hasExited()) run.kill();
+    // Bounded: a failed test must not keep the next one from getting a data directory of its own.
+    await Promise.race([run.closed, new Promise((r) => setTimeout(r, 10_000))]);
+  }
   for (const line of processesUsing(dataDir)) {
     try {
       process.kill(-Number(line.split(':')[0]), 'SIGKILL');
