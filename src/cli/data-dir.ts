@@ -1,7 +1,8 @@
 /**
  * The data directory of `npm start` (default `.data/` in the working directory, `SOCIALSYNC_DATA_DIR` overrides):
- * Temporal's database, the Firestore emulator's export, the dev token key, the generated admin key, the logs, and
- * `runtime.json` — where the running instance's servers are, so the CLI finds them without configuration.
+ * Temporal's database, the Firestore emulator's export, the dev token key, the generated admin key, the logs,
+ * `runtime.json` — where the running instance's servers are, so the CLI finds them without configuration — and
+ * the embedded servers' records (`temporal/server.json`, `firestore/server.json`) while they run.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -69,6 +70,14 @@ export interface RuntimeInfo {
   sandboxes: Partial<Record<PlatformId, string>>;
 }
 
+/**
+ * Where the guard of an embedded server (`temporal`, `firestore`) records it while it runs: a start that finds the
+ * record of a server still running stops it (it was left by a start that was killed outright).
+ */
+export function serverRecordFile(dataDir: string, server: 'temporal' | 'firestore'): string {
+  return path.join(dataDir, server, 'server.json');
+}
+
 export function writeRuntime(dataDir: string, info: RuntimeInfo): void {
   const file = path.join(dataDir, RUNTIME_FILE);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
@@ -80,7 +89,19 @@ export function readRuntime(dataDir: string): RuntimeInfo | undefined {
     const info = JSON.parse(fs.readFileSync(path.join(dataDir, RUNTIME_FILE), 'utf8')) as RuntimeInfo;
     // A file left behind by an instance that was killed outright describes nothing that runs.
     process.kill(info.pid, 0);
+    // Nor does a zombie: killed, but not yet reaped by a parent that was killed with it.
+    if (processState(info.pid) === 'Z') return undefined;
     return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state letter of `pid` in /proc (Linux; `Z` = zombie), or undefined where /proc does not have it. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
     return undefined;
   }

@@ -181,6 +181,25 @@ export function buildProgram(
       ),
     );
 
+  program
+    .command('start')
+    .description(
+      'run socialsync: --role all (embedded servers, workers, HTTP service, demo; the default), service or worker',
+    )
+    .option('--role <role>', 'all, service or worker (default: SOCIALSYNC_ROLE, else all)')
+    .action(async (o: { role?: string }) => {
+      // Loaded only here: the other commands need none of the engine. A running role owns the process until its
+      // stop, so its exit code ends the process directly.
+      const { resolveRole, runStart } = await import('./start.js');
+      let role;
+      try {
+        role = resolveRole(o.role === undefined ? [] : ['--role', o.role], process.env);
+      } catch (err) {
+        throw new CliError((err as Error).message, EXIT.usage);
+      }
+      process.exit(await runStart({ role }));
+    });
+
   return program;
 }
 

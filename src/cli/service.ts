@@ -1,15 +1,18 @@
 /**
- * One socialsync process: the sync engine from `composeEngine` (Firestore store, connectors, Temporal workers, the
- * sync service) and the HTTP service (management API, OAuth, webhooks) with the dashboard under `/ui`. `npm start` calls it after
- * the infrastructure is up; tests call it against their own servers.
+ * One socialsync HTTP service (management API, OAuth, webhooks, the dashboard under `/ui`) on the sync engine from
+ * `composeEngine` (Firestore store, connectors, Temporal workers, the sync service) — the `all` role, which
+ * `npm start` runs after the infrastructure is up and tests run against their own servers — or, with
+ * `workers: false`, on the client side alone (`composeSyncClient`): the `service` role, whose syncs run in worker
+ * processes elsewhere.
  */
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import { getApps } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
+import { Registry } from 'prom-client';
 import { publicBaseUrl, type Env } from '../config';
 import type { PlatformId } from '../domain';
-import { authorizeOrigins } from '../platforms/registry';
+import { authorizeOrigins, createConnectors } from '../platforms/registry';
 import type { Logger } from '../shared/logger';
 import type { Store } from '../store';
 import type { SyncService } from '../sync/service';
@@ -32,7 +35,7 @@ import {
   temporalSyncHistory,
 } from '../webhooks/pages';
 import type { WorkersHandle } from '../workers';
-import { composeEngine } from '../workers/compose';
+import { composeEngine, composeSyncClient } from '../workers/compose';
 
 export interface StartServiceOptions {
   /** Parsed environment; TEMPORAL_ADDRESS must be set (start.ts sets it to the embedded server's address). */
@@ -47,6 +50,12 @@ export interface StartServiceOptions {
   now?: () => number;
   /** Address the HTTP service binds (default 0.0.0.0). */
   host?: string;
+  /** Run the workers in this process (default true: the `all` role); false: the `service` role. */
+  workers?: boolean;
+  /** Registry `GET /metrics` serves (default: a new one). */
+  registry?: Registry;
+  /** Seconds in-flight activities get at shutdown (the engine's default otherwise). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningService {
@@ -57,7 +66,8 @@ export interface RunningService {
   store: Store;
   syncService: SyncService;
   client: Client;
-  workers: WorkersHandle;
+  /** The workers of this process; absent in the `service` role. */
+  workers?: WorkersHandle;
   keyringSource: 'env' | 'dev-file';
   /** Stops HTTP (draining in-flight requests), then the workers, then closes every connection. Idempotent. */
   close(): Promise<void>;
@@ -75,16 +85,40 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
 
   try {
     const now = opts.now;
-    const engine = await composeEngine({
-      config,
-      logger,
-      dataDir: opts.dataDir,
-      workflowBundle: opts.workflowBundle,
-      taskQueuePrefix: opts.taskQueuePrefix,
-      clock: now ? { now } : undefined,
-    });
+    const registry = opts.registry ?? new Registry();
+    const engine =
+      opts.workers === false
+        ? {
+            ...(await composeSyncClient({
+              config,
+              logger,
+              dataDir: opts.dataDir,
+              taskQueuePrefix: opts.taskQueuePrefix,
+            })),
+            // The service builds authorize URLs, exchanges codes and verifies webhooks itself; PLATFORMS narrows
+            // what it serves, as it does for the workers (composeEngine).
+            connectors: Object.fromEntries(
+              Object.entries(createConnectors(config, { logger, now })).filter(([p]) =>
+                config.PLATFORMS.includes(p as PlatformId),
+              ),
+            ),
+            workers: undefined,
+          }
+        : await composeEngine({
+            config,
+            logger,
+            dataDir: opts.dataDir,
+            workflowBundle: opts.workflowBundle,
+            taskQueuePrefix: opts.taskQueuePrefix,
+            clock: now ? { now } : undefined,
+            registry,
+            shutdownGraceMs: opts.shutdownGraceMs,
+          });
     cleanups.push(() => engine.close());
     const { store, connectors, syncService, client, db } = engine;
+    const platforms = Object.keys(connectors) as PlatformId[];
+    if (platforms.length === 0)
+      throw new Error('no platform is configured: set credentials or run the sandboxes');
 
     const baseUrl = publicBaseUrl(config);
     const firebaseApp = getApps().find((a) => a.name === `socialsync:${config.GCLOUD_PROJECT}`);
@@ -102,7 +136,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
       idTokens: firebaseIdTokenVerifier(getAuth(firebaseApp)),
       readiness: [temporalReadiness(client.connection), firestoreReadiness(db)],
       // One registry for the HTTP service and the workers of this process: GET /metrics shows both.
-      registry: engine.registry,
+      registry,
       logger,
       drain,
     };
@@ -146,7 +180,7 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     return {
       url: config.PUBLIC_BASE_URL ?? http.url,
       port: http.port,
-      platforms: engine.platforms,
+      platforms,
       store,
       syncService,
       client,

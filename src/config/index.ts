@@ -46,6 +46,9 @@ const duration = (fallback: string) =>
 /** Port of the HTTP service when PORT is unset. */
 export const DEFAULT_PORT = 8080;
 
+/** Port of a worker process's health and metrics server when WORKER_HTTP_PORT is unset. */
+export const DEFAULT_WORKER_HTTP_PORT = 8081;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 const usd = (fallback: number) => z.coerce.number().nonnegative().finite().default(fallback);
@@ -129,6 +132,8 @@ export const EnvSchema = z.object({
   GOOGLE_APPLICATION_CREDENTIALS: optionalString,
 
   PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
+  /** The `worker` role's health and metrics server (`/healthz`, `/readyz`, `/metrics`); 0 = any free port. */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_WORKER_HTTP_PORT),
   PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
   ADMIN_API_KEY: optionalString,
   /**

@@ -56,6 +56,10 @@ export async function startFirestoreEmulator(opts: {
   port?: number;
   /** Import `<dataDir>/firestore-export` (written by `save`) at start. */
   persist?: boolean;
+  /** File the guard records the emulator in while it runs (see stopLeftover in process.ts). */
+  recordFile?: string;
+  /** Aborting it stops the emulator if it is still starting (the start then rejects). */
+  signal?: AbortSignal;
 }): Promise<FirestoreEmulator> {
   const launcher = await findFirestoreEmulator();
   if (!launcher) throw new Error(INSTALL_HINT);
@@ -65,7 +69,13 @@ export async function startFirestoreEmulator(opts: {
   const args = ['start', '--host=127.0.0.1', `--port=${port}`];
   const metadata = path.join(opts.dataDir, EXPORT_DIR_NAME, `${EXPORT_DIR_NAME}.overall_export_metadata`);
   if (opts.persist && fs.existsSync(metadata)) args.push(`--import-data=${metadata}`);
-  const emulator = spawnGuarded({ command: launcher, args, logFile });
+  const emulator = spawnGuarded({
+    command: launcher,
+    args,
+    logFile,
+    recordFile: opts.recordFile,
+    meta: { host },
+  });
   let exited = false;
   void emulator.exited.then(() => (exited = true));
   try {
@@ -76,7 +86,7 @@ export async function startFirestoreEmulator(opts: {
         const res = await fetch(`http://${host}/`, { signal: AbortSignal.timeout(1000) });
         return res.ok;
       },
-      { timeoutMs: 90_000, intervalMs: 250 },
+      { timeoutMs: 90_000, intervalMs: 250, signal: opts.signal },
     );
   } catch (err) {
     await emulator.stop();
@@ -84,13 +94,20 @@ export async function startFirestoreEmulator(opts: {
   }
   return {
     host,
-    save: (projectId) => exportEmulatorData({ host, projectId, dataDir: opts.dataDir }),
+    save: (projectId) => saveEmulatorData({ host, projectId, dataDir: opts.dataDir }),
     stop: () => emulator.stop(),
   };
 }
 
-/** Exports through a scratch folder, then swaps it in, so a crash mid-export never leaves a half-written copy. */
-async function exportEmulatorData(opts: { host: string; projectId: string; dataDir: string }): Promise<void> {
+/**
+ * Writes a project's data to `<dataDir>/firestore-export`, which a `persist` start imports. Exports through a
+ * scratch folder, then swaps it in, so a crash mid-export never leaves a half-written copy.
+ */
+export async function saveEmulatorData(opts: {
+  host: string;
+  projectId: string;
+  dataDir: string;
+}): Promise<void> {
   const target = path.join(opts.dataDir, EXPORT_DIR_NAME);
   const scratch = fs.mkdtempSync(path.join(opts.dataDir, 'export-'));
   try {

@@ -13,15 +13,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `probe` until it resolves true or `timeoutMs` passes. */
+/** Polls `probe` until it resolves true or `timeoutMs` passes; an aborted `signal` ends the wait with an error. */
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
-  { timeoutMs = 60_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+  {
+    timeoutMs = 60_000,
+    intervalMs = 100,
+    signal,
+  }: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new Error(`stopped waiting for ${what}: interrupted`);
     try {
       if (await probe()) return;
     } catch (err) {

@@ -33,6 +33,10 @@ export interface StartTemporalOptions {
   persist?: boolean;
   namespace?: string;
   onProgress?: (message: string) => void;
+  /** File the guard records the server in while it runs (see stopLeftover in process.ts). */
+  recordFile?: string;
+  /** Aborting it stops the server if it is still starting (the start then rejects). */
+  signal?: AbortSignal;
 }
 
 async function answers(address: string, namespace: string): Promise<boolean> {
@@ -89,7 +93,13 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...(opts.persist ? ['--db-filename', path.join(opts.dataDir, 'temporal.db')] : []),
   ];
-  const server = spawnGuarded({ command: cli.path, args, logFile });
+  const server = spawnGuarded({
+    command: cli.path,
+    args,
+    logFile,
+    recordFile: opts.recordFile,
+    meta: { address: `127.0.0.1:${port}` },
+  });
   const address = `127.0.0.1:${port}`;
   let exited = false;
   void server.exited.then(() => (exited = true));
@@ -100,7 +110,7 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
         if (exited) throw new Error(`the server exited; its log says:\n${tail(logFile)}`);
         return answers(address, namespace);
       },
-      { timeoutMs: 60_000, intervalMs: 150 },
+      { timeoutMs: 60_000, intervalMs: 150, signal: opts.signal },
     );
   } catch (err) {
     await server.stop();

@@ -1,7 +1,7 @@
 /**
- * `npm run worker` scales socialsync out: a worker process of its own (no HTTP service, no embedded servers),
- * started with the production memory flags, picks up a connection's syncs from Temporal and writes Firestore;
- * SIGTERM drains it and it exits 0.
+ * `npm run worker` (`start --role worker`) scales socialsync out: a worker process of its own (no HTTP service, no
+ * embedded servers), started with the production memory flags, picks up a connection's syncs from Temporal and
+ * writes Firestore; SIGTERM drains it and it exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
@@ -51,11 +51,13 @@ function startWorkerProcess(): { child: ChildProcess; polling: Promise<void>; ou
     TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     SOCIALSYNC_TASK_QUEUE_PREFIX: engine.taskQueuePrefix,
     SOCIALSYNC_WORKER_PLATFORMS: 'tiktok',
+    // Its health and metrics server on any free port.
+    WORKER_HTTP_PORT: '0',
     LOG_LEVEL: 'info',
   };
   const child = spawn(
     process.execPath,
-    [...WORKER_NODE_FLAGS, '--import', 'tsx', repoPath('src', 'cli', 'worker.ts')],
+    [...WORKER_NODE_FLAGS, '--import', 'tsx', repoPath('src', 'cli', 'start.ts'), '--role', 'worker'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
