@@ -134,6 +134,9 @@ export async function runWorkers(options: RunWorkersOptions): Promise<WorkersHan
     activities,
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
+    // A page batch's checkpoint is its heartbeat: send it at most every 2 s (the SDK's default throttle is 80 % of the
+    // 10 s heartbeat timeout), so a batch retried after a crash re-reads at most ~2 s of pages.
+    maxHeartbeatThrottleInterval: 2_000,
     ...options.workerOptions,
   };
 

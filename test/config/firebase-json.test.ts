@@ -74,6 +74,12 @@ test('every Firestore query in src is reviewed (single-field, or its composite i
     ".where('deleted', '==', false)", // tweets: refresh rotation, with the order below (composite index)
     ".orderBy('updatedAt', 'asc')",
     ".orderBy(`metrics.${RANKING_METRIC}`, 'desc')", // items: dashboard top items, one field
+    '.orderBy(FieldPath.documentId())', // platforms (collection group): dashboard users page, by path
+    '.where(FieldPath.documentId()', // the same, a user-id prefix as a path range
+    '.where(FieldPath.documentId()',
+    ".where('status', 'in', [...PROBLEM_STATUSES])", // platforms (collection group): the field override above
+    ".orderBy('date', 'desc')", // insights: dashboard trends, one field
+    ".orderBy('createdAt', 'desc')", // items: dashboard engagement, one field
   ];
   const found: string[] = [];
   const walk = (dir: string) => {

@@ -185,8 +185,12 @@ describe('data', () => {
     const insights = sandbox.log.all({ endpoint: 'GET /{ig-user-id}/insights' });
     const daily = insights.filter((r) => r.query.period === 'day');
     expect(daily).toHaveLength(7);
-    expect(daily[0]!.path).toBe(`/v23.0/${tokens.accountId}/insights`);
-    expect(daily[0]!.query).toEqual({
+    // One call per day (the newest first, to learn which metrics the account refuses, then the rest at once).
+    const days = daily.map((r) => Number(r.query.since)).sort((a, b) => a - b);
+    expect(days).toEqual(Array.from({ length: 7 }, (_, i) => since.getTime() / 1000 + i * 86_400));
+    const oldest = daily.find((r) => Number(r.query.since) === days[0])!;
+    expect(oldest.path).toBe(`/v23.0/${tokens.accountId}/insights`);
+    expect(oldest.query).toEqual({
       metric:
         'reach,views,accounts_engaged,total_interactions,likes,comments,saves,shares,replies,follows_and_unfollows,profile_links_taps',
       period: 'day',

@@ -104,7 +104,12 @@ test('a worker process SIGKILLed in the middle of an initial sync: another one f
   const accountId = await engine.freshAccount();
   const connected = await engine.connect(accountId, 'killed-mid-sync');
   const key = { userId: connected.userId, platform: 'tiktok' as const };
-  await eventually('some pages written', async () => (await engine.storedItems(key, 'videos')).size >= 40);
+  // Into the second page batch (10 pages of 20 per activity): its retry starts at least at the cursor the first
+  // batch returned, and from its own last heartbeat checkpoint when that reached the server before the kill.
+  await eventually(
+    'a first page batch written',
+    async () => (await engine.storedItems(key, 'videos')).size >= 220,
+  );
   const exited = new Promise((resolve) => worker!.once('exit', resolve));
   worker.kill('SIGKILL');
   await exited;
@@ -122,7 +127,7 @@ test('a worker process SIGKILLed in the middle of an initial sync: another one f
   await expectStoredEqualsTruth(engine, key, accountId);
   const truth = engine.sandbox.groundTruth(accountId).items.videos!;
   expect(writtenBeforeKill).toBeLessThan(truth.length);
-  // The new worker went on from the page in flight (its request carries that page's cursor) instead of starting over.
+  // The new worker went on from a checkpoint (its first request carries a cursor) instead of starting over.
   const firstAfterKill = pages()[pageCallsBeforeKill]!;
   expect(JSON.parse(firstAfterKill.body)).toHaveProperty('cursor');
   expect(JSON.parse(pages()[0]!.body)).not.toHaveProperty('cursor');
