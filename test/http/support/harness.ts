@@ -100,6 +100,10 @@ export async function startHttpHarness(opts: { logger?: Logger } = {}): Promise<
     twitter: createTwitterSandbox({ clock, seed: 11, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
     tiktok: createTikTokSandbox({ clock, seed: 12, accounts: 3, itemsPerAccount: 8, autoApprove: true }),
   };
+  // Every consent here is given by the sandbox's one logged-in Instagram account, so all the users a test file connects
+  // share that account's hourly call limit at the platform while each connection keeps its own budget: room for a
+  // file's worth of syncs (these tests are not about Instagram's limit; test/engine covers it).
+  sandboxes.instagram.setLimits({ perUser: 2_000 });
   const sandboxServers: RunningServer[] = [];
   const sandboxEnv: Record<string, string> = {};
   for (const sandbox of Object.values(sandboxes) as PlatformSandbox[]) {
