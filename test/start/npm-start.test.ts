@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { RuntimeInfo } from '../../src/cli/data-dir';
-import { freePort } from '../../src/infra/ports';
 import { repoPath } from '../helpers/servers';
+import { npmStartEnv } from './support';
 
 jest.setTimeout(300_000);
 
@@ -104,28 +104,7 @@ async function countDocs(host: string, collection: string): Promise<number> {
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-start-'));
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // The test run's own servers must not be reused: npm start has to start its own.
-  for (const name of [
-    'TEMPORAL_ADDRESS',
-    'TEMPORAL_NAMESPACE',
-    'FIRESTORE_EMULATOR_HOST',
-    'FIREBASE_AUTH_EMULATOR_HOST',
-    'SOCIALSYNC_TEST_STATE',
-    'NODE_ENV',
-    'ADMIN_API_KEY',
-    'TOKEN_ENCRYPTION_KEYS',
-    'GCLOUD_PROJECT',
-  ]) {
-    delete env[name];
-  }
-  Object.assign(env, {
-    SOCIALSYNC_DATA_DIR: dataDir,
-    PORT: String(await freePort()),
-    SOCIALSYNC_TEMPORAL_PORT: String(await freePort()),
-    SOCIALSYNC_TEMPORAL_UI_PORT: String(await freePort()),
-    SOCIALSYNC_FIRESTORE_PORT: String(await freePort()),
-  });
+  const env = await npmStartEnv(dataDir);
   child = spawn('npm', ['start'], {
     cwd: repoPath(),
     env,
