@@ -139,17 +139,18 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
     return true;
   }
 
-  /** Runs a platform activity, charging what it used (or the estimate, when it failed after calling out). */
+  /**
+   * Runs a platform activity, charging what it used (or the estimate, when it failed after calling out); a concurrent
+   * sync also releases the reservation `reserveBudget` made for it.
+   */
   async function spend<T extends { usage: CallUsage; tokenRefreshed: boolean } & BilledReads>(
     estimate: number,
     run: () => Promise<T>,
   ): Promise<T> {
-    if (concurrent) return spendReserved(estimate, run);
     try {
       const result = await run();
-      const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
       budget = charge(budget, Date.now(), result.usage);
-      calls += used;
+      calls += Object.values(result.usage).reduce((s, n) => s + n, 0);
       tokenRefreshed ||= result.tokenRefreshed;
       if (result.reads) {
         reads = addReads(reads ?? noReads(), result.reads);
@@ -162,6 +163,8 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
         calls += estimate;
       }
       throw err;
+    } finally {
+      if (concurrent) reserved -= estimate;
     }
   }
 
@@ -185,38 +188,6 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
       }
       if (wait > options.maxBudgetWaitMs) return false;
       await sleep(wait);
-    }
-  }
-
-  /** `spend` of a concurrent sync: charges what the activity used and releases its reservation. */
-  async function spendReserved<T extends { usage: CallUsage; tokenRefreshed: boolean } & BilledReads>(
-    estimate: number,
-    run: () => Promise<T>,
-  ): Promise<T> {
-    let released = false;
-    const release = () => {
-      if (!released) reserved -= estimate;
-      released = true;
-    };
-    try {
-      const result = await run();
-      release();
-      const used = Object.values(result.usage).reduce((s, n) => s + n, 0);
-      budget = charge(budget, Date.now(), result.usage);
-      calls += used;
-      tokenRefreshed ||= result.tokenRefreshed;
-      if (result.reads) {
-        reads = addReads(reads ?? noReads(), result.reads);
-        costUsd = roundUsd(costUsd + (result.costUsd ?? 0));
-      }
-      return result;
-    } catch (err) {
-      release();
-      if (!isCancellation(err)) {
-        budget = charge(budget, Date.now(), estimate);
-        calls += estimate;
-      }
-      throw err;
     }
   }
 
