@@ -30,7 +30,7 @@ import type { Principal } from './auth';
 import { summarize, type ConnectionRecorder } from './connect-flow';
 import { parseCookies } from './cookies';
 import { HttpError } from './http-error';
-import { renderCallbackPage } from './oauth-page';
+import { sendCallbackResult } from './oauth-page';
 import { bodyOf, connectorFor, parseOr400, UserId } from './params';
 
 export interface BusinessConnectDeps {
@@ -287,13 +287,5 @@ function respond(
   status: number,
   body: { json: object; message: string; failed?: boolean },
 ): void {
-  res.set('Cache-Control', 'no-store');
-  if (req.accepts(['html', 'json']) === 'json') {
-    res.status(status).json(body.json);
-    return;
-  }
-  res
-    .status(status)
-    .type('html')
-    .send(renderCallbackPage({ ok: !body.failed, platform: 'TikTok Business', message: body.message }));
+  sendCallbackResult(req, res, status, { ...body, platform: 'TikTok Business' });
 }

@@ -2,6 +2,7 @@
  * The small page a user sees after the platform redirects back. Plain HTML, no script (helmet's CSP forbids it
  * anyway); every dynamic value is escaped.
  */
+import type { Request, Response } from 'express';
 import { displayName } from '../platforms/registry';
 
 export function escapeHtml(text: string): string {
@@ -33,4 +34,25 @@ h1{font-size:1.4rem}.ok{color:#1a7f37}.err{color:#b42318}</style>
 </body>
 </html>
 `;
+}
+
+/**
+ * The answer of an OAuth callback: JSON for API callers, else the page above. Never cached (the URL held a
+ * single-use code).
+ */
+export function sendCallbackResult(
+  req: Request,
+  res: Response,
+  status: number,
+  body: { json: object; message: string; failed?: boolean; platform: string },
+): void {
+  res.set('Cache-Control', 'no-store');
+  if (req.accepts(['html', 'json']) === 'json') {
+    res.status(status).json(body.json);
+    return;
+  }
+  res
+    .status(status)
+    .type('html')
+    .send(renderCallbackPage({ ok: !body.failed, platform: body.platform, message: body.message }));
 }

@@ -12,7 +12,7 @@ import { PlatformId } from '../platforms/types';
 import type { ConnectorRegistry } from '../platforms/registry';
 import type { ConnectFlow } from './connect-flow';
 import { HttpError } from './http-error';
-import { renderCallbackPage, platformName } from './oauth-page';
+import { platformName, sendCallbackResult } from './oauth-page';
 import { bodyOf, CallbackQuery, connectorFor, parseOr400, UserId } from './params';
 import type { Principal } from './auth';
 import { z } from 'zod';
@@ -85,21 +85,9 @@ function respond(
   status: number,
   body: { json: object; message: string; failed?: boolean },
 ): void {
-  // Callback pages must not be cached or framed; the URL held a single-use code.
-  res.set('Cache-Control', 'no-store');
-  if (req.accepts(['html', 'json']) === 'json') {
-    res.status(status).json(body.json);
-    return;
-  }
   const platform = String(req.params.platform);
-  res
-    .status(status)
-    .type('html')
-    .send(
-      renderCallbackPage({
-        ok: !body.failed,
-        platform: PlatformId.safeParse(platform).success ? platform : 'the account',
-        message: body.message,
-      }),
-    );
+  sendCallbackResult(req, res, status, {
+    ...body,
+    platform: PlatformId.safeParse(platform).success ? platform : 'the account',
+  });
 }
