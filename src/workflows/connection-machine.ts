@@ -244,6 +244,8 @@ export class ConnectionMachine {
   private nextRefreshAt: number | null = null;
   private running: SyncHandle | null = null;
   private current: RunningSync | null = null;
+  /** The running sync was superseded by a reconnect (see `supersedeRunningSync`). */
+  private superseded = false;
   /** Update callers waiting for their sync to start, by queue entry id. */
   private readonly started = new Map<number, SyncHandle>();
   private readonly refused = new Map<number, string>();
@@ -333,6 +335,22 @@ export class ConnectionMachine {
     }
   }
 
+  /** True while a started sync runs (the workflow can cancel it). */
+  syncRunning(): boolean {
+    return this.running !== null;
+  }
+
+  /**
+   * A reconnect arrived while a sync runs: that sync began with the tokens the user has just replaced (and may be
+   * retrying for want of valid ones, for minutes), and the sync the reconnect requests would wait for all of it.
+   * The workflow cancels it; its end — cancelled, or a failure that was on its way, even a reauth one — then says
+   * nothing about the fresh tokens: no needs_reauth, no error status, no refused requests. The requested sync
+   * starts next, with the fresh tokens.
+   */
+  supersedeRunningSync(): void {
+    if (this.running !== null) this.superseded = true;
+  }
+
   /** Stop: the workflow also cancels a running sync. */
   disconnect(): void {
     this.disconnected = true;
@@ -408,6 +426,7 @@ export class ConnectionMachine {
 
   syncSucceeded(result: SyncWorkflowResult): void {
     const { mode } = this.requireCurrent();
+    this.superseded = false;
     const state = this.state;
     state.budget = result.budget;
     if (mode === 'initial' || mode === 'manual' || mode === 'backfill') state.resume = result.resume;
@@ -456,6 +475,8 @@ export class ConnectionMachine {
     message: string;
   }): void {
     const { entry, mode, deletions, startedAt } = this.requireCurrent();
+    const superseded = this.superseded;
+    this.superseded = false;
     const started = this.started.has(entry.id);
     if (!started) this.refused.set(entry.id, message);
     if (this.disconnected && cancelled) {
@@ -464,6 +485,12 @@ export class ConnectionMachine {
     }
     this.carryBack(deletions);
     if (details) this.state.budget = details.budget;
+    if (superseded) {
+      // Ended by (or despite) a reconnect: whatever it met, the replaced tokens met it. The status stays as the
+      // reconnect left it and the requested sync runs next.
+      this.first(() => this.syncDone());
+      return;
+    }
     const failedSync = started
       ? { mode, startedAt, failedAt: new Date(this.env.now()).toISOString() }
       : undefined;

@@ -44,7 +44,7 @@ import {
 } from './definitions';
 import { describeFailure, isReauthFailure, syncFailureDetails } from './failures';
 import { bookkeeping, platformCalls } from './profiles';
-import { WEBHOOK_LEADING_EDGE_PATCH } from './patches';
+import { RECONNECT_SUPERSEDES_SYNC_PATCH, WEBHOOK_LEADING_EDGE_PATCH } from './patches';
 import { syncWorkflow } from './sync';
 
 export { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions, type ConnectionState };
@@ -103,7 +103,15 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   );
   setHandler(syncRequestedSignal, ({ mode }) => machine.syncRequested(mode));
   setHandler(webhookEventsSignal, (events) => machine.webhookEvents(events));
-  setHandler(reconnectedSignal, ({ accountId }) => machine.reconnected(accountId));
+  setHandler(reconnectedSignal, ({ accountId }) => {
+    machine.reconnected(accountId);
+    // The running sync began with the tokens just replaced and may be retrying for want of valid ones: the sync the
+    // reconnect requests would wait for all of it (the OAuth callback with it). Cancelled, so that one starts now.
+    if (runningScope && machine.syncRunning() && patched(RECONNECT_SUPERSEDES_SYNC_PATCH)) {
+      machine.supersedeRunningSync();
+      runningScope.cancel();
+    }
+  });
   setHandler(disconnectSignal, () => {
     machine.disconnect();
     runningScope?.cancel();

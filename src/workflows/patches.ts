@@ -28,3 +28,10 @@ export const CONCURRENT_WALKS_PATCH = 'sync-concurrent-batched-walks';
  * (`refreshPlan`, then `refreshItemsByIds` batches); before this patch they re-walked the 30-day window.
  */
 export const REFRESH_BY_IDS_PATCH = 'refresh-by-ids';
+
+/**
+ * A reconnect cancels the sync that is running (it began with the tokens the reconnect replaced, and may be retrying
+ * for want of valid ones), so the sync the reconnect requests starts at once; before this patch the request waited
+ * for that sync to end.
+ */
+export const RECONNECT_SUPERSEDES_SYNC_PATCH = 'reconnect-supersedes-sync';
