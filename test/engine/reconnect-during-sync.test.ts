@@ -8,10 +8,13 @@
  * account endpoint that stays in place until `connect()` has answered, so the old sync cannot end on its own first.
  */
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../../src/platforms/tiktok';
 import { createTikTokSandbox, type TikTokSandbox } from '../../src/sandbox/tiktok';
 import { paths } from '../../src/store/paths';
 import { connectionStatusQuery, connectionWorkflowId } from '../../src/workflows/definitions';
+import { RECONNECT_SUPERSEDES_SYNC_PATCH } from '../../src/workflows/patches';
+import { testServers } from '../helpers/servers';
 import type { ConnectionKey } from '../../src/domain';
 import { eventually, expectStoredEqualsTruth, startEngine, type EngineHarness } from './harness';
 
@@ -101,6 +104,21 @@ test('reconnect during a sync retrying an outage: connect() answers with a new s
   expect(engine.sandbox.faults.list()).toHaveLength(1); // the old sync could not have ended on its own
   await expectCancelled(stale);
   await expectSyncedWithFreshTokens(key, accountId, again);
+
+  // The run took the patched path (its marker is in history), and that history replays with the current code.
+  const history = await engine.client.workflow.getHandle(connectionWorkflowId(key)).fetchHistory();
+  // Patch markers carry `{"id": …}` as a JSON payload (under `patch-data` or `patch_data`, by SDK version).
+  const patches = (history.events ?? []).flatMap((e) =>
+    Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) =>
+      (d.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')),
+    ),
+  );
+  expect(patches.some((p) => p.includes(RECONNECT_SUPERSEDES_SYNC_PATCH))).toBe(true);
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: testServers().workflowBundlePath } },
+    history,
+    connectionWorkflowId(key),
+  );
 });
 
 test('Firestore lost the connection and its token while the sync retried (a killed start): the reconnect still answers and syncs', async () => {
