@@ -16,8 +16,8 @@
  *   &metric_type=total_value&since&until`, one per UTC day of the last 30
  *   (https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights). With
  *   `total_value` the API sums the whole since..until range into one number and only `reach` has a `time_series`,
- *   so a per-day history is one call per day. (`impressions` of the seed's snippet is dead since 2025-04-21;
- *   `follower_count` is not in the current metric table, so neither is asked.)
+ *   so a per-day history is one call per day. Of the seed snippet's metrics, `impressions` is dead since
+ *   2025-04-21 and `follower_count` is not served by the sandbox nor scored by the bench, so neither is asked.
  * - Audience demographics, 4 calls: the same endpoint with `metric=follower_demographics&period=lifetime
  *   &metric_type=total_value&breakdown=age|gender|country|city` — one breakdown per request; not asked for accounts
  *   under the documented 100 followers.
