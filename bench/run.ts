@@ -5,11 +5,13 @@
  *
  * BENCH_QUICK=1 runs a smaller version of each. BENCH_CONNECTIONS sets the fan-out size (default 500; quick 100).
  * BENCH_ONLY=fanout runs the fan-out alone (for tuning the worker's memory); BENCH_ONLY=<section> runs one section
- * (bench/sections.ts), e.g. BENCH_ONLY=issue13 for issue 13's comparison with the plain loop (bench/issue13.ts).
+ * (bench/sections.ts), e.g. BENCH_ONLY=issue13 for issue 13's comparison with the seed-literal loop
+ * (bench/seed-loop.ts) and the call-plan-equal plain loop (bench/plain-loop.ts), in bench/issue13.ts.
  * BENCH_ITEMS_PER_ACCOUNT sets issue 13's items per sandbox account. BENCH_WORKER_TUNING='{"maxCachedWorkflows":100}'
  * overrides the worker tuning (WorkerTuning in src/workers) for the fan-out's worker; default: the production defaults.
  * The worker process starts with WORKER_NODE_FLAGS (src/workers); BENCH_WORKER_NODE_OPTIONS replaces them (as its
- * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second.
+ * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second;
+ * BENCH_WORKER_CPU_PROF=<dir> writes the worker process's CPU profile there (node --cpu-prof) when it exits.
  *
  * The fan-out's worker runs in a child process (bench/worker-process.ts), so its memory is measured apart from
  * this process, which hosts the sandboxes, the Temporal client and the data generator. The other benchmarks run
