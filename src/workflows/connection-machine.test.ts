@@ -554,6 +554,66 @@ describe('failures and needs_reauth', () => {
   });
 });
 
+describe("connect()'s request for the first sync, arriving after it started (LOCAL_BOOKKEEPING_PATCH)", () => {
+  /** A new connection's driver whose own first sync has started (local bookkeeping gets there in one task). */
+  function firstSyncRunning(joins: boolean): { d: Driver; first: SyncStart } {
+    const d = new Driver();
+    d.machine.joinsRunningInitial = joins;
+    const first = d.sync;
+    expect(first.mode).toBe('initial');
+    d.machine.syncStarted({ workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' });
+    return { d, first };
+  }
+
+  /** Ends the running sync (started by hand above) and carries on. */
+  function succeed(d: Driver, sync: SyncStart): Stop {
+    d.now += 1_000;
+    d.machine.syncSucceeded(syncResult(sync, {}));
+    return d.run();
+  }
+
+  test('joins the running first sync: the caller gets its handle at once and no second full sync runs', () => {
+    const { d, first } = firstSyncRunning(true);
+    const id = d.machine.requestSync('initial');
+    expect(d.machine.outcome(id)).toEqual({
+      handle: { workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' },
+    });
+    expect(succeed(d, first).type).toBe('wait');
+    expect(d.status).toMatchObject({ status: 'active', syncCount: 1, running: null });
+  });
+
+  test("a request handled before the child's start is confirmed gets the handle once it is", () => {
+    const d = new Driver();
+    d.machine.joinsRunningInitial = true;
+    const first = d.sync; // decided; connection.ts is starting the child
+    const id = d.machine.requestSync('initial');
+    expect(d.machine.outcome(id)).toBeUndefined();
+    d.machine.syncStarted({ workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' });
+    expect(d.machine.outcome(id)).toEqual({
+      handle: { workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' },
+    });
+    expect(succeed(d, first).type).toBe('wait');
+    expect(d.status.syncCount).toBe(1);
+  });
+
+  test('runs begun before the patch queue it, as they always did', () => {
+    const { d, first } = firstSyncRunning(false);
+    const id = d.machine.requestSync('initial');
+    expect(d.machine.outcome(id)).toBeUndefined();
+    succeed(d, first);
+    expect(d.sync.mode).toBe('initial');
+  });
+
+  test('a manual request still queues a sync of its own; a first sync a reconnect superseded is not joined', () => {
+    const manual = firstSyncRunning(true);
+    expect(manual.d.machine.outcome(manual.d.machine.requestSync('manual'))).toBeUndefined();
+    const { d } = firstSyncRunning(true);
+    d.machine.reconnected('acct-1');
+    d.machine.supersedeRunningSync();
+    expect(d.machine.outcome(d.machine.requestSync('initial'))).toBeUndefined();
+  });
+});
+
 describe('reconnect while a sync runs (the workflow cancels the superseded sync)', () => {
   const budget = emptyBudget(WINDOWS);
 

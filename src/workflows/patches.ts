@@ -35,3 +35,11 @@ export const REFRESH_BY_IDS_PATCH = 'refresh-by-ids';
  * for that sync to end.
  */
 export const RECONNECT_SUPERSEDES_SYNC_PATCH = 'reconnect-supersedes-sync';
+
+/**
+ * The bookkeeping activities (Firestore and schedule steps: limits, token expiry, status, checkpoints, deletion
+ * marking, finishing) run as local activities in the workflow's own worker: a marker in history instead of a task
+ * dispatched through the server, and no workflow task between each. Before this patch they were activities on the
+ * workflow task queue.
+ */
+export const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping';
