@@ -418,6 +418,17 @@ export function createActivities(deps: ActivityDeps) {
           held,
         );
       const beat = () => ctx?.heartbeat(cp);
+      // Billable reads go on the connection's usage once per batch, not per page (a Firestore transaction each, on
+      // the walk's critical path); the checkpoint carries them until then, so a resumed attempt records them.
+      const recordPending = async () => {
+        if (!cp.unrecorded) return;
+        const billed = await recordReads(key, cp.unrecorded);
+        cp.unrecorded = undefined;
+        if (billed.reads) {
+          cp.reads = addReadUsage(cp.reads, billed.reads);
+          cp.costUsd = roundUsd((cp.costUsd ?? 0) + (billed.costUsd ?? 0));
+        }
+      };
       beat();
       const timer = ctx ? setInterval(beat, HEARTBEAT_EVERY_MS) : undefined;
       try {
@@ -446,13 +457,17 @@ export function createActivities(deps: ActivityDeps) {
             page.items.length > 0 ? await deps.sink.writeItems(key, kind, page.items, { syncId }) : 0;
           cp = { ...foldPage(cp, { ...edges, written, nextCursor, usage: page.usage }), done: last };
           cp.tokenRefreshed ||= refreshed;
-          const billed = await recordReads(key, page.reads);
-          if (billed.reads) {
-            cp.reads = addReadUsage(cp.reads, billed.reads);
-            cp.costUsd = roundUsd((cp.costUsd ?? 0) + (billed.costUsd ?? 0));
-          }
+          if (page.reads) cp.unrecorded = addReadUsage(cp.unrecorded, page.reads);
           beat();
         }
+        await recordPending();
+      } catch (err) {
+        // Reads of the pages that were written still count when the batch fails (best effort: the failure wins). The
+        // checkpoint then says they are recorded: the SDK sends the last heartbeat with the failure, unthrottled, so a
+        // retry does not record them again.
+        await recordPending().catch(() => undefined);
+        beat();
+        throw err;
       } finally {
         if (timer) clearInterval(timer);
       }

@@ -105,6 +105,8 @@ export interface PagesCheckpoint {
   /** Billable reads of the pages so far (pay-per-use platforms), already recorded on the connection's usage. */
   reads?: ReadUsage;
   costUsd?: number;
+  /** Billable reads of the pages so far not yet recorded: recorded once per batch (and by a resumed attempt). */
+  unrecorded?: ReadUsage;
   /** The activity read what it meant to (maxPages, the horizon or the end). */
   done: boolean;
 }
