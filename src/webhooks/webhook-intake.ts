@@ -5,7 +5,9 @@
  * them, so a failure means "answer 5xx, the platform retries", never "lost".
  *
  * Concurrent deliveries for one connection are coalesced (`ConnectionBatcher`): the first opens a batch, which
- * starts after `windowMs`; whatever arrives for that connection while it runs joins the next batch. A batch costs
+ * starts at the next tick (`windowMs` after the first batch of any connection began to wait; one tick starts the
+ * waiting batches of every connection, so their dedupe reads share one round trip); whatever arrives for that
+ * connection while it runs joins the next batch. A batch costs
  * one dedupe read (`getAll`), one `deliverWebhookEvents` (one `signalWithStart` with all its events) and one batched
  * dedupe write, whatever the number of requests in it. Each request is answered only after the batch carrying its
  * events completed; if any step fails, every request of that batch fails (5xx) and nothing of it is remembered.
@@ -215,6 +217,9 @@ interface Lane {
 
 class ConnectionBatcher {
   private readonly lanes = new Map<string, Lane>();
+  /** The next tick, when one is due: it starts every lane's waiting batch that has a free slot. */
+  private tick: NodeJS.Timeout | undefined;
+  private tickQueued = false;
 
   constructor(
     private readonly deps: WebhookIntakeDeps,
@@ -232,15 +237,37 @@ class ConnectionBatcher {
     if (!batch || batch.events.size + events.length > this.opts.maxEvents) {
       batch = { events: new Map(), requests: [] };
       lane.waiting.push(batch);
-      // A free slot: start after the window (more requests may join); otherwise when a running batch ends.
-      if (lane.running < this.opts.maxInFlight) {
-        const start = () => this.pump(id, lane!);
-        if (this.opts.windowMs > 0) setTimeout(start, this.opts.windowMs);
-        else queueMicrotask(start);
-      }
+      // Starts at the next tick with a free slot (more requests may join meanwhile).
+      if (lane.running < this.opts.maxInFlight) this.arm();
     }
     for (const e of events) if (!batch.events.has(e.eventId)) batch.events.set(e.eventId, e);
     return new Promise<Counts>((resolve, reject) => batch.requests.push({ events, resolve, reject }));
+  }
+
+  /**
+   * Batches start on a tick shared by every connection, `windowMs` after the first one waiting for it (issue 13):
+   * the batches of all connections then read their dedupe records in one Firestore round trip and are signalled
+   * together, instead of each lane paying its own round trips at its own moment. A lane whose batch ends waits for
+   * the next tick too (at most `windowMs`), which lines it up with the others again.
+   */
+  private arm(): void {
+    if (this.opts.windowMs <= 0) {
+      if (this.tickQueued) return;
+      this.tickQueued = true;
+      queueMicrotask(() => {
+        this.tickQueued = false;
+        this.startAll();
+      });
+      return;
+    }
+    this.tick ??= setTimeout(() => {
+      this.tick = undefined;
+      this.startAll();
+    }, this.opts.windowMs);
+  }
+
+  private startAll(): void {
+    for (const [id, lane] of this.lanes) this.pump(id, lane);
   }
 
   private pump(id: string, lane: Lane): void {
@@ -252,7 +279,8 @@ class ConnectionBatcher {
         if (released) return;
         released = true;
         lane.running--;
-        this.pump(id, lane);
+        if (lane.waiting.length > 0) this.arm();
+        else if (lane.running === 0 && this.lanes.get(id) === lane) this.lanes.delete(id);
       };
       void this.run(lane.key, batch, release).finally(release);
     }
