@@ -177,7 +177,7 @@ describe('createWebhookIntake (coalescing per connection)', () => {
     expect(w.delivered.map((d) => d.ids)).toEqual([['e1', 'e2']]);
   });
 
-  it('starts the waiting batches of all connections on one shared tick, so their dedupe reads go together', async () => {
+  it('starts the due batches of all connections on one shared tick, so their dedupe reads go together', async () => {
     jest.useFakeTimers();
     try {
       const bob: ConnectionKey = { userId: 'bob', platform: 'instagram' };
@@ -188,22 +188,23 @@ describe('createWebhookIntake (coalescing per connection)', () => {
       const intake = createWebhookIntake(w.deps, { windowMs: 10 });
       const first = intake('instagram', [event('e1', 'acct1')]);
       await jest.advanceTimersByTimeAsync(6);
-      // Bob's first batch opens 6 ms into Alice's window: it starts with hers, not 10 ms after its own opening.
+      // Bob's batch opened 6 ms into the tick Alice's armed: it gathers a full window, until the tick after.
       const second = intake('instagram', [event('e2', 'acct2')]);
       await jest.advanceTimersByTimeAsync(4);
+      expect(reads).toEqual([['e1']]);
+      await jest.advanceTimersByTimeAsync(10);
       expect(reads).toEqual([['e1'], ['e2']]);
-      expect(w.calls.map((c) => c.ids)).toEqual([['e1'], ['e2']]);
 
-      // A lane whose batch ended waits for the next tick too: Alice's next delivery joins the tick Bob's opened.
-      w.calls[0]!.release();
-      await first;
+      // Both lanes busy; their next batches open, then the running ones end 2 ms apart: both wait for one tick.
       const third = intake('instagram', [event('e3', 'acct1')]);
       const fourth = intake('instagram', [event('e4', 'acct2')]);
-      await jest.advanceTimersByTimeAsync(0);
-      expect(w.calls).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(10);
+      w.calls[0]!.release();
+      await first;
+      await jest.advanceTimersByTimeAsync(2);
       w.calls[1]!.release();
       await second;
-      await jest.advanceTimersByTimeAsync(9);
+      await jest.advanceTimersByTimeAsync(7);
       expect(reads).toHaveLength(2);
       await jest.advanceTimersByTimeAsync(1);
       expect(reads.slice(2).flat().sort()).toEqual(['e3', 'e4']);
