@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
+import { warmFirestoreEmulator } from './warm-emulator';
 import { startFirestoreEmulator } from '../src/infra/firestore-emulator';
 import { startTemporalDevServer } from '../src/infra/temporal-server';
 import { createTikTokConnector, tiktokSettingsFromEnv } from '../src/platforms/tiktok';
@@ -65,6 +66,8 @@ export async function startBenchServers(progress: (m: string) => void): Promise<
     }),
   ]);
   process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
+  // Steady state, not the JVM's warm-up: otherwise the first benchmark of a run pays it alone (warm-emulator.ts).
+  progress(`firestore emulator warmed up in ${(await warmFirestoreEmulator()).toFixed(0)} ms`);
   const workflowCodePath = path.join(dataDir, 'workflow-bundle.js');
   fs.writeFileSync(workflowCodePath, bundle.code);
   return {
@@ -270,6 +273,9 @@ export async function startWorkerProcess(
     execArgv: [
       ...(process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? WORKER_NODE_FLAGS : []),
       '--expose-gc',
+      ...(process.env.BENCH_WORKER_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`]
+        : []),
       '--import',
       'tsx',
     ],

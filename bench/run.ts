@@ -10,7 +10,8 @@
  * BENCH_ITEMS_PER_ACCOUNT sets issue 13's items per sandbox account. BENCH_WORKER_TUNING='{"maxCachedWorkflows":100}'
  * overrides the worker tuning (WorkerTuning in src/workers) for the fan-out's worker; default: the production defaults.
  * The worker process starts with WORKER_NODE_FLAGS (src/workers); BENCH_WORKER_NODE_OPTIONS replaces them (as its
- * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second.
+ * NODE_OPTIONS; empty: Node's defaults). BENCH_WORKER_TRACE=1 prints the worker's memory once a second;
+ * BENCH_WORKER_CPU_PROF=<dir> writes the worker process's CPU profile there (node --cpu-prof) when it exits.
  *
  * The fan-out's worker runs in a child process (bench/worker-process.ts), so its memory is measured apart from
  * this process, which hosts the sandboxes, the Temporal client and the data generator. The other benchmarks run

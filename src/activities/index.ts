@@ -231,24 +231,32 @@ export function createActivities(deps: ActivityDeps) {
 
   /**
    * Runs `call` with the stored token. An expired token is refreshed once and the call repeated; every failure
-   * leaves here classified for Temporal (see failures.ts).
+   * leaves here classified for Temporal (see failures.ts). `held` keeps the token between the calls of one activity
+   * (a page batch loads it once, not once per page); a token rotated elsewhere meanwhile is answered as expired by
+   * the platform, and the refresher then returns the stored one instead of refreshing again.
    */
   async function withToken<T>(
     key: ConnectionKey,
     call: (tokens: TokenSet) => Promise<T>,
+    held?: { tokens?: TokenSet },
   ): Promise<{ value: T; refreshed: boolean }> {
     try {
-      let tokens = await loadToken(key);
+      let tokens = held?.tokens ?? (await loadToken(key));
       let refreshed = false;
+      const keep = (fresh: TokenSet) => {
+        tokens = fresh;
+        if (held) held.tokens = fresh;
+      };
+      keep(tokens);
       if (tokens.expiresAt !== undefined && tokens.expiresAt <= clock.now()) {
-        tokens = await refresh(key, tokens);
+        keep(await refresh(key, tokens));
         refreshed = true;
       }
       try {
         return { value: await call(tokens), refreshed };
       } catch (err) {
         if (!isPlatformError(err, 'token_expired') || refreshed) throw err;
-        tokens = await refresh(key, tokens);
+        keep(await refresh(key, tokens));
         return { value: await call(tokens), refreshed: true };
       }
     } catch (err) {
@@ -401,9 +409,13 @@ export function createActivities(deps: ActivityDeps) {
       // Full walks read the largest pages; walks that stop at a horizon keep the connector's default, so they do
       // not read far past it.
       const pageSize = input.pageSize ?? (input.stopBefore ? undefined : LARGEST_PAGE[key.platform]);
+      // One token load per batch, not per page.
+      const held: { tokens?: TokenSet } = {};
       const fetchPage = (cursor: string | undefined) =>
-        withToken(key, (tokens) =>
-          connector.listItems(tokens, { kind, cursor, pageSize, sinceId: input.sinceId }),
+        withToken(
+          key,
+          (tokens) => connector.listItems(tokens, { kind, cursor, pageSize, sinceId: input.sinceId }),
+          held,
         );
       const beat = () => ctx?.heartbeat(cp);
       beat();

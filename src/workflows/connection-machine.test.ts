@@ -554,6 +554,174 @@ describe('failures and needs_reauth', () => {
   });
 });
 
+describe("connect()'s request for the first sync, arriving after it started (LOCAL_BOOKKEEPING_PATCH)", () => {
+  /** A new connection's driver whose own first sync has started (local bookkeeping gets there in one task). */
+  function firstSyncRunning(joins: boolean): { d: Driver; first: SyncStart } {
+    const d = new Driver();
+    d.machine.joinsRunningInitial = joins;
+    const first = d.sync;
+    expect(first.mode).toBe('initial');
+    d.machine.syncStarted({ workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' });
+    return { d, first };
+  }
+
+  /** Ends the running sync (started by hand above) and carries on. */
+  function succeed(d: Driver, sync: SyncStart): Stop {
+    d.now += 1_000;
+    d.machine.syncSucceeded(syncResult(sync, {}));
+    return d.run();
+  }
+
+  test('joins the running first sync: the caller gets its handle at once and no second full sync runs', () => {
+    const { d, first } = firstSyncRunning(true);
+    const id = d.machine.requestSync('initial');
+    expect(d.machine.outcome(id)).toEqual({
+      handle: { workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' },
+    });
+    expect(succeed(d, first).type).toBe('wait');
+    expect(d.status).toMatchObject({ status: 'active', syncCount: 1, running: null });
+  });
+
+  test("a request handled before the child's start is confirmed gets the handle once it is", () => {
+    const d = new Driver();
+    d.machine.joinsRunningInitial = true;
+    const first = d.sync; // decided; connection.ts is starting the child
+    const id = d.machine.requestSync('initial');
+    expect(d.machine.outcome(id)).toBeUndefined();
+    d.machine.syncStarted({ workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' });
+    expect(d.machine.outcome(id)).toEqual({
+      handle: { workflowId: `sync-${first.n}`, runId: `run-${first.n}`, mode: 'initial' },
+    });
+    expect(succeed(d, first).type).toBe('wait');
+    expect(d.status.syncCount).toBe(1);
+  });
+
+  test('runs begun before the patch queue it, as they always did', () => {
+    const { d, first } = firstSyncRunning(false);
+    const id = d.machine.requestSync('initial');
+    expect(d.machine.outcome(id)).toBeUndefined();
+    succeed(d, first);
+    expect(d.sync.mode).toBe('initial');
+  });
+
+  test('a manual request still queues a sync of its own; a first sync a reconnect superseded is not joined', () => {
+    const manual = firstSyncRunning(true);
+    expect(manual.d.machine.outcome(manual.d.machine.requestSync('manual'))).toBeUndefined();
+    const { d } = firstSyncRunning(true);
+    d.machine.reconnected('acct-1');
+    d.machine.supersedeRunningSync();
+    expect(d.machine.outcome(d.machine.requestSync('initial'))).toBeUndefined();
+  });
+});
+
+describe('reconnect while a sync runs (the workflow cancels the superseded sync)', () => {
+  const budget = emptyBudget(WINDOWS);
+
+  /** A connected driver whose manual sync has started; the test ends it. */
+  function running(): { d: Driver; stale: SyncStart } {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    const stale = d.sync;
+    d.machine.syncStarted({ workflowId: `sync-${stale.n}`, runId: `run-${stale.n}`, mode: stale.mode });
+    return { d, stale };
+  }
+
+  /** What connection.ts does with the reconnect signal, then the request of `connect()`. */
+  function reconnectAndRequest(d: Driver): number {
+    d.machine.reconnected('acct-1');
+    expect(d.machine.syncRunning()).toBe(true);
+    d.machine.supersedeRunningSync();
+    return d.machine.requestSync('initial');
+  }
+
+  test('its cancellation writes no status; the requested sync starts next and its caller gets the handle', () => {
+    const { d, stale } = running();
+    const id = reconnectAndRequest(d);
+    expect(d.machine.outcome(id)).toBeUndefined();
+    const mark = d.done.length;
+    d.machine.syncFailed({ cancelled: true, message: 'Workflow cancelled' });
+    d.run();
+    expect(d.since(mark).filter((x) => x.type === 'setStatus')).toEqual([
+      { type: 'setStatus', status: 'syncing', error: null, patch: STATUS_WRITER_PATCH },
+    ]);
+    expect(d.since(mark).map((x) => x.type)).toContain('loadTokenExpiry');
+    expect(d.sync).toMatchObject({ mode: 'incremental', n: stale.n + 1 });
+    d.finishSync();
+    expect(d.machine.outcome(id)).toEqual({
+      handle: { workflowId: `sync-${stale.n + 1}`, runId: `run-${stale.n + 1}`, mode: 'incremental' },
+    });
+    expect(d.status).toMatchObject({ status: 'active', error: null, running: null });
+  });
+
+  test('a reauth failure that was on its way (the replaced tokens) neither needs reauth nor refuses the request', () => {
+    const { d } = running();
+    const id = reconnectAndRequest(d);
+    const mark = d.done.length;
+    d.machine.syncFailed({
+      cancelled: false,
+      message: 'x',
+      details: { reason: 'needs_reauth', error: 'ReauthRequired: token revoked', budget, calls: 2 },
+    });
+    d.run();
+    const after = d.since(mark);
+    expect(after.map((x) => x.type)).not.toContain('pauseSchedule');
+    expect(after.filter((x) => x.type === 'setStatus').map((x) => 'status' in x && x.status)).toEqual([
+      'syncing',
+    ]);
+    expect(d.machine.outcome(id)).toBeUndefined(); // waits for its sync, not refused
+    d.finishSync();
+    expect(d.machine.outcome(id)).toMatchObject({ handle: { mode: 'incremental' } });
+    expect(d.status.status).toBe('active');
+  });
+
+  test('a superseded sync that succeeds anyway counts as usual; the next failure is judged normally again', () => {
+    const { d } = running();
+    const id = reconnectAndRequest(d);
+    d.now += 1_000;
+    d.machine.syncSucceeded(syncResult({ mode: 'manual', n: 2, budget, deletions: [] }, {}));
+    d.run();
+    expect(d.status).toMatchObject({ lastSyncMode: 'manual', running: null });
+    d.machine.syncStarted({ workflowId: 'sync-3', runId: 'run-3', mode: 'incremental' });
+    expect(d.machine.outcome(id)).toMatchObject({ handle: { workflowId: 'sync-3' } });
+    const mark = d.done.length;
+    d.machine.syncFailed({
+      cancelled: false,
+      message: 'x',
+      details: { reason: 'needs_reauth', error: 'ReauthRequired: revoked', budget, calls: 1 },
+    });
+    d.run();
+    expect(
+      d
+        .since(mark)
+        .slice(0, 2)
+        .map((x) => x.type),
+    ).toEqual(['pauseSchedule', 'setStatus']);
+    expect(d.status.status).toBe('needs_reauth');
+  });
+
+  test('nothing to supersede before a sync has started', () => {
+    const d = connected();
+    d.machine.requestSync('manual');
+    d.poke();
+    expect(d.stop.type).toBe('startSync'); // decided, not started yet
+    expect(d.machine.syncRunning()).toBe(false);
+    d.machine.supersedeRunningSync();
+    const mark = d.done.length;
+    d.failSync({
+      cancelled: false,
+      message: 'x',
+      details: { reason: 'needs_reauth', error: 'ReauthRequired: revoked', budget, calls: 1 },
+    });
+    expect(
+      d
+        .since(mark)
+        .slice(0, 2)
+        .map((x) => x.type),
+    ).toEqual(['pauseSchedule', 'setStatus']);
+  });
+});
+
 describe('token refresh', () => {
   test('due refreshMargin before expiry, planned for the known expiry; the next one set from the new expiry', () => {
     const d = connected({ refreshMarginMs: 10 * 60_000 });

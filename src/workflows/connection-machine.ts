@@ -244,6 +244,10 @@ export class ConnectionMachine {
   private nextRefreshAt: number | null = null;
   private running: SyncHandle | null = null;
   private current: RunningSync | null = null;
+  /** The running sync was superseded by a reconnect (see `supersedeRunningSync`). */
+  private superseded = false;
+  /** Requests that joined the current sync before its start was confirmed (see `joinsRunningInitial`). */
+  private joiners: number[] = [];
   /** Update callers waiting for their sync to start, by queue entry id. */
   private readonly started = new Map<number, SyncHandle>();
   private readonly refused = new Map<number, string>();
@@ -277,9 +281,31 @@ export class ConnectionMachine {
       throw new Error(`unknown sync mode ${mode}`);
   }
 
+  /**
+   * Whether a request for the first sync joins a first sync that is already running (set by the workflow from
+   * LOCAL_BOOKKEEPING_PATCH). A new connection's workflow queues its first sync on its own and, with local
+   * bookkeeping, starts it within its first task, before `connect()`'s request arrives: that request is for the same
+   * sync, not a second full one. Runs begun before the patch queued the request (the sync had not started yet).
+   */
+  joinsRunningInitial = false;
+
   /** A sync asked for by update: returns the queue entry whose `outcome` the caller waits for. */
   requestSync(mode: RequestedSyncMode): number {
-    return this.enqueue(this.resolveMode(mode)).id;
+    const resolved = this.resolveMode(mode);
+    // A sync a reconnect superseded is being cancelled: the request queues a fresh one instead.
+    if (
+      this.joinsRunningInitial &&
+      resolved === 'initial' &&
+      this.current?.mode === 'initial' &&
+      !this.superseded
+    ) {
+      const id = this.state.nextRequestId++;
+      // Being started (the child's start not yet confirmed): answered with it, or refused with it.
+      if (this.running) this.started.set(id, this.running);
+      else this.joiners.push(id);
+      return id;
+    }
+    return this.enqueue(resolved).id;
   }
 
   /** The started handle or the refusal of a requested sync; undefined while it waits in the queue. */
@@ -331,6 +357,22 @@ export class ConnectionMachine {
       this.state.status = this.state.initialDone ? 'active' : 'connecting';
       this.state.error = null;
     }
+  }
+
+  /** True while a started sync runs (the workflow can cancel it). */
+  syncRunning(): boolean {
+    return this.running !== null;
+  }
+
+  /**
+   * A reconnect arrived while a sync runs: that sync began with the tokens the user has just replaced (and may be
+   * retrying for want of valid ones, for minutes), and the sync the reconnect requests would wait for all of it.
+   * The workflow cancels it; its end — cancelled, or a failure that was on its way, even a reauth one — then says
+   * nothing about the fresh tokens: no needs_reauth, no error status, no refused requests. The requested sync
+   * starts next, with the fresh tokens.
+   */
+  supersedeRunningSync(): void {
+    if (this.running !== null) this.superseded = true;
   }
 
   /** Stop: the workflow also cancels a running sync. */
@@ -404,10 +446,12 @@ export class ConnectionMachine {
     if (!this.current) throw new Error('syncStarted without a sync');
     this.running = handle;
     this.started.set(this.current.entry.id, handle);
+    for (const id of this.joiners.splice(0)) this.started.set(id, handle);
   }
 
   syncSucceeded(result: SyncWorkflowResult): void {
     const { mode } = this.requireCurrent();
+    this.superseded = false;
     const state = this.state;
     state.budget = result.budget;
     if (mode === 'initial' || mode === 'manual' || mode === 'backfill') state.resume = result.resume;
@@ -456,14 +500,22 @@ export class ConnectionMachine {
     message: string;
   }): void {
     const { entry, mode, deletions, startedAt } = this.requireCurrent();
+    const superseded = this.superseded;
+    this.superseded = false;
     const started = this.started.has(entry.id);
-    if (!started) this.refused.set(entry.id, message);
+    if (!started) for (const id of [entry.id, ...this.joiners.splice(0)]) this.refused.set(id, message);
     if (this.disconnected && cancelled) {
       this.first(() => this.syncDone());
       return;
     }
     this.carryBack(deletions);
     if (details) this.state.budget = details.budget;
+    if (superseded) {
+      // Ended by (or despite) a reconnect: whatever it met, the replaced tokens met it. The status stays as the
+      // reconnect left it and the requested sync runs next.
+      this.first(() => this.syncDone());
+      return;
+    }
     const failedSync = started
       ? { mode, startedAt, failedAt: new Date(this.env.now()).toISOString() }
       : undefined;
@@ -631,7 +683,8 @@ export class ConnectionMachine {
     this.first(() => {
       if (this.disconnected) {
         // Disconnected while the status was written: the sync never starts.
-        this.refused.set(entry.id, 'connection disconnected');
+        for (const id of [entry.id, ...this.joiners.splice(0)])
+          this.refused.set(id, 'connection disconnected');
         return this.syncDone();
       }
       return {

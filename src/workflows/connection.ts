@@ -43,8 +43,12 @@ import {
   webhookEventsSignal,
 } from './definitions';
 import { describeFailure, isReauthFailure, syncFailureDetails } from './failures';
-import { bookkeeping, platformCalls } from './profiles';
-import { WEBHOOK_LEADING_EDGE_PATCH } from './patches';
+import { bookkeepingOf, platformCalls } from './profiles';
+import {
+  LOCAL_BOOKKEEPING_PATCH,
+  RECONNECT_SUPERSEDES_SYNC_PATCH,
+  WEBHOOK_LEADING_EDGE_PATCH,
+} from './patches';
 import { syncWorkflow } from './sync';
 
 export { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions, type ConnectionState };
@@ -66,7 +70,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     ? DEFAULT_CONNECTION_OPTIONS
     : { ...DEFAULT_CONNECTION_OPTIONS, ...LEGACY_WEBHOOK_OPTIONS };
   const options: ConnectionOptions = { ...defaults, ...input.options };
-  const engine = bookkeeping(options.taskQueuePrefix);
+  const engine = bookkeepingOf(options.taskQueuePrefix);
   const remote = platformCalls(platform, options.taskQueuePrefix);
   const machine = new ConnectionMachine({
     userId,
@@ -83,6 +87,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       handlersFinished: allHandlersFinished,
     },
   });
+  // Same patch as the local bookkeeping above (patched() answers the same for one id throughout a run).
+  machine.joinsRunningInitial = patched(LOCAL_BOOKKEEPING_PATCH);
   let runningScope: CancellationScope | null = null;
 
   // ── Handlers: each one event for the machine ──────────────────────────────────────────────────────────────
@@ -103,7 +109,15 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   );
   setHandler(syncRequestedSignal, ({ mode }) => machine.syncRequested(mode));
   setHandler(webhookEventsSignal, (events) => machine.webhookEvents(events));
-  setHandler(reconnectedSignal, ({ accountId }) => machine.reconnected(accountId));
+  setHandler(reconnectedSignal, ({ accountId }) => {
+    machine.reconnected(accountId);
+    // The running sync began with the tokens just replaced and may be retrying for want of valid ones: the sync the
+    // reconnect requests would wait for all of it (the OAuth callback with it). Cancelled, so that one starts now.
+    if (runningScope && machine.syncRunning() && patched(RECONNECT_SUPERSEDES_SYNC_PATCH)) {
+      machine.supersedeRunningSync();
+      runningScope.cancel();
+    }
+  });
   setHandler(disconnectSignal, () => {
     machine.disconnect();
     runningScope?.cancel();

@@ -28,3 +28,18 @@ export const CONCURRENT_WALKS_PATCH = 'sync-concurrent-batched-walks';
  * (`refreshPlan`, then `refreshItemsByIds` batches); before this patch they re-walked the 30-day window.
  */
 export const REFRESH_BY_IDS_PATCH = 'refresh-by-ids';
+
+/**
+ * A reconnect cancels the sync that is running (it began with the tokens the reconnect replaced, and may be retrying
+ * for want of valid ones), so the sync the reconnect requests starts at once; before this patch the request waited
+ * for that sync to end.
+ */
+export const RECONNECT_SUPERSEDES_SYNC_PATCH = 'reconnect-supersedes-sync';
+
+/**
+ * The bookkeeping activities (Firestore and schedule steps: limits, token expiry, status, checkpoints, deletion
+ * marking, finishing) run as local activities in the workflow's own worker: a marker in history instead of a task
+ * dispatched through the server, and no workflow task between each. Before this patch they were activities on the
+ * workflow task queue.
+ */
+export const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping';

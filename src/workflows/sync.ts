@@ -29,7 +29,7 @@ import {
 import { charge, remaining, waitMsFor, type BudgetState } from './budget';
 import { describeFailure, isReauthFailure, usageCappedUntil, type SyncFailureDetails } from './failures';
 import { CONCURRENT_WALKS_PATCH, REFRESH_BY_IDS_PATCH, STATUS_WRITER_PATCH } from './patches';
-import { bookkeeping, pageBatches, platformCalls } from './profiles';
+import { bookkeepingOf, pageBatches, platformCalls } from './profiles';
 
 /** Lists that only ever show a recent slice: a stored item outside it is not "deleted" for being unseen. */
 const LISTING_AGE_LIMIT_MS: Partial<Record<ItemKind, number>> = { stories: 24 * 3_600_000 };
@@ -114,7 +114,7 @@ export async function syncWorkflow(input: SyncWorkflowInput): Promise<SyncWorkfl
   const info = workflowInfo();
   const syncId = info.runId;
   const started = Date.now();
-  const engine = bookkeeping(input.taskQueuePrefix);
+  const engine = bookkeepingOf(input.taskQueuePrefix);
   const remote = platformCalls(platform, input.taskQueuePrefix);
   const pageBatchCalls = pageBatches(platform, input.taskQueuePrefix);
   const full = FULL_MODES.includes(mode);

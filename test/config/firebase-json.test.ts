@@ -42,7 +42,7 @@ test('the index file passes the validation of firebase-tools deploy, with the TT
   ]);
 });
 
-test('the composite index of the X refresh rotation is declared', () => {
+test('the composite indexes of the X refresh rotation and of deletion marking are declared', () => {
   const spec = JSON.parse(fs.readFileSync(repoPath(config.firestore.indexes), 'utf8')) as {
     indexes: {
       collectionGroup: string;
@@ -59,6 +59,16 @@ test('the composite index of the X refresh rotation is declared', () => {
         { fieldPath: 'updatedAt', order: 'ASCENDING' },
       ],
     },
+    // Deletion marking (markUnseenDeleted): equality on deleted, range on createdAt, != on lastSeenSync.
+    ...['posts', 'stories', 'tweets', 'videos'].map((collectionGroup) => ({
+      collectionGroup,
+      queryScope: 'COLLECTION',
+      fields: [
+        { fieldPath: 'deleted', order: 'ASCENDING' },
+        { fieldPath: 'createdAt', order: 'ASCENDING' },
+        { fieldPath: 'lastSeenSync', order: 'ASCENDING' },
+      ],
+    })),
   ]);
 });
 
@@ -67,8 +77,10 @@ test('every Firestore query in src is reviewed (single-field, or its composite i
   // fields (equality + range/order on different fields), to firestore.indexes.json.
   const KNOWN = [
     ".where('kid', '!=', current)", // _tokens: rotation
-    ".where('createdAt', '>=', Timestamp.fromDate(from))", // items: deletion marking, one field (range)
+    ".where('deleted', '==', false)", // items: deletion marking (composite index deleted+createdAt+lastSeenSync)
+    ".where('createdAt', '>=', Timestamp.fromDate(from))",
     ".where('createdAt', '<=', Timestamp.fromDate(to))",
+    ".where('lastSeenSync', '!=', syncId)",
     ".where('deleted', '==', false)", // items: count
     ".where('createdAt', '>=', Timestamp.fromDate(createdSince))", // tweets: young items to refresh, one field
     ".where('deleted', '==', false)", // tweets: refresh rotation, with the order below (composite index)

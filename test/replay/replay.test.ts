@@ -5,6 +5,8 @@
  * guard it with `patched()` or ship it on a versioned task queue (docs/sync-engine.md).
  * `before-status-writer-*.json` were recorded by the same script with the code from before the connection workflow
  * became a state machine and the one writer of `status`: runs started then must keep replaying.
+ * `before-issue-13-*.json` were recorded before the speed and reconnect patches (sync-concurrent-batched-walks,
+ * refresh-by-ids, reconnect-supersedes-sync, local-bookkeeping); the unprefixed ones with the current code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
