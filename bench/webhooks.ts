@@ -26,6 +26,7 @@ import { paths } from '../src/store/paths';
 import {
   connectionStatusQuery,
   connectionWorkflowId,
+  webhookEventsSignal,
   type ConnectionQueryResult,
 } from '../src/workflows/definitions';
 import { startBenchServers, type BenchServers } from './engine-env';
@@ -255,6 +256,10 @@ export interface WebhookScaleOutRun {
   coresDuringLoad: CpuSplit;
   /** Cores each group kept busy in the 3 s before the load, with nothing to do (background cost). */
   coresIdle: CpuSplit;
+  /** `webhookEvents` signals the connection workflows received from the first delivery until idle (their histories). */
+  signals: number;
+  /** Workflow tasks the connection workflows completed in that time (a signal wakes one unless it joins a task). */
+  workflowTasks: number;
 }
 
 export interface WebhookScaleOutResult {
@@ -398,7 +403,8 @@ export async function benchmarkWebhookScaleOut(
         progress(
           `  ${Math.round(r.requestsPerSecond)} req/s, lost ${r.lost}, CPU s / 1,000 events: ${formatCpu(r.cpuPer1000)}; ` +
             `HTTP per instance ${r.httpPerInstance.map((c) => fixed(c, 2)).join(' + ')}; ` +
-            `cores busy under load: ${formatCpu(r.coresDuringLoad)}; idle: ${formatCpu(r.coresIdle)}`,
+            `cores busy under load: ${formatCpu(r.coresDuringLoad)}; idle: ${formatCpu(r.coresIdle)}; ` +
+            `${r.signals} signals, ${r.workflowTasks} workflow tasks`,
         );
       }
     }
@@ -531,6 +537,7 @@ async function measureScaleOutRun(
   const instancesStart = instancePids.map(cpuSeconds);
   const coresIdle = cpuDelta(idleStart, cpuStart, 1000 / (performance.now() - idleAt));
   const startedAt = performance.now();
+  const startedEpochMs = Date.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: opts.concurrency }, async () => {
@@ -570,6 +577,7 @@ async function measureScaleOutRun(
   );
   const cpuSettled = cpuNow(groups);
   const instancesSettled = instancePids.map(cpuSeconds);
+  const histories = await Promise.all(keys.map((key) => connectionHistoryCounts(s, key, startedEpochMs)));
   let engineSaw = 0;
   let lostInEngine = 0;
   let countedTwice = 0;
@@ -615,7 +623,40 @@ async function measureScaleOutRun(
     ),
     coresDuringLoad: cpuDelta(cpuStart, cpuLoadEnd, 1 / seconds),
     coresIdle,
+    signals: histories.reduce((a, h) => a + h.signals, 0),
+    workflowTasks: histories.reduce((a, h) => a + h.workflowTasks, 0),
   };
+}
+
+const epochMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  t ? Number(String(t.seconds ?? 0)) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
+
+/**
+ * `webhookEvents` signals and completed workflow tasks in a connection workflow's history since `sinceMs`, over
+ * its current run and the runs it continued from (a long history continues as new).
+ */
+async function connectionHistoryCounts(
+  s: BenchScaleOutStack,
+  key: ConnectionKey,
+  sinceMs: number,
+): Promise<{ signals: number; workflowTasks: number }> {
+  const id = connectionWorkflowId(key);
+  let runId = (await s.client.workflow.getHandle(id).describe()).runId;
+  const counts = { signals: 0, workflowTasks: 0 };
+  for (let runs = 0; runId && runs < 20; runs++) {
+    const events = (await s.client.workflow.getHandle(id, runId).fetchHistory()).events ?? [];
+    for (const e of events) {
+      if (epochMs(e.eventTime) < sinceMs) continue;
+      if (e.workflowExecutionSignaledEventAttributes?.signalName === webhookEventsSignal.name)
+        counts.signals++;
+      if (e.workflowTaskCompletedEventAttributes) counts.workflowTasks++;
+    }
+    const first = events[0];
+    // The run began before the load: nothing earlier can count.
+    if (!first || epochMs(first.eventTime) < sinceMs) break;
+    runId = first.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? '';
+  }
+  return counts;
 }
 
 function formatCpu(c: CpuSplit, digits = 2): string {
@@ -625,6 +666,43 @@ function formatCpu(c: CpuSplit, digits = 2): string {
   );
 }
 
+/**
+ * What a run says about scaling out: the HTTP tier's own cost (its instances share nothing, so N instances carry N
+ * times one instance's rate) beside the shared back end's (worker, Temporal, Firestore), which must grow with them.
+ */
+export interface ScaleOutArithmetic {
+  /** HTTP CPU s per 1,000 events (all instances) and the deliveries one core of HTTP instances takes per second. */
+  httpCpuPer1000: number;
+  httpPerCore: number;
+  /** Worker + Temporal + emulator CPU s per 1,000 events, and the deliveries one core of that back end takes. */
+  backEndCpuPer1000: number;
+  backEndPerCore: number;
+  /** Deliveries per second all `cores` of this machine would carry with nothing else running (the platform's side excluded). */
+  machineCeiling: number;
+  /** Cores of HTTP instances and of back end that the target rate needs at this run's costs. */
+  httpCoresForTarget: number;
+  backEndCoresForTarget: number;
+  /** Events per `webhookEvents` signal (the coalescing), and workflow tasks per signal. */
+  eventsPerSignal: number;
+  tasksPerSignal: number;
+}
+
+export function scaleOutArithmetic(run: WebhookScaleOutRun, cores: number): ScaleOutArithmetic {
+  const c = run.cpuPer1000;
+  const backEnd = c.worker + c.temporal + c.firestore;
+  return {
+    httpCpuPer1000: c.http,
+    httpPerCore: 1000 / c.http,
+    backEndCpuPer1000: backEnd,
+    backEndPerCore: 1000 / backEnd,
+    machineCeiling: (cores * 1000) / (c.http + backEnd),
+    httpCoresForTarget: (WEBHOOK_INTAKE_TARGET_RPS * c.http) / 1000,
+    backEndCoresForTarget: (WEBHOOK_INTAKE_TARGET_RPS * backEnd) / 1000,
+    eventsPerSignal: run.signals > 0 ? run.engineSaw / run.signals : NaN,
+    tasksPerSignal: run.signals > 0 ? run.workflowTasks / run.signals : NaN,
+  };
+}
+
 /** Rows for bench/table.ts (bench/run.ts prints them): one req/s row and one CPU row per run, and the loss check. */
 export function webhookScaleOutRows(r: WebhookScaleOutResult): BenchRow[] {
   const rows: BenchRow[] = [];
@@ -632,6 +710,7 @@ export function webhookScaleOutRows(r: WebhookScaleOutResult): BenchRow[] {
     const label =
       `${run.instances} HTTP instance${run.instances === 1 ? '' : 's'}, ${run.concurrency} in flight` +
       (run.events === 'publish' ? '' : ', events that start no sync');
+    const a = scaleOutArithmetic(run, r.cores);
     rows.push(
       {
         benchmark: `webhook intake, real stack, ${label}: req/s`,
@@ -647,7 +726,18 @@ export function webhookScaleOutRows(r: WebhookScaleOutResult): BenchRow[] {
           formatCpu(run.cpuPer1000) +
           (run.instances > 1
             ? `; HTTP per instance ${run.httpPerInstance.map((c) => fixed(c, 2)).join(' + ')}`
-            : ''),
+            : '') +
+          `; ${run.signals} signals (${fixed(a.eventsPerSignal, 1)} events and ${fixed(a.tasksPerSignal, 1)} workflow tasks each)`,
+        target: '-',
+      },
+      {
+        benchmark: `webhook intake, real stack, ${label}: scale-out arithmetic`,
+        result:
+          `HTTP tier ${fixed(a.httpCpuPer1000, 2)} CPU s / 1,000 → ${fixed(a.httpPerCore)} req/s per core of instances; ` +
+          `back end (worker + Temporal + emulator) ${fixed(a.backEndCpuPer1000, 2)} → ${fixed(a.backEndPerCore)} req/s per core; ` +
+          `this machine (${r.cores} cores, nothing else running) ≤ ${fixed(a.machineCeiling)} req/s; ` +
+          `${WEBHOOK_INTAKE_TARGET_RPS} req/s needs ${fixed(a.httpCoresForTarget, 2)} cores of HTTP instances + ` +
+          `${fixed(a.backEndCoresForTarget, 2)} cores of back end`,
         target: '-',
       },
       {
@@ -660,6 +750,23 @@ export function webhookScaleOutRows(r: WebhookScaleOutResult): BenchRow[] {
         pass: run.lost === 0 && run.countedTwice === 0 && run.failed === 0 && run.rejected === 0,
       },
     );
+  }
+  // The scale-out itself: each instance's CPU per delivery it served, 1 instance against N, at equal load.
+  for (const many of r.runs.filter((x) => x.instances > 1)) {
+    const one = r.runs.find(
+      (x) => x.instances === 1 && x.concurrency === many.concurrency && x.events === many.events,
+    );
+    if (!one) continue;
+    const served = many.httpPerInstance.map((c) => c * many.instances);
+    rows.push({
+      benchmark: `webhook intake, HTTP tier scaled out, ${many.concurrency} in flight: CPU ms per delivery served`,
+      result:
+        `1 instance ${fixed(one.cpuPer1000.http, 2)}; ${many.instances} instances ` +
+        `${served.map((c) => fixed(c, 2)).join(' / ')} each, i.e. ${fixed(1000 / one.cpuPer1000.http)} → ` +
+        `${fixed(served.reduce((t, c) => t + 1000 / c, 0))} req/s with one core per instance ` +
+        `(the back end then needs ${fixed(scaleOutArithmetic(many, r.cores).backEndCpuPer1000, 2)} CPU s per 1,000)`,
+      target: '-',
+    });
   }
   return rows;
 }

@@ -63,3 +63,21 @@ it('a failed round trip fails only the calls it carried; the next one goes out',
   pending[1]!.resolve();
   expect((await later).get('b')).toBe(1);
 });
+
+it('with gatherMs, calls made within that time after the first go in one round trip', async () => {
+  jest.useFakeTimers();
+  try {
+    const { sent, pending, send } = recordingSend();
+    const c = new Coalescer(send, 5);
+    const a = c.submit(items('a'));
+    await jest.advanceTimersByTimeAsync(3);
+    const b = c.submit(items('b'));
+    expect(sent).toEqual([]);
+    await jest.advanceTimersByTimeAsync(2);
+    expect(sent).toEqual([['a', 'b']]);
+    pending[0]!.resolve();
+    expect([(await a).get('a'), (await b).get('b')]).toEqual([1, 1]);
+  } finally {
+    jest.useRealTimers();
+  }
+});

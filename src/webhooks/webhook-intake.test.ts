@@ -177,6 +177,46 @@ describe('createWebhookIntake (coalescing per connection)', () => {
     expect(w.delivered.map((d) => d.ids)).toEqual([['e1', 'e2']]);
   });
 
+  it('starts the due batches of all connections on one shared tick, so their dedupe reads go together', async () => {
+    jest.useFakeTimers();
+    try {
+      const bob: ConnectionKey = { userId: 'bob', platform: 'instagram' };
+      const w = gatedWorld({ acct1: [alice], acct2: [bob] });
+      const reads: string[][] = [];
+      const seen = w.deps.dedupe.seen;
+      w.deps.dedupe = { ...w.deps.dedupe, seen: (key, ids) => (reads.push(ids), seen(key, ids)) };
+      const intake = createWebhookIntake(w.deps, { windowMs: 10 });
+      const first = intake('instagram', [event('e1', 'acct1')]);
+      await jest.advanceTimersByTimeAsync(6);
+      // Bob's batch opened 6 ms into the tick Alice's armed: it gathers a full window, until the tick after.
+      const second = intake('instagram', [event('e2', 'acct2')]);
+      await jest.advanceTimersByTimeAsync(4);
+      expect(reads).toEqual([['e1']]);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(reads).toEqual([['e1'], ['e2']]);
+
+      // Both lanes busy; their next batches open, then the running ones end 2 ms apart: both wait for one tick.
+      const third = intake('instagram', [event('e3', 'acct1')]);
+      const fourth = intake('instagram', [event('e4', 'acct2')]);
+      await jest.advanceTimersByTimeAsync(10);
+      w.calls[0]!.release();
+      await first;
+      await jest.advanceTimersByTimeAsync(2);
+      w.calls[1]!.release();
+      await second;
+      await jest.advanceTimersByTimeAsync(7);
+      expect(reads).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(reads.slice(2).flat().sort()).toEqual(['e3', 'e4']);
+      w.calls[2]!.release();
+      w.calls[3]!.release();
+      expect((await Promise.all([third, fourth])).map((o) => o.delivered)).toEqual([1, 1]);
+      expect(w.remembered.get('bob/instagram')).toEqual(new Set(['e2', 'e4']));
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('keeps batches bounded', async () => {
     const w = gatedWorld({ acct1: [alice] });
     const intake = createWebhookIntake(w.deps, { windowMs: 1, maxEvents: 2 });

@@ -16,6 +16,13 @@ import { createTemporalSyncService } from '../../src/sync/temporal-sync-service'
 import { serve, temporalReadiness } from '../../src/webhooks';
 import { connectThroughOAuth, eventually, startHttpHarness, type HttpHarness } from './support/harness';
 import type { ConnectionKey } from '../../src/domain';
+import {
+  WriteBatch,
+  type DocumentData,
+  type DocumentReference,
+  type Firestore,
+} from 'firebase-admin/firestore';
+import { createWebhookDedupe } from '../../src/store';
 
 // Syncs run on real workers; the default 5 s per test is too tight on a shared machine.
 jest.setTimeout(60_000);
@@ -331,6 +338,121 @@ describe('concurrent deliveries for one connection', () => {
     );
     expect(again.map((a) => a.body.duplicates)).toEqual(Array(8).fill(1));
     expect(handedOver.length).toBe(before + handOffs.length);
+  });
+});
+
+describe('concurrent deliveries for several connections', () => {
+  const users = ['hook-bob', 'hook-carol'];
+  const accounts: string[] = [];
+  let app: RunningServer;
+  /** Firestore round trips of the app's dedupe store: `getAll` reads and batched commits, with their documents. */
+  const trips = { reads: [] as number[], commits: [] as number[] };
+  const handOffs: { key: ConnectionKey; events: WebhookEvent[] }[] = [];
+
+  /** The emulator's Firestore, counting the calls the dedupe store makes (everything else goes through untouched). */
+  function counting(db: Firestore): Firestore {
+    return new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'getAll')
+          return (...refs: DocumentReference[]) => {
+            trips.reads.push(refs.length);
+            return target.getAll(...refs);
+          };
+        if (prop === 'batch')
+          return () => {
+            const batch = target.batch();
+            let writes = 0;
+            const set = batch.set.bind(batch) as (ref: DocumentReference, data: DocumentData) => WriteBatch;
+            return Object.assign(batch, {
+              set: (ref: DocumentReference, data: DocumentData) => (writes++, set(ref, data)),
+              commit: () => (trips.commits.push(writes), WriteBatch.prototype.commit.call(batch)),
+            });
+          };
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    const control = h.sandboxes.tiktok.control;
+    for (const user of users) {
+      const account = control.createAccount({});
+      control.login(account);
+      const connected = await connectThroughOAuth(h, 'tiktok', user);
+      if (connected.status !== 200) throw new Error(`connect of ${user} failed`);
+      accounts.push(account);
+    }
+    control.login(tiktokAccount);
+    await eventually('initial syncs', async () => {
+      const states = await Promise.all(
+        users.map((u) => h.syncService.status({ userId: u, platform: 'tiktok' })),
+      );
+      return states.every((s) => s?.status === 'active');
+    });
+    app = await listen(
+      h.appWith({
+        dedupe: createWebhookDedupe({ db: counting(h.firestore.db) }),
+        syncService: recording(h.syncService, handOffs),
+        // Long enough that the three deliveries below, sent at once, surely open their batches within one tick.
+        limits: { webhookBatchWindowMs: 1_000 },
+      }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('start on one tick: one dedupe read for all of them, each event handed over and remembered once', async () => {
+    const keys: ConnectionKey[] = [
+      { userId: ALICE, platform: 'tiktok' },
+      ...users.map((userId) => ({ userId, platform: 'tiktok' as const })),
+    ];
+    const bodies = [tiktokAccount, ...accounts].map((account, i) =>
+      tiktokBody(account, { video_id: `72000000000000000${i}` }),
+    );
+    const send = () =>
+      Promise.all(
+        bodies.map((body) =>
+          post(`${app.url}/webhooks/tiktok`, body, { 'tiktok-signature': tiktokSignature(body) }),
+        ),
+      );
+    const answers = await send();
+    expect(answers.map((a) => [a.status, a.body.delivered])).toEqual(bodies.map(() => [200, 1]));
+    // The three connections' batches read their dedupe records in one round trip.
+    expect(trips.reads).toEqual([3]);
+    expect(trips.commits.reduce((a, n) => a + n, 0)).toBe(3);
+    // Answered only after the hand-off and the record: both are there for every event, once.
+    expect(handOffs.map((d) => d.key.userId).sort()).toEqual(keys.map((k) => k.userId).sort());
+    for (const [i, key] of keys.entries()) {
+      const delivered = handOffs.filter((d) => d.key.userId === key.userId).flatMap((d) => d.events);
+      expect(delivered.map((e) => e.itemId)).toEqual([`72000000000000000${i}`]);
+      expect(await h.dedupe.seen(key, [delivered[0]!.eventId])).toEqual(new Set([delivered[0]!.eventId]));
+      expect((await signalledItemIds(key)).filter((id) => id === `72000000000000000${i}`)).toHaveLength(1);
+    }
+
+    // Redelivered all at once: duplicates, read together again, nothing written or handed over.
+    const again = await send();
+    expect(again.map((a) => [a.status, a.body.duplicates])).toEqual(bodies.map(() => [200, 1]));
+    expect(trips.reads).toEqual([3, 3]);
+    expect(trips.commits.reduce((a, n) => a + n, 0)).toBe(3);
+    expect(handOffs).toHaveLength(3);
+  });
+
+  it('a forged delivery among them is refused and changes nothing', async () => {
+    const before = { reads: trips.reads.length, commits: trips.commits.length, handOffs: handOffs.length };
+    const body = tiktokBody(accounts[0]!, { video_id: '7200000000000000099' });
+    const [forged, malformed] = await Promise.all([
+      post(`${app.url}/webhooks/tiktok`, body, {
+        'tiktok-signature': tiktokSignature(body, { secret: 'not-the-secret' }),
+      }),
+      post(`${app.url}/webhooks/tiktok`, '{"event":', { 'tiktok-signature': tiktokSignature('{"event":') }),
+    ]);
+    expect([forged.status, malformed.status]).toEqual([401, 400]);
+    expect({ reads: trips.reads.length, commits: trips.commits.length, handOffs: handOffs.length }).toEqual(
+      before,
+    );
   });
 });
 
