@@ -1,6 +1,6 @@
 /**
- * The baseline of issue 13: the seed's `syncAllPlatforms` shape, written as a competent engineer would write that
- * shape. For each user, for each platform: fetch everything (profile, daily insights, audience, every page of
+ * Issue 13's call-plan-equal loop (printed beside the target's baseline, the seed-literal loop in seed-loop.ts): the
+ * seed's `syncAllPlatforms` shape, written as a competent engineer would write that shape. For each user, for each platform: fetch everything (profile, daily insights, audience, every page of
  * every item kind, largest page the API allows) over the platform's documented HTTP API, then save it to Firestore
  * in batches; a failing platform is logged with console.error and skipped, like the seed.
  *
