@@ -59,6 +59,7 @@
  * Then `saveToFirestore`: the account document (profile, latest insights, audience), the daily insights and the items
  * of each kind in the layout of docs/contract.md, through the same sink socialsync writes with.
  */
+import type { PlainLoopDeps, PlainUser } from './plain-loop';
 import { createHmac } from 'node:crypto';
 import axios from 'axios';
 import type { Env } from '../src/config';
@@ -112,16 +113,9 @@ const IG_METRIC_NAMES: Record<string, string> = {
   navigation: 'navigation',
 };
 
-export interface SeedLoopDeps {
-  config: Env;
-  sink: SyncSink;
-  now: () => number;
-  /** Called instead of console.error when set (the bench counts failures and keeps its output short). */
-  onError?: (message: string) => void;
-}
-
-/** One user of the loop: their connection per platform. */
-export type SeedUser = Partial<Record<PlatformId, BenchConnection>>;
+/** What the loop runs with, and one user of it: the same as the call-plan-equal loop's (types only, no code shared). */
+export type SeedLoopDeps = PlainLoopDeps;
+export type SeedUser = PlainUser;
 
 interface PlatformData {
   account: SeedAccount;
