@@ -12,7 +12,9 @@
  *    an idle connection syncs at once, events during a sync coalesce into one follow-up) unless `debounceMs` asks
  *    for the trailing debounce instead.
  *    `latencyConcurrency` accounts publish at once, each waiting for its connection to be idle between samples.
- * 2. Intake: `requests` signed deliveries (signed with the sandbox app's secret exactly as the sandbox signs), spread
+ * 2. Burst (issue 13 item 1): `burst` videos published at once on one idle connection; each one's latency as above,
+ *    and the syncs and API calls the burst cost (a leading-edge sync and one coalesced follow-up, not one per event).
+ * 3. Intake: `requests` signed deliveries (signed with the sandbox app's secret exactly as the sandbox signs), spread
  *    over the connected accounts, `concurrency` in flight over keep-alive connections; every `redeliverEvery`-th
  *    event is delivered a second time after its first answer (a platform retry: same body, fresh signature time).
  *    Lost: every accepted event must be in the connection workflow's dedupe memory afterwards (the `status` query's
@@ -53,6 +55,8 @@ export interface WebhooksEndToEndOptions {
   latencySamples?: number;
   /** Accounts publishing at once in the latency phase; default 3. */
   latencyConcurrency?: number;
+  /** Videos published at once on one connection in the burst phase (issue 13 item 1); default 100, quick 30. */
+  burst?: number;
   /** Signed deliveries in the intake phase, redeliveries included; default 2,000, quick 300. */
   requests?: number;
   /** Deliveries in flight; default 50. */
@@ -79,6 +83,18 @@ export interface WebhooksEndToEndResult {
     intakeP50Ms: number;
     /** Samples whose document never appeared (within 30 s). */
     timedOut: number;
+  };
+  /** A burst of videos published at once on one idle connection: each one's latency, and what the burst cost. */
+  burst: {
+    events: number;
+    /** Webhook POST → item document in Firestore, per video of the burst. */
+    p50Ms: number;
+    p95Ms: number;
+    maxMs: number;
+    timedOut: number;
+    /** Syncs the burst started, and the TikTok API calls they made. */
+    syncs: number;
+    calls: number;
   };
   intake: {
     requests: number;
@@ -188,6 +204,7 @@ export async function benchmarkWebhooksEndToEnd(
   const debounceMs = options.debounceMs ?? null;
   const latencySamples = options.latencySamples ?? (quick ? 12 : 30);
   const latencyConcurrency = Math.min(options.latencyConcurrency ?? 3, accounts);
+  const burstSize = options.burst ?? (quick ? 30 : 100);
   const requests = options.requests ?? (quick ? 300 : 2_000);
   const concurrency = options.concurrency ?? 50;
   const redeliverEvery = options.redeliverEvery ?? 10;
@@ -225,6 +242,9 @@ export async function benchmarkWebhooksEndToEnd(
     );
     const latency = await measureLatency(s, keys, accountIds, latencySamples, latencyConcurrency);
 
+    progress(`webhooks e2e: a burst of ${burstSize} published videos on one connection`);
+    const burst = await measureBurst(s, keys[0]!, accountIds[0]!, burstSize);
+
     progress(`webhooks e2e: intake, ${requests} signed deliveries, ${concurrency} in flight`);
     const intake = await measureIntake(s, keys, accountIds, { requests, concurrency, redeliverEvery });
 
@@ -233,6 +253,7 @@ export async function benchmarkWebhooksEndToEnd(
       debounceMs,
       setupSeconds,
       latency: { ...latency, concurrency: latencyConcurrency },
+      burst,
       intake,
       totalSeconds: (performance.now() - started) / 1000,
     };
@@ -290,6 +311,54 @@ async function measureLatency(
     };
   } finally {
     for (const w of watchers) w.stop();
+  }
+}
+
+/**
+ * `count` videos published at once on one idle connection, each POSTing its signed webhook: every video's latency
+ * to Firestore, and the syncs and API calls the whole burst cost (the leading-edge sync plus one coalesced follow-up
+ * are expected, not one per event).
+ */
+async function measureBurst(
+  s: BenchHttpStack,
+  key: ConnectionKey,
+  accountId: string,
+  count: number,
+): Promise<WebhooksEndToEndResult['burst']> {
+  const watcher = watchVideos(s, key);
+  try {
+    await watcher.initial;
+    await until(`${key.userId} idle`, () => idle(s, key), { intervalMs: 50, timeoutMs: 30_000 });
+    const before = await queryConnection(s, key);
+    const callsBefore = s.sandbox.log.stats().total;
+    const latencies: number[] = [];
+    let timedOut = 0;
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const postedAt = performance.now();
+        const video = await s.sandbox.control.addVideo(accountId, { text: `burst ${i}` });
+        const landedAt = await watcher.waitFor(video.id, LATENCY_TIMEOUT_MS);
+        if (landedAt === undefined) timedOut += 1;
+        else latencies.push(landedAt - postedAt);
+      }),
+    );
+    await until(`${key.userId} idle after the burst`, () => idle(s, key), {
+      intervalMs: 50,
+      timeoutMs: 60_000,
+    });
+    const after = await queryConnection(s, key);
+    latencies.sort((a, b) => a - b);
+    return {
+      events: count,
+      p50Ms: percentile(latencies, 0.5),
+      p95Ms: percentile(latencies, 0.95),
+      maxMs: latencies.at(-1) ?? NaN,
+      timedOut,
+      syncs: after.syncCount - before.syncCount,
+      calls: s.sandbox.log.stats().total - callsBefore,
+    };
+  } finally {
+    watcher.stop();
   }
 }
 
@@ -461,7 +530,7 @@ function timing(debounceMs: number | null): string {
 
 /** The result as rows of bench/table.ts, with the issue's targets. */
 export function webhooksEndToEndRows(r: WebhooksEndToEndResult): BenchRow[] {
-  const { latency: l, intake: i } = r;
+  const { latency: l, intake: i, burst: b } = r;
   const timedOut = l.timedOut > 0 ? `, ${l.timedOut} timed out` : '';
   return [
     {
@@ -477,6 +546,18 @@ export function webhooksEndToEndRows(r: WebhooksEndToEndResult): BenchRow[] {
         l.timedOut === 0 &&
         l.p95Ms < WEBHOOK_E2E_TARGETS.latencyP95Ms &&
         l.maxMs < WEBHOOK_E2E_TARGETS.latencyMaxMs,
+    },
+    {
+      benchmark: `webhook -> item in Firestore, burst of ${b.events} on one connection: p95`,
+      result:
+        `${fixed(b.p95Ms)} ms, p50 ${fixed(b.p50Ms)}, max ${fixed(b.maxMs)} ms` +
+        `${b.timedOut > 0 ? `, ${b.timedOut} timed out` : ''}; ${b.syncs} syncs, ${b.calls} API calls`,
+      target: `p95 < ${WEBHOOK_E2E_TARGETS.latencyP95Ms} ms, max < ${WEBHOOK_E2E_TARGETS.latencyMaxMs} ms, <= 2 syncs`,
+      pass:
+        b.timedOut === 0 &&
+        b.p95Ms < WEBHOOK_E2E_TARGETS.latencyP95Ms &&
+        b.maxMs < WEBHOOK_E2E_TARGETS.latencyMaxMs &&
+        b.syncs <= 2,
     },
     {
       benchmark: 'webhook intake, signed, real stack: requests/s',
