@@ -36,7 +36,7 @@ import type { WorkerTuning } from '../src/workers';
 
 const quick = process.env.BENCH_QUICK === '1';
 
-/** Issue 12: post reads per 6-hourly X sync for an account posting 5 a day, before and after (bench/x-cost.ts). */
+/** Issue 12: post reads per 6-hourly X sync for an account posting 5 a day, two settings (bench/x-cost.ts). */
 const xCostSection: BenchSection = {
   name: 'xcost',
   async run({ servers, quick: short, say: progress, rows }) {
