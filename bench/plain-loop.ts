@@ -11,6 +11,7 @@
  * fallbacks a second time would compare two connectors, not two orchestrations; what differs here is only the
  * orchestration (sequential, no Temporal, no retries, no budget).
  */
+import { syncAllPlatforms } from './seed-shape';
 import { createConnectors, type ConnectorRegistry } from '../src/platforms/registry';
 import { createInstagramConnector, instagramSettingsFromEnv } from '../src/platforms/instagram';
 import type { AccountSnapshot, Item, ItemKind } from '../src/platforms/types';
@@ -57,30 +58,12 @@ export function plainConnectors(deps: PlainLoopDeps): ConnectorRegistry {
 export async function plainSyncAll(deps: PlainLoopDeps, users: readonly PlainUser[]): Promise<number> {
   const connectors = plainConnectors(deps);
   let failed = 0;
-  for (const user of users) failed += await syncAllPlatforms(deps, connectors, user);
-  return failed;
-}
-
-async function syncAllPlatforms(
-  deps: PlainLoopDeps,
-  connectors: ConnectorRegistry,
-  user: PlainUser,
-): Promise<number> {
-  const platforms: PlatformId[] = ['instagram', 'twitter', 'tiktok'];
-  let failed = 0;
-  for (const platform of platforms) {
-    const connection = user[platform];
-    if (!connection) continue;
-    try {
-      const data = await syncPlatform(deps, connectors, connection);
-      await saveToFirestore(deps, connection, data);
-    } catch (error) {
-      failed += 1;
-      const message = `Sync failed for ${platform}: ${error instanceof Error ? error.message : String(error)}`;
-      if (deps.onError) deps.onError(message);
-      else console.error(message);
-    }
-  }
+  for (const user of users)
+    failed += await syncAllPlatforms(user, {
+      fetch: (_platform, connection) => syncPlatform(deps, connectors, connection),
+      save: (connection, data) => saveToFirestore(deps, connection, data),
+      onError: deps.onError,
+    });
   return failed;
 }
 

@@ -59,6 +59,7 @@
  * Then `saveToFirestore`: the account document (profile, latest insights, audience), the daily insights and the items
  * of each kind in the layout of docs/contract.md, through the same sink socialsync writes with.
  */
+import { syncAllPlatforms } from './seed-shape';
 import type { PlainLoopDeps, PlainUser } from './plain-loop';
 import { createHmac } from 'node:crypto';
 import axios from 'axios';
@@ -125,27 +126,13 @@ interface PlatformData {
 /** `syncAllPlatforms` for every user, one after another. Returns how many platform syncs failed. */
 export async function seedSyncAll(deps: SeedLoopDeps, users: readonly SeedUser[]): Promise<number> {
   let failed = 0;
-  for (const user of users) failed += await syncAllPlatforms(deps, user);
-  return failed;
-}
-
-/** The seed's function, with the user's connections passed in instead of looked up. */
-async function syncAllPlatforms(deps: SeedLoopDeps, user: SeedUser): Promise<number> {
-  const platforms: PlatformId[] = ['instagram', 'twitter', 'tiktok'];
-  let failed = 0;
-  for (const platform of platforms) {
-    const connection = user[platform];
-    if (!connection) continue;
-    try {
-      const data = await syncPlatform(deps, platform, connection);
-      await saveToFirestore(deps, connection.key, data);
-    } catch (error) {
-      failed += 1;
-      const message = `Sync failed for ${platform}: ${describe(error)}`;
-      if (deps.onError) deps.onError(message);
-      else console.error(message);
-    }
-  }
+  for (const user of users)
+    failed += await syncAllPlatforms(user, {
+      fetch: (platform, connection) => syncPlatform(deps, platform, connection),
+      save: (connection, data) => saveToFirestore(deps, connection.key, data),
+      onError: deps.onError,
+      describe,
+    });
   return failed;
 }
 
