@@ -72,6 +72,14 @@ function callsByPlatform(bench: Awaited<ReturnType<typeof startMultiBench>>) {
   return out;
 }
 
+/** Calls per platform between two `callsByPlatform` readings. */
+function callsBetween(
+  before: Partial<Record<PlatformId, number>>,
+  after: Partial<Record<PlatformId, number>>,
+): Partial<Record<PlatformId, number>> {
+  return Object.fromEntries(BENCH_PLATFORMS.map((p) => [p, (after[p] ?? 0) - (before[p] ?? 0)]));
+}
+
 async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${url}/_sandbox${path}`, {
     method,
@@ -132,9 +140,7 @@ export async function benchInitialAll(
       items: itemCount(bench, connections),
       seconds,
       calls: after.total - before.total,
-      callsByPlatform: Object.fromEntries(
-        BENCH_PLATFORMS.map((p) => [p, (afterBy[p] ?? 0) - (beforeBy[p] ?? 0)]),
-      ),
+      callsByPlatform: callsBetween(beforeBy, afterBy),
       accuracy: await bench.accuracy(connections),
       requestsWhileLimited: after.whileLimited - before.whileLimited,
       failed: runs.filter((ok) => !ok).length,
@@ -230,9 +236,7 @@ async function benchLoop(
       items: itemCount(bench, connections),
       seconds,
       calls: after.total - before.total,
-      callsByPlatform: Object.fromEntries(
-        BENCH_PLATFORMS.map((p) => [p, (afterBy[p] ?? 0) - (beforeBy[p] ?? 0)]),
-      ),
+      callsByPlatform: callsBetween(beforeBy, afterBy),
       accuracy: await bench.accuracy(connections),
       requestsWhileLimited: after.whileLimited - before.whileLimited,
       failed,
