@@ -155,19 +155,20 @@ test('one service and two workers in production: a worker SIGKILLed mid-sync, ev
   const servicePort = await freePort();
   const [portA, portB] = [await freePort(), await freePort()];
   const service = startRole('service', 'service', { PORT: String(servicePort) });
+  // Worker B starts once worker A is inside the syncs (below): with both polling from the start, a sync of a few
+  // page batches can go to B alone, and A would have nothing to be killed in.
   const workerA = startRole('worker A', 'worker', { WORKER_HTTP_PORT: String(portA) });
-  const workerB = startRole('worker B', 'worker', { WORKER_HTTP_PORT: String(portB) });
   const serviceUrl = `http://127.0.0.1:${servicePort}`;
   await ready(`${serviceUrl}/readyz`, service);
   await ready(`http://127.0.0.1:${portA}/readyz`, workerA);
-  await ready(`http://127.0.0.1:${portB}/readyz`, workerB);
   // The service role runs no workers; the worker role serves no API.
   expect(service.output()).toContain('service role running (no workers)');
   expect(service.output()).not.toContain('workers running');
   expect((await fetch(`http://127.0.0.1:${portA}/api/users/u/connections/tiktok`)).status).toBe(404);
 
-  // Slow pages, so the kill surely lands inside the syncs (300 videos = 15+ pages each).
-  sandbox.faults.add({ endpoint: VIDEO_LIST, latencyMs: 200 });
+  // Slow pages, so the kill surely lands inside the syncs (300 videos = 15+ pages each, 15 s and more per walk,
+  // while worker B takes a few seconds to start).
+  sandbox.faults.add({ endpoint: VIDEO_LIST, latencyMs: 1_000 });
   const api = new ServiceApi({ baseUrl: serviceUrl, adminApiKey: env.ADMIN_API_KEY! });
   const users: { userId: string; accountId: string }[] = [];
   for (const accountId of sandbox.accountIds().slice(0, USERS)) {
@@ -208,6 +209,15 @@ test('one service and two workers in production: a worker SIGKILLed mid-sync, ev
     async () => (await storedItems(users[0]!.userId, 'videos')).size >= 20,
     { timeoutMs: 120_000 },
   );
+  const workerB = startRole('worker B', 'worker', { WORKER_HTTP_PORT: String(portB) });
+  await ready(`http://127.0.0.1:${portB}/readyz`, workerB);
+  // Still mid-sync: some user's videos are not all stored yet.
+  const stored = await Promise.all(users.map(({ userId }) => storedItems(userId, 'videos')));
+  expect(
+    users.some(
+      ({ accountId }, i) => stored[i]!.size < (sandbox.groundTruth(accountId).items.videos ?? []).length,
+    ),
+  ).toBe(true);
   workerA.child.kill('SIGKILL');
   await workerA.exited;
   sandbox.faults.clear();
