@@ -4,69 +4,19 @@
  * page and the CLI, then presses Ctrl-C (SIGINT to the process group, as a terminal does) and checks that every
  * process and port it started is gone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { RuntimeInfo } from '../../src/cli/data-dir';
-import { repoPath } from '../helpers/servers';
-import { npmStartEnv } from './support';
+import { npmStartEnv, portOpen, processesUsing, startNpm, type NpmStart } from './support';
 
 jest.setTimeout(300_000);
 
 const PLATFORMS = { instagram: 'posts', twitter: 'tweets', tiktok: 'videos' } as const;
 
 let dataDir: string;
-let child: ChildProcess;
-let output = '';
-let exited: Promise<number | null>;
-let exitSignal: NodeJS.Signals | null = null;
-
-function waitForOutput(text: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`"${text}" did not appear within ${timeoutMs} ms; output:\n${output}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      if (output.includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      if (!output.includes(text))
-        reject(new Error(`npm start exited (${code}) before "${text}"; output:\n${output}`));
-    });
-    check();
-  });
-}
-
-/** Processes whose command line names the data directory (the dev server's database, the emulator's export…). */
-function processesUsing(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(dir)) found.push(`${pid}: ${cmd.slice(0, 160)}`);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
+let npm: NpmStart;
 
 /** A value in the Firestore REST API's JSON. */
 interface RestValue {
@@ -105,46 +55,27 @@ async function countDocs(host: string, collection: string): Promise<number> {
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-start-'));
   const env = await npmStartEnv(dataDir);
-  child = spawn('npm', ['start'], {
-    cwd: repoPath(),
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      exitSignal = signal;
-      resolve(code);
-    }),
-  );
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  npm = startNpm(env);
 });
 
 afterAll(async () => {
   // Whatever happened above, nothing may outlive the test.
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  if (npm.child.exitCode === null && npm.child.signalCode === null) npm.kill();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 test('npm start: demo syncs land in Firestore, the web page and CLI show them, Ctrl-C stops everything', async () => {
-  await waitForOutput('ready; press Ctrl-C to stop', 240_000);
-  expect(output).toContain('socialsync is running:');
+  await npm.waitForOutput('ready; press Ctrl-C to stop', 240_000);
+  expect(npm.output()).toContain('socialsync is running:');
   for (const platform of Object.keys(PLATFORMS)) {
-    expect(output).toMatch(new RegExp(`demo: connected ${platform} account \\S+ through OAuth`));
-    expect(output).toMatch(new RegExp(`demo: ${platform} first sync done \\(`));
+    expect(npm.output()).toMatch(new RegExp(`demo: connected ${platform} account \\S+ through OAuth`));
+    expect(npm.output()).toMatch(new RegExp(`demo: ${platform} first sync done \\(`));
   }
   const runtime = JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime.json'), 'utf8')) as RuntimeInfo;
   expect(runtime.temporal.embedded && runtime.firestore.embedded).toBe(true);
   const adminKey = fs.readFileSync(path.join(dataDir, 'admin-api-key'), 'utf8').trim();
-  expect(output).toContain(`Admin API key      ${adminKey}  (new; kept in ${dataDir}/admin-api-key)`);
-  expect(output).toContain(`Temporal UI        ${runtime.temporal.uiUrl}`);
+  expect(npm.output()).toContain(`Admin API key      ${adminKey}  (new; kept in ${dataDir}/admin-api-key)`);
+  expect(npm.output()).toContain(`Temporal UI        ${runtime.temporal.uiUrl}`);
 
   // Firestore: the documented layout, filled by the demo syncs.
   const host = runtime.firestore.emulatorHost!;
@@ -200,18 +131,18 @@ test('npm start: demo syncs land in Firestore, the web page and CLI show them, C
     ...Object.values(runtime.sandboxes).map((u) => new URL(u!).port),
   ].map(Number);
   expect(ports).toHaveLength(7);
-  process.kill(-child.pid!, 'SIGINT');
+  npm.interrupt();
   let timer: NodeJS.Timeout | undefined;
   const exitCode = await Promise.race([
-    exited,
+    npm.exited,
     new Promise((r) => (timer = setTimeout(() => r('timeout'), 60_000))),
   ]);
   clearTimeout(timer);
   // npm itself ends on the SIGINT the terminal sent it (or with 0 once the script is done); what counts is that
   // socialsync got to finish its own stop.
-  expect(exitCode === 0 || exitSignal === 'SIGINT').toBe(true);
-  await waitForOutput('[socialsync] stopped', 30_000).catch(() => undefined);
-  expect(output).toContain('[socialsync] stopped');
+  expect(exitCode === 0 || npm.child.signalCode === 'SIGINT').toBe(true);
+  await npm.waitForOutput('[socialsync] stopped', 30_000).catch(() => undefined);
+  expect(npm.output()).toContain('[socialsync] stopped');
   // The guards give stubborn servers 5 s before SIGKILL.
   const deadline = Date.now() + 10_000;
   while (processesUsing(dataDir).length > 0 && Date.now() < deadline)
