@@ -19,6 +19,15 @@ export type PlatformCalls = Pick<
 export type PageBatches = Pick<Activities, 'syncItemsPages'>;
 export type Bookkeeping = Omit<Activities, keyof PlatformCalls | keyof PageBatches>;
 
+/** Retries of every activity that calls a platform: backoff through about ten minutes of outage. */
+const PLATFORM_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 15,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
 /**
  * Profile "platform call": one page or one account snapshot — seconds of work, heartbeating, retried with
  * backoff through about ten minutes of outage; a 429 waits exactly until the platform's reset instead
@@ -29,13 +38,7 @@ export function platformCalls(platform: PlatformId, prefix?: string): PlatformCa
     taskQueue: platformTaskQueue(platform, prefix),
     startToCloseTimeout: '45 seconds',
     heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 15,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+    retry: PLATFORM_RETRY,
   });
 }
 
@@ -49,13 +52,7 @@ export function pageBatches(platform: PlatformId, prefix?: string): PageBatches 
     taskQueue: platformTaskQueue(platform, prefix),
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 15,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
+    retry: PLATFORM_RETRY,
   });
 }
 
