@@ -72,12 +72,21 @@ function callsByPlatform(bench: Awaited<ReturnType<typeof startMultiBench>>) {
   return out;
 }
 
-/** Calls per platform between two `callsByPlatform` readings. */
-function callsBetween(
-  before: Partial<Record<PlatformId, number>>,
-  after: Partial<Record<PlatformId, number>>,
-): Partial<Record<PlatformId, number>> {
-  return Object.fromEntries(BENCH_PLATFORMS.map((p) => [p, (after[p] ?? 0) - (before[p] ?? 0)]));
+/** The platform requests made from now on: in all, per platform, and while the caller was rate-limited. */
+function requestMeter(bench: Awaited<ReturnType<typeof startMultiBench>>) {
+  const before = bench.requests();
+  const beforeBy = callsByPlatform(bench);
+  return () => {
+    const after = bench.requests();
+    const afterBy = callsByPlatform(bench);
+    return {
+      calls: after.total - before.total,
+      callsByPlatform: Object.fromEntries(
+        BENCH_PLATFORMS.map((p) => [p, (afterBy[p] ?? 0) - (beforeBy[p] ?? 0)]),
+      ) as Partial<Record<PlatformId, number>>,
+      requestsWhileLimited: after.whileLimited - before.whileLimited,
+    };
+  };
 }
 
 async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -106,8 +115,7 @@ export async function benchInitialAll(
       }),
     );
     bench.setFaults(plan);
-    const before = bench.requests();
-    const beforeBy = callsByPlatform(bench);
+    const requests = requestMeter(bench);
     const started = performance.now();
     const handles: { platform: PlatformId; workflowId: string; runId: string; connectedMs: number }[] = [];
     const runs = await Promise.all(
@@ -132,24 +140,21 @@ export async function benchInitialAll(
       );
       profile.push(formatProfile(`${p} (${mine.length} syncs, summed)`, sumProfiles(each)));
     }
-    const after = bench.requests();
-    const afterBy = callsByPlatform(bench);
+    const made = requests();
     bench.setFaults({ latencyMs: plan.latencyMs, errorRate: 0 });
     const result: InitialAllResult = {
       connections: connections.length,
       items: itemCount(bench, connections),
       seconds,
-      calls: after.total - before.total,
-      callsByPlatform: callsBetween(beforeBy, afterBy),
+      ...made,
       accuracy: await bench.accuracy(connections),
-      requestsWhileLimited: after.whileLimited - before.whileLimited,
       failed: runs.filter((ok) => !ok).length,
       profile,
     };
     if (plan.manualRuns) {
       result.manualMs = await manualSyncs(bench, connections, plan.manualRuns);
       result.manualAccuracy = await bench.accuracy(connections);
-      result.requestsWhileLimited = bench.requests().whileLimited - before.whileLimited;
+      result.requestsWhileLimited = requests().requestsWhileLimited;
     }
     return result;
   } finally {
@@ -224,21 +229,17 @@ async function benchLoop(
     await loop(deps, [Object.fromEntries(warm.map((c) => [c.key.platform, c]))]);
     errors.length = 0;
     bench.setFaults(plan);
-    const before = bench.requests();
-    const beforeBy = callsByPlatform(bench);
+    const requests = requestMeter(bench);
     const started = performance.now();
     const failed = await loop(deps, users);
     const seconds = (performance.now() - started) / 1000;
-    const after = bench.requests();
-    const afterBy = callsByPlatform(bench);
+    const made = requests();
     bench.setFaults({ latencyMs: 0, errorRate: 0 });
     return {
       items: itemCount(bench, connections),
       seconds,
-      calls: after.total - before.total,
-      callsByPlatform: callsBetween(beforeBy, afterBy),
+      ...made,
       accuracy: await bench.accuracy(connections),
-      requestsWhileLimited: after.whileLimited - before.whileLimited,
       failed,
       errors,
     };
