@@ -25,8 +25,12 @@ function item(n: number): Item {
   } as Item;
 }
 
-/** Five pages of two videos, newest first; `failAt` pages answer 503 once. */
-function world(opts: { failAt?: string[] } = {}) {
+/**
+ * Five pages of two videos, newest first; `failAt` pages answer 503 once. With `billed`, every read is billed
+ * (like X: 2 posts a page) and `usage` lists what went on the connection's usage, call by call.
+ */
+function world(opts: { failAt?: string[]; billed?: boolean } = {}) {
+  const usage: number[] = [];
   const asked: (string | undefined)[] = [];
   const written: string[][] = [];
   const failing = new Set(opts.failAt ?? []);
@@ -43,13 +47,19 @@ function world(opts: { failAt?: string[] } = {}) {
         items: pages[index]!,
         ...(index + 1 < pages.length ? { nextCursor: `p${index + 1}` } : {}),
         usage: { 'video/list': 1 },
+        ...(opts.billed ? { reads: { posts: pages[index]!.length, users: 0 } } : {}),
       };
     },
+    ...(opts.billed ? { billing: { prices: { postUsd: 0.005, userUsd: 0.01 } } } : {}),
   } as unknown as PlatformConnector;
   const sink = {
     async writeItems(_key: ConnectionKey, _kind: string, items: Item[]) {
       written.push(items.map((i) => i.id));
       return items.length;
+    },
+    async addUsage(_key: ConnectionKey, add: { postReads: number }) {
+      usage.push(add.postReads);
+      return add;
     },
   } as unknown as SyncSink;
   const tokenStore = {
@@ -62,7 +72,7 @@ function world(opts: { failAt?: string[] } = {}) {
     schedules: {} as SchedulePauser,
     logger: silentLogger,
   });
-  return { activities, asked, written };
+  return { activities, asked, written, usage };
 }
 
 async function attempt(
@@ -126,6 +136,24 @@ describe('syncItemsPages', () => {
       oldestCreatedAt: item(9).createdAt,
       usage: { 'video/list': 5 },
     });
+  });
+
+  it('billable reads go on the usage once per batch; a failed batch records its pages and a retry does not again', async () => {
+    const whole = world({ billed: true });
+    const done = await attempt(whole.activities, { maxPages: 5 });
+    expect(whole.usage).toEqual([10]); // one transaction for the 5 pages
+    expect(done.result?.reads).toEqual({ posts: 10, users: 0 });
+
+    const { activities, usage } = world({ billed: true, failAt: ['p3'] });
+    const first = await attempt(activities, { maxPages: 5 });
+    expect(first.error).toBeDefined();
+    expect(usage).toEqual([6]); // the 3 pages written before the failure
+    const last = first.beats.at(-1)!;
+    expect(last.unrecorded).toBeUndefined();
+    expect(last.reads).toEqual({ posts: 6, users: 0 });
+    const retry = await attempt(activities, { maxPages: 5 }, last);
+    expect(usage).toEqual([6, 4]); // every page's reads once
+    expect(retry.result?.reads).toEqual({ posts: 10, users: 0 });
   });
 
   it('a retry of an attempt that had finished its pages reads nothing more', async () => {
